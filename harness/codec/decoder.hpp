@@ -1,0 +1,67 @@
+#pragma once
+/// Incremental frame decoder. Feed it bytes in any chunking (one byte at a time works) and take
+/// frames out. Memory is bounded: a frame whose declared length exceeds the limit is rejected
+/// as soon as its header is read, so a 2^63 length never allocates.
+
+#include "harness/codec/error.hpp"
+#include "harness/codec/frame.hpp"
+
+#include <system_error>
+
+namespace wsconform::codec {
+
+/// What the masking bit of incoming frames must be (§5.1): a server requires masked frames, a
+/// client forbids them.
+enum class masking_rule : std::uint8_t { required, forbidden, any };
+
+struct decoder_options {
+    masking_rule incoming_mask = masking_rule::any;
+    /// Largest frame payload accepted (§10.4).
+    std::uint64_t max_payload = 64ull * 1024 * 1024;
+    /// RSV bits that a negotiated extension allows (4 = RSV1 for permessage-deflate).
+    std::uint8_t allowed_rsv = 0;
+    /// false: syntax only; frames that break RFC rules are returned as they are (for wire logs
+    /// and fuzzing). The limit and an unrepresentable length are enforced in both modes.
+    bool check_rules = true;
+};
+
+struct decode_result {
+    enum class status : std::uint8_t { need_more, frame, error };
+    status what = status::need_more;
+    frame value;                ///< when what == frame
+    std::error_code error;      ///< when what == error (a protocol_error)
+    std::uint64_t frame_offset = 0; ///< stream offset of the first byte of this frame
+    std::uint64_t frame_size = 0;   ///< wire size of the frame (header + payload)
+};
+
+class decoder {
+public:
+    explicit decoder(decoder_options options = {}) : options_(options) {}
+
+    /// Appends bytes to the input.
+    void feed(byte_view data);
+    /// Takes the next frame out of the input, or tells that more bytes are needed, or reports
+    /// the first violation. An error is sticky: every later call returns it again.
+    decode_result next();
+
+    /// Bytes fed but not yet consumed by a returned frame.
+    std::size_t buffered() const { return buffer_.size() - pos_; }
+    /// Stream offset of the next unread byte.
+    std::uint64_t offset() const { return consumed_; }
+    /// True while a fragmented message waits for its continuation frames (§5.4).
+    bool in_message() const { return in_message_; }
+    const decoder_options& options() const { return options_; }
+
+private:
+    decode_result fail(protocol_error e);
+
+    decoder_options options_;
+    bytes buffer_;
+    std::size_t pos_ = 0;
+    std::uint64_t consumed_ = 0;
+    bool in_message_ = false;
+    std::error_code error_;
+    std::uint64_t error_offset_ = 0;
+};
+
+} // namespace wsconform::codec

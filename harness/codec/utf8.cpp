@@ -1,0 +1,61 @@
+#include "harness/codec/utf8.hpp"
+
+namespace wsconform::codec {
+
+bool utf8_validator::feed(byte_view chunk) {
+    if (failed_)
+        return false;
+    for (byte b : chunk) {
+        if (need_ == 0) {
+            if (b < 0x80) {
+                // ASCII
+            } else if (b >= 0xc2 && b <= 0xdf) {
+                need_ = 1, lo_ = 0x80, hi_ = 0xbf;
+            } else if (b == 0xe0) {
+                need_ = 2, lo_ = 0xa0, hi_ = 0xbf; // below A0 is overlong
+            } else if (b == 0xed) {
+                need_ = 2, lo_ = 0x80, hi_ = 0x9f; // above 9F is a UTF-16 surrogate
+            } else if (b >= 0xe1 && b <= 0xef) {
+                need_ = 2, lo_ = 0x80, hi_ = 0xbf;
+            } else if (b == 0xf0) {
+                need_ = 3, lo_ = 0x90, hi_ = 0xbf; // below 90 is overlong
+            } else if (b >= 0xf1 && b <= 0xf3) {
+                need_ = 3, lo_ = 0x80, hi_ = 0xbf;
+            } else if (b == 0xf4) {
+                need_ = 3, lo_ = 0x80, hi_ = 0x8f; // above 8F is beyond U+10FFFF
+            } else {
+                // continuation byte without a lead, C0/C1 (always overlong), F5-FF
+                failed_ = true;
+            }
+        } else if (b < lo_ || b > hi_) {
+            failed_ = true;
+        } else {
+            --need_;
+            lo_ = 0x80, hi_ = 0xbf;
+        }
+        if (failed_) {
+            error_offset_ = offset_;
+            return false;
+        }
+        ++offset_;
+    }
+    return true;
+}
+
+bool utf8_validator::finish() {
+    if (failed_)
+        return false;
+    if (need_ != 0) {
+        failed_ = true;
+        error_offset_ = offset_;
+        return false;
+    }
+    return true;
+}
+
+bool is_valid_utf8(byte_view b) {
+    utf8_validator v;
+    return v.feed(b) && v.finish();
+}
+
+} // namespace wsconform::codec
