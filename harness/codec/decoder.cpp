@@ -114,7 +114,7 @@ decode_result decoder::next() {
     if (f.masked)
         apply_mask(f.payload, f.key);
 
-    if (rules && f.op == opcode::close) {
+    if (rules && options_.check_close_payload && f.op == opcode::close) {
         close_payload cp;
         switch (parse_close_payload(f.payload, cp)) {
         case close_payload_status::ok: break;

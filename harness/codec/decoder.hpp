@@ -23,6 +23,9 @@ struct decoder_options {
     /// false: syntax only; frames that break RFC rules are returned as they are (for wire logs
     /// and fuzzing). The limit and an unrepresentable length are enforced in both modes.
     bool check_rules = true;
+    /// Check Close bodies (length 1, code, UTF-8 reason). A caller that must record the code
+    /// before judging it (the runner) turns this off and uses parse_close_payload itself.
+    bool check_close_payload = true;
 };
 
 struct decode_result {

@@ -71,11 +71,21 @@ std::string describe(const frame& f, std::size_t preview) {
     }
     if (!f.payload.empty()) {
         auto shown = byte_view(f.payload).first(std::min(preview, f.payload.size()));
-        bool text = is_valid_utf8(shown) || f.payload.size() > preview;
+        utf8_validator utf8;
+        bool text = utf8.feed(shown);
+        if (text && !utf8.at_boundary() && f.payload.size() > preview) {
+            // The preview cut a code point of a longer payload: show the text before it.
+            auto keep = shown.size();
+            while ((shown[keep - 1] & 0xc0) == 0x80)
+                --keep;
+            shown = shown.first(keep - 1);
+        } else {
+            text = text && utf8.finish();
+        }
         for (byte c : shown)
             if (c < 0x20)
                 text = false;
-        if (text && is_valid_utf8(shown))
+        if (text)
             os << " '" << as_chars(shown) << "'";
         else
             os << " 0x" << to_hex(shown);

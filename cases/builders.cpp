@@ -1,0 +1,45 @@
+#include "cases/builders.hpp"
+
+namespace wsconform::cases {
+
+frame data_frame(opcode op, bytes payload, bool fin, std::uint8_t rsv) {
+    frame f = codec::make_frame(op, std::move(payload), fin);
+    f.rsv = rsv;
+    return f;
+}
+
+std::vector<frame> fragmented(opcode op, const bytes& payload, std::size_t size) {
+    std::vector<frame> frames;
+    std::size_t at = 0;
+    do {
+        auto n = std::min(size, payload.size() - at);
+        bytes part(payload.begin() + static_cast<std::ptrdiff_t>(at),
+                   payload.begin() + static_cast<std::ptrdiff_t>(at + n));
+        at += n;
+        frames.push_back(data_frame(frames.empty() ? op : opcode::continuation, std::move(part),
+                                    at >= payload.size()));
+    } while (at < payload.size());
+    return frames;
+}
+
+runner::close_expectation tester_closes(std::vector<codec::close_code> codes) {
+    return {true, std::move(codes), true, false};
+}
+
+runner::close_expectation peer_fails(std::vector<codec::close_code> codes) {
+    return {false, std::move(codes), false, false};
+}
+
+runner::close_expectation peer_answers_or_drops(std::vector<codec::close_code> codes) {
+    return {true, std::move(codes), false, false};
+}
+
+runner::expected_outcome ok(std::vector<event> events) {
+    return {runner::verdict::ok, std::move(events)};
+}
+
+runner::expected_outcome non_strict(std::vector<event> events) {
+    return {runner::verdict::non_strict, std::move(events)};
+}
+
+} // namespace wsconform::cases

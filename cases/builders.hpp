@@ -1,0 +1,74 @@
+#pragma once
+/// Small vocabulary for writing cases as data tables. Everything here only builds values.
+
+#include "harness/codec/bytes.hpp"
+#include "harness/runner/case.hpp"
+
+#include <initializer_list>
+#include <tuple>
+#include <utility>
+#include <string>
+#include <vector>
+
+namespace wsconform::cases {
+
+using codec::bytes;
+using codec::frame;
+using codec::opcode;
+using runner::case_def;
+using runner::event;
+using runner::step;
+using runner::write_plan;
+
+/// Autobahn's write modes: everything in one write, each frame in its own write ("frame-wise",
+/// sync=True), or one octet per write ("octet-wise", chopsize=1).
+inline constexpr write_plan one_write{};
+inline constexpr write_plan frame_wise{true, 0};
+inline constexpr write_plan octet_wise{true, 1};
+inline write_plan chopped(std::size_t n) { return {true, n}; }
+
+frame data_frame(opcode op, bytes payload, bool fin = true, std::uint8_t rsv = 0);
+inline frame data_frame(opcode op, std::string_view payload, bool fin = true, std::uint8_t rsv = 0) {
+    return data_frame(op, codec::to_bytes(payload), fin, rsv);
+}
+
+inline step send(std::vector<frame> frames, write_plan plan = one_write) {
+    return runner::send_frames{std::move(frames), plan, false};
+}
+inline step send(frame f, write_plan plan = one_write) {
+    return send(std::vector<frame>{std::move(f)}, plan);
+}
+inline step send_bytes(bytes data, write_plan plan = one_write) {
+    return runner::send_raw{std::move(data), plan};
+}
+inline step wait_then_mark(double s, std::string marker) {
+    return runner::pause{runner::seconds(s), std::move(marker)};
+}
+inline step wait(double s) { return runner::pause{runner::seconds(s), {}}; }
+/// Starts the closing handshake with a code and reason.
+inline step close_with(codec::close_code code, std::string_view reason = {}) {
+    return runner::start_close{codec::close_frame(code, reason).payload};
+}
+/// Starts the closing handshake with exactly these Close body bytes.
+inline step close_with_body(bytes body) { return runner::start_close{std::move(body)}; }
+/// Autobahn killAfter: if the peer has not ended the case by then, the tester fails it.
+inline step kill_after(double s) { return runner::fail_after{runner::seconds(s)}; }
+/// Autobahn closeAfter: if still open by then, the tester starts a normal close.
+inline step close_after(double s) { return runner::close_after{runner::seconds(s)}; }
+
+/// A message split into frames of `size` bytes (Autobahn sendMessage with a fragment size).
+std::vector<frame> fragmented(opcode op, const bytes& payload, std::size_t size);
+
+/// The tester closes with 1000 once the expected events arrived; clean close required.
+runner::close_expectation tester_closes(std::vector<codec::close_code> codes = {1000});
+/// The peer must fail the connection (close frame with one of `codes`, or drop TCP).
+runner::close_expectation peer_fails(std::vector<codec::close_code> codes = {1002});
+/// We start the close; the peer answers with one of `codes` or drops TCP (unclean allowed).
+runner::close_expectation peer_answers_or_drops(std::vector<codec::close_code> codes);
+
+runner::expected_outcome ok(std::vector<event> events);
+runner::expected_outcome non_strict(std::vector<event> events);
+
+inline const std::string hello_world = "Hello, world!";
+
+} // namespace wsconform::cases

@@ -1,0 +1,21 @@
+#include "cases/catalogue.hpp"
+
+namespace wsconform::cases {
+
+const std::vector<runner::case_def>& all_cases() {
+    static const std::vector<runner::case_def> cases = [] {
+        std::vector<runner::case_def> out;
+        add_framing_cases(out);
+        add_ping_pong_cases(out);
+        add_reserved_bits_cases(out);
+        add_opcode_cases(out);
+        add_fragmentation_cases(out);
+        add_utf8_cases(out);
+        add_close_cases(out);
+        add_auto_fragmentation_cases(out);
+        return out;
+    }();
+    return cases;
+}
+
+} // namespace wsconform::cases

@@ -1,0 +1,226 @@
+// wsconform: runs the conformance cases against a WebSocket server and writes OUT/index.json.
+// Exit status (docs/report.md): 0 nothing FAILED, 1 some case FAILED, 2 the run could not be done.
+
+#include "cases/catalogue.hpp"
+#include "harness/net/url.hpp"
+#include "harness/runner/report_writer.hpp"
+#include "harness/runner/runner.hpp"
+#include "harness/runner/selection.hpp"
+#include "version.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <unistd.h>
+
+namespace {
+
+using namespace wsconform;
+
+int usage_error(const std::string& message) {
+    std::cerr << "wsconform: " << message << '\n';
+    return 2;
+}
+
+std::string iso_now() {
+    auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+/// Counts per category, then the failed cases with their reasons.
+void print_summary(const runner::target_report& t, std::int64_t wall_ms) {
+    struct row {
+        std::string title;
+        std::map<runner::verdict, std::size_t> counts;
+        std::size_t total = 0;
+    };
+    std::vector<std::pair<std::string, row>> rows;
+    auto find_row = [&](const std::string& key, const std::string& title) -> row& {
+        for (auto& [k, r] : rows)
+            if (k == key)
+                return r;
+        rows.push_back({key, row{title, {}, 0}});
+        return rows.back().second;
+    };
+    row all{"all", {}, 0};
+    for (std::size_t i = 0; i < t.cases.size(); ++i) {
+        const auto& c = *t.cases[i];
+        auto key = c.id.substr(0, c.id.find('.'));
+        auto& r = find_row(key, c.group);
+        ++r.counts[t.results[i].overall];
+        ++r.total;
+        ++all.counts[t.results[i].overall];
+        ++all.total;
+    }
+    using runner::verdict;
+    const verdict order[] = {verdict::ok, verdict::non_strict, verdict::informational,
+                             verdict::unimplemented, verdict::failed};
+    std::printf("\n%s  %s\n", t.agent.c_str(), t.url.c_str());
+    std::printf("  %-28s %6s %6s %11s %14s %14s %7s\n", "category", "total", "OK", "NON-STRICT",
+                "INFORMATIONAL", "UNIMPLEMENTED", "FAILED");
+    auto print_row = [&](const std::string& label, const row& r) {
+        std::printf("  %-28s %6zu", label.c_str(), r.total);
+        const int widths[] = {6, 11, 14, 14, 7};
+        for (int i = 0; i < 5; ++i) {
+            auto it = r.counts.find(order[i]);
+            std::printf(" %*zu", widths[i], it == r.counts.end() ? 0 : it->second);
+        }
+        std::printf("\n");
+    };
+    for (const auto& [key, r] : rows)
+        print_row(key + " " + r.title, r);
+    print_row("all", all);
+    bool header = false;
+    for (std::size_t i = 0; i < t.cases.size(); ++i) {
+        const auto& r = t.results[i];
+        if (r.overall != verdict::failed)
+            continue;
+        if (!header) {
+            std::printf("\nFAILED:\n");
+            header = true;
+        }
+        std::printf("  %-8s %s | close: %s (%s)\n", t.cases[i]->id.c_str(), r.result.c_str(),
+                    std::string(to_string(r.behavior_close)).c_str(), r.result_close.c_str());
+    }
+    std::printf("\n%zu cases in %.2f s\n", all.total, static_cast<double>(wall_ms) / 1000.0);
+    std::fflush(stdout);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"wsconform " WSCONFORM_VERSION
+                 ": WebSocket (RFC 6455) conformance tester. Runs the cases against a server and "
+                 "writes OUT/index.json and one wire record per case."};
+    std::string target, out, agent, cases_list = "*", exclude_list, ca_file;
+    std::vector<std::string> headers;
+    unsigned jobs = runner::default_jobs();
+    double timeout_scale = 1.0;
+    bool list = false, tls_verify = false, quiet = false;
+    app.add_option("--target", target, "server URL, ws://host:port/path or wss://...");
+    app.add_option("--out", out, "report directory (index.json, cases/)");
+    app.add_option("--agent", agent, "name of the server under test in the report");
+    app.add_option("--cases", cases_list, "case patterns, e.g. '1.*,6.4.*' (default: all)");
+    app.add_option("--exclude-cases", exclude_list, "case patterns to leave out, e.g. '9.*'");
+    app.add_option("--jobs,-j", jobs, "cases in flight at once (default 64)")
+        ->check(CLI::Range(1u, 4096u));
+    app.add_option("--timeout-scale", timeout_scale,
+                   "multiply every timer (case timers, handshake and close timeouts)")
+        ->check(CLI::Range(0.05, 100.0));
+    app.add_option("--header", headers, "extra opening-handshake header 'Name: value' (repeatable)");
+    app.add_flag("--tls-verify", tls_verify, "verify the server certificate and host name");
+    app.add_option("--ca", ca_file, "CA file for --tls-verify (implies it)");
+    app.add_flag("--list", list, "print id, group and title of every selected case and exit");
+    app.add_flag("--quiet,-q", quiet, "no progress output");
+    app.set_version_flag("--version", WSCONFORM_VERSION);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == 0)
+            return app.exit(e);
+        return usage_error(std::string(e.what()) + " (see --help)");
+    }
+
+    std::string error;
+    auto include = runner::parse_patterns(cases_list, &error);
+    if (!include)
+        return usage_error("--cases: " + error);
+    std::vector<runner::case_pattern> exclude;
+    if (!exclude_list.empty()) {
+        auto parsed = runner::parse_patterns(exclude_list, &error);
+        if (!parsed)
+            return usage_error("--exclude-cases: " + error);
+        exclude = std::move(*parsed);
+    }
+    const auto& catalogue = cases::all_cases();
+    std::vector<const runner::case_def*> selected;
+    for (const auto& c : catalogue)
+        if (runner::matches_any(*include, c.id) && !runner::matches_any(exclude, c.id))
+            selected.push_back(&c);
+
+    if (list) {
+        for (const auto* c : selected)
+            std::printf("%s\t%s%s%s\t%s\n", c->id.c_str(), c->group.c_str(),
+                        c->subgroup.empty() ? "" : " / ", c->subgroup.c_str(), c->title.c_str());
+        return 0;
+    }
+    if (selected.empty())
+        return usage_error("no case matches --cases '" + cases_list + "'");
+    if (target.empty())
+        return usage_error("--target URL is required (or use run_suite.py, which starts the "
+                           "reference server)");
+    if (out.empty())
+        return usage_error("--out DIR is required");
+
+    runner::session_settings settings;
+    auto url = net::parse_url(target, &error);
+    if (!url)
+        return usage_error("bad --target '" + target + "': " + error);
+    settings.url = *url;
+    settings.timeout_scale = timeout_scale;
+    for (const auto& h : headers) {
+        auto colon = h.find(':');
+        if (colon == std::string::npos || colon == 0)
+            return usage_error("bad --header '" + h + "': expected 'Name: value'");
+        auto value = h.substr(colon + 1);
+        value.erase(0, value.find_first_not_of(" \t"));
+        settings.extra_headers.push_back({h.substr(0, colon), value});
+    }
+    if (url->tls) {
+        settings.tls = net::make_tls_context({tls_verify || !ca_file.empty(), ca_file}, &error);
+        if (!settings.tls)
+            return usage_error(error);
+    }
+    if (agent.empty())
+        agent = url->host_header;
+
+    runner::report_writer writer;
+    if (auto err = writer.prepare(out); !err.empty())
+        return usage_error(err);
+    if (auto err = runner::probe_target(settings); !err.empty())
+        return usage_error(err);
+
+    const bool tty = ::isatty(STDERR_FILENO) != 0;
+    std::size_t next_plain = 0;
+    auto on_progress = [&](const runner::progress& p) {
+        if (quiet)
+            return;
+        if (tty) {
+            std::fprintf(stderr, "\r[%zu/%zu] failed %zu  %-10s", p.done, p.total, p.failed,
+                         p.last->id.c_str());
+            if (p.done == p.total)
+                std::fprintf(stderr, "\n");
+        } else if (p.done * 10 >= next_plain * p.total || p.done == p.total) {
+            std::fprintf(stderr, "progress: %zu/%zu cases done, %zu failed\n", p.done, p.total,
+                         p.failed);
+            next_plain = p.done * 10 / p.total + 1;
+        }
+    };
+
+    runner::run_report report;
+    report.started_at = iso_now();
+    auto started = std::chrono::steady_clock::now();
+    runner::target_report t{agent, url->text, "server", selected, {}};
+    t.results = runner::run_cases(selected, settings, jobs, on_progress);
+    report.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::steady_clock::now() - started)
+                             .count();
+    report.targets.push_back(std::move(t));
+    if (auto err = writer.write(report); !err.empty())
+        return usage_error(err);
+    if (!quiet)
+        print_summary(report.targets.front(), report.duration_ms);
+    std::printf("report: %s/index.json\n", out.c_str());
+
+    for (const auto& r : report.targets.front().results)
+        if (r.overall == runner::verdict::failed)
+            return 1;
+    return 0;
+}

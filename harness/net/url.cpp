@@ -1,0 +1,76 @@
+#include "harness/net/url.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+namespace wsconform::net {
+
+namespace {
+std::optional<target_url> fail(std::string* error, std::string why) {
+    if (error)
+        *error = std::move(why);
+    return std::nullopt;
+}
+} // namespace
+
+std::optional<target_url> parse_url(std::string_view url, std::string* error) {
+    target_url u;
+    std::string lower(url.substr(0, std::min<std::size_t>(url.size(), 6)));
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (lower.starts_with("wss://")) {
+        u.tls = true;
+        url.remove_prefix(6);
+    } else if (lower.starts_with("ws://")) {
+        url.remove_prefix(5);
+    } else {
+        return fail(error, "scheme must be ws:// or wss://");
+    }
+    if (auto hash = url.find('#'); hash != std::string_view::npos)
+        return fail(error, "fragment identifiers are not allowed in WebSocket URLs (RFC 6455 3)");
+    auto slash = url.find_first_of("/?");
+    std::string_view authority = url.substr(0, slash);
+    std::string_view rest = slash == std::string_view::npos ? std::string_view{} : url.substr(slash);
+    if (authority.find('@') != std::string_view::npos)
+        return fail(error, "user information is not supported in the URL");
+    std::string_view port_text;
+    if (authority.starts_with('[')) {
+        auto close = authority.find(']');
+        if (close == std::string_view::npos)
+            return fail(error, "unterminated IPv6 literal");
+        u.host = std::string(authority.substr(1, close - 1));
+        auto after = authority.substr(close + 1);
+        if (!after.empty()) {
+            if (after.front() != ':')
+                return fail(error, "junk after IPv6 literal");
+            port_text = after.substr(1);
+        }
+    } else {
+        auto colon = authority.rfind(':');
+        u.host = std::string(authority.substr(0, colon));
+        if (colon != std::string_view::npos)
+            port_text = authority.substr(colon + 1);
+    }
+    if (u.host.empty())
+        return fail(error, "missing host");
+    std::uint16_t default_port = u.tls ? 443 : 80;
+    u.port = default_port;
+    if (!port_text.empty()) {
+        unsigned value = 0;
+        auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
+        if (ec != std::errc{} || ptr != port_text.data() + port_text.size() || value == 0 ||
+            value > 65535)
+            return fail(error, "bad port '" + std::string(port_text) + "'");
+        u.port = static_cast<std::uint16_t>(value);
+    }
+    u.target = rest.empty() ? "/" : std::string(rest);
+    if (u.target.front() == '?')
+        u.target.insert(0, "/");
+    std::string host = u.host.find(':') != std::string::npos ? "[" + u.host + "]" : u.host;
+    u.host_header = u.port == default_port ? host : host + ":" + std::to_string(u.port);
+    u.text = std::string(u.tls ? "wss://" : "ws://") + host + ":" + std::to_string(u.port) + u.target;
+    return u;
+}
+
+} // namespace wsconform::net

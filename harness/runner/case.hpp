@@ -1,0 +1,128 @@
+#pragma once
+/// A conformance case as data: identity, a short script over a small vocabulary of steps, the
+/// events a conforming peer produces, and how the closing handshake must go. Cases know
+/// nothing of sockets, threads or report formats; the session executes them.
+
+#include "harness/codec/frame.hpp"
+#include "harness/runner/verdict.hpp"
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace wsconform::runner {
+
+using seconds = std::chrono::duration<double>;
+
+/// Something the peer did that a case can expect (Autobahn's event tuples).
+struct event {
+    enum class kind : std::uint8_t { message, ping, pong, timeout };
+    kind what = kind::message;
+    bool binary = false;  ///< for messages
+    codec::bytes payload; ///< message, ping or pong payload
+    std::string tag;      ///< for timeout markers
+
+    friend bool operator==(const event&, const event&) = default;
+};
+
+event text_message(std::string_view text);
+event text_message(codec::bytes utf8);
+event binary_message(codec::bytes payload);
+event pong(codec::bytes payload);
+event pong(std::string_view payload);
+/// The case survived a planned wait without the peer closing (Autobahn's ("timeout", tag)).
+event timeout_marker(std::string tag);
+
+/// How the octets of a send step are written to the socket.
+struct write_plan {
+    /// Each frame in its own socket write (Autobahn `sync=True`); otherwise one write for the
+    /// whole step.
+    bool write_per_frame = false;
+    /// Write the octets n at a time, each piece its own write (Autobahn `chopsize`); 0 = off.
+    std::size_t chop = 0;
+};
+
+/// Sends frames. Frames are masked with a fresh random key (we are the client) unless a frame
+/// already has `masked` set, whose key is then kept, or `send_unmasked` is set.
+struct send_frames {
+    std::vector<codec::frame> frames;
+    write_plan plan;
+    bool send_unmasked = false;
+};
+
+/// Sends bytes as they are (for headers the frame type cannot express).
+struct send_raw {
+    codec::bytes data;
+    write_plan plan;
+};
+
+/// Pauses the script; if the connection is still open afterwards and `marker` is not empty, a
+/// timeout marker event is recorded (Autobahn `continueLater`). The script stops if the
+/// connection is no longer open.
+struct pause {
+    seconds duration;
+    std::string marker;
+};
+
+/// Starts the closing handshake with exactly this Close body (Autobahn `sendClose` and
+/// `sendCloseFrame`): empty, a code and reason, or deliberately broken.
+struct start_close {
+    codec::bytes body;
+};
+
+/// Arms a timer: if the connection is still open after `after`, the runner fails it (close
+/// 1001, then drop after the close timeout) — Autobahn `killAfter`.
+struct fail_after {
+    seconds after;
+};
+
+/// Arms a timer: if the connection is still open after `after`, the runner starts a normal
+/// close without a status code — Autobahn `closeAfter`.
+struct close_after {
+    seconds after;
+};
+
+using step = std::variant<send_frames, send_raw, pause, start_close, fail_after, close_after>;
+
+/// How the connection must end (Autobahn's `expectedClose`).
+struct close_expectation {
+    /// Who must send the first Close: true = we (the tester), false = the peer.
+    bool closed_by_me = true;
+    /// Close codes the peer may send (an absent code is always accepted).
+    std::vector<codec::close_code> codes{codec::close_codes::normal};
+    /// Close frames both ways and the server dropping TCP in time.
+    bool require_clean = true;
+    /// If we had to close because the peer never noticed the violation, `behavior` fails too
+    /// (Autobahn `closedByWrongEndpointIsFatal`, used by the UTF-8 cases).
+    bool wrong_endpoint_is_fatal = false;
+};
+
+struct expected_outcome {
+    verdict result = verdict::ok;
+    std::vector<event> events;
+};
+
+struct case_def {
+    std::string id;          ///< "6.4.3": Autobahn numbering for categories 1-13
+    std::string group;       ///< category title: "Framing"
+    std::string subgroup;    ///< sub-category title: "Text Messages" (may be empty)
+    std::string title;       ///< what the case does (Autobahn's description)
+    std::string expectation; ///< what a conforming peer must do
+    std::string rfc;         ///< "RFC 6455 5.5.2"
+    std::vector<step> script;
+    /// Event lists by verdict, strictest first; the observed events must equal one exactly,
+    /// order included.
+    std::vector<expected_outcome> expected;
+    close_expectation close;
+    /// The RFC leaves the behaviour open: both verdicts become INFORMATIONAL (7.1.6, 7.13.x).
+    bool informational = false;
+    /// A WRONG CODE close turns `behavior` into FAILED (7.1.1-7.1.5, 7.3.x, 7.5.1, 7.7.x, 7.9.x).
+    bool wrong_code_fails_behavior = false;
+    /// Do not start the closing handshake when the expectation is met (cases that close
+    /// on purpose in their script).
+    bool suppress_auto_close = false;
+};
+
+} // namespace wsconform::runner

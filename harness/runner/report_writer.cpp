@@ -1,0 +1,255 @@
+#include "harness/runner/report_writer.hpp"
+
+#include "harness/codec/utf8.hpp"
+#include "version.hpp"
+
+#include <boost/json.hpp>
+#include <boost/json/src.hpp> // Boost.JSON compiled into this one translation unit
+
+#include <fstream>
+#include <map>
+#include <unistd.h>
+
+namespace wsconform::runner {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+std::string agent_slug(std::string_view agent) {
+    std::string s;
+    for (char c : agent) {
+        auto u = static_cast<unsigned char>(c);
+        if (std::isalnum(u))
+            s.push_back(static_cast<char>(std::tolower(u)));
+        else if (c == '.' || c == '-' || c == '_')
+            s.push_back(c);
+        else
+            s.push_back('_');
+    }
+    return s.empty() ? "agent" : s;
+}
+
+namespace {
+
+constexpr std::size_t payload_cap = 4096; // bytes of a payload shown in events and frames
+
+json::value payload_json(codec::byte_view p, json::object& into) {
+    auto shown = p.first(std::min(p.size(), payload_cap));
+    into["length"] = p.size();
+    if (codec::is_valid_utf8(shown))
+        into["text"] = codec::as_chars(shown);
+    into["hex"] = codec::to_hex(shown);
+    if (shown.size() < p.size())
+        into["truncated"] = true;
+    return nullptr;
+}
+
+json::object event_json(const event& e) {
+    json::object o;
+    switch (e.what) {
+    case event::kind::message:
+        o["type"] = "message";
+        o["binary"] = e.binary;
+        payload_json(e.payload, o);
+        break;
+    case event::kind::ping:
+        o["type"] = "ping";
+        payload_json(e.payload, o);
+        break;
+    case event::kind::pong:
+        o["type"] = "pong";
+        payload_json(e.payload, o);
+        break;
+    case event::kind::timeout:
+        o["type"] = "timeout";
+        o["tag"] = e.tag;
+        break;
+    }
+    return o;
+}
+
+json::array events_json(const std::vector<event>& events) {
+    json::array a;
+    for (const auto& e : events)
+        a.push_back(event_json(e));
+    return a;
+}
+
+json::value optional_code(const std::optional<codec::close_code>& c) {
+    if (c)
+        return *c;
+    return nullptr;
+}
+
+json::object wire_record(const target_report& t, const case_def& c, const case_result& r) {
+    json::object o;
+    o["id"] = c.id;
+    o["agent"] = t.agent;
+    o["url"] = t.url;
+    o["group"] = c.group;
+    o["subgroup"] = c.subgroup;
+    o["title"] = c.title;
+    o["rfc"] = c.rfc;
+    o["expectation"] = c.expectation;
+    o["verdict"] = to_string(r.overall);
+    o["behavior"] = to_string(r.behavior);
+    o["behavior_close"] = to_string(r.behavior_close);
+    o["result"] = r.result;
+    o["result_close"] = r.result_close;
+    json::array notes;
+    for (const auto& n : r.notes)
+        notes.push_back(json::value(n));
+    o["notes"] = std::move(notes);
+    json::object expected;
+    for (const auto& e : c.expected)
+        expected[to_string(e.result)] = events_json(e.events);
+    o["expected"] = std::move(expected);
+    json::array codes;
+    for (auto code : c.close.codes)
+        codes.push_back(code);
+    o["expected_close"] = {{"closed_by_me", c.close.closed_by_me},
+                           {"close_codes", std::move(codes)},
+                           {"require_clean", c.close.require_clean},
+                           {"wrong_endpoint_is_fatal", c.close.wrong_endpoint_is_fatal}};
+    o["received"] = events_json(r.received);
+    o["closed_by_me"] = r.closed_by_me;
+    o["failed_by_me"] = r.failed_by_me;
+    o["dropped_by_me"] = r.dropped_by_me;
+    o["was_clean"] = r.was_clean;
+    o["remote_close_code"] = optional_code(r.remote_close_code);
+    o["remote_close_reason"] = r.remote_close_reason;
+    o["local_close_code"] = optional_code(r.local_close_code);
+    o["started_at"] = r.started_at;
+    o["duration_ms"] = r.duration_ms;
+    o["handshake_us"] = r.handshake_us;
+    o["http_request"] = r.request;
+    o["http_response"] = r.response;
+    json::array frames;
+    for (const auto& f : r.frames) {
+        json::object fo;
+        fo["t_us"] = f.t_us;
+        fo["dir"] = f.sent ? "tx" : "rx";
+        fo["fin"] = f.value.fin;
+        fo["rsv"] = f.value.rsv;
+        fo["opcode"] = codec::nibble(f.value.op);
+        fo["opcode_name"] = codec::to_string(f.value.op);
+        fo["masked"] = f.value.masked;
+        if (f.value.masked)
+            fo["mask_key"] = codec::to_hex(f.value.key);
+        fo["declared_length"] = f.value.header_length();
+        payload_json(f.value.payload, fo);
+        frames.push_back(std::move(fo));
+    }
+    o["frames"] = std::move(frames);
+    json::array chunks;
+    for (const auto& ch : r.chunks) {
+        chunks.push_back(json::object{{"t_us", ch.t_us},
+                                      {"dir", ch.sent ? "tx" : "rx"},
+                                      {"length", ch.data.size()},
+                                      {"hex", codec::to_hex(ch.data)}});
+    }
+    o["chunks"] = std::move(chunks);
+    return o;
+}
+
+std::string write_file(const fs::path& path, const json::value& v) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    if (!out)
+        return "cannot write " + path.string();
+    out << json::serialize(v) << '\n';
+    out.close();
+    if (!out)
+        return "cannot write " + path.string() + " (disk full?)";
+    return {};
+}
+
+} // namespace
+
+std::string report_writer::prepare(const fs::path& out) {
+    out_ = out;
+    std::error_code ec;
+    fs::create_directories(out_, ec);
+    if (ec)
+        return "cannot create output directory " + out_.string() + ": " + ec.message();
+    staging_ = out_ / (".staging-" + std::to_string(::getpid()));
+    fs::remove_all(staging_, ec);
+    fs::create_directories(staging_ / "cases", ec);
+    if (ec)
+        return "output directory " + out_.string() + " is not writable: " + ec.message();
+    return {};
+}
+
+std::string report_writer::write(const run_report& report) {
+    json::object index;
+    index["schema"] = "wsconform-report/1";
+    index["tool"] = {{"name", "wsconform"}, {"version", WSCONFORM_VERSION}};
+    index["started_at"] = report.started_at;
+    index["duration_ms"] = report.duration_ms;
+    json::array targets;
+    for (const auto& t : report.targets) {
+        auto slug = agent_slug(t.agent);
+        std::error_code ec;
+        fs::create_directories(staging_ / "cases" / slug, ec);
+        if (ec)
+            return "cannot create " + (staging_ / "cases" / slug).string() + ": " + ec.message();
+        std::map<std::string, std::size_t> counts{{"OK", 0}, {"NON-STRICT", 0},
+                                                  {"INFORMATIONAL", 0}, {"UNIMPLEMENTED", 0},
+                                                  {"FAILED", 0}};
+        json::array cases;
+        for (std::size_t i = 0; i < t.cases.size(); ++i) {
+            const auto& c = *t.cases[i];
+            const auto& r = t.results[i];
+            ++counts[std::string(to_string(r.overall))];
+            auto record = "cases/" + slug + "/" + c.id + ".json";
+            if (auto err = write_file(staging_ / record, wire_record(t, c, r)); !err.empty())
+                return err;
+            json::object o;
+            o["id"] = c.id;
+            o["group"] = c.group;
+            o["subgroup"] = c.subgroup;
+            o["title"] = c.title;
+            o["rfc"] = c.rfc;
+            o["verdict"] = to_string(r.overall);
+            o["behavior"] = to_string(r.behavior);
+            o["behavior_close"] = to_string(r.behavior_close);
+            o["expectation"] = c.expectation;
+            o["observation"] = r.observation();
+            o["result"] = r.result;
+            o["result_close"] = r.result_close;
+            o["remote_close_code"] = optional_code(r.remote_close_code);
+            o["duration_ms"] = r.duration_ms;
+            o["wire_log"] = record;
+            cases.push_back(std::move(o));
+        }
+        json::object summary;
+        summary["total"] = t.cases.size();
+        for (const auto& [k, v] : counts)
+            summary[k] = v;
+        targets.push_back(json::object{{"agent", t.agent},
+                                       {"url", t.url},
+                                       {"mode", t.mode},
+                                       {"summary", std::move(summary)},
+                                       {"cases", std::move(cases)}});
+    }
+    index["targets"] = std::move(targets);
+    if (auto err = write_file(staging_ / "index.json", index); !err.empty())
+        return err;
+
+    // Move into place: the old cases/ folder goes aside first, index.json is replaced by an
+    // atomic rename last, so a reader sees either the old report or the new one.
+    std::error_code ec;
+    auto old_cases = out_ / (".old-cases-" + std::to_string(::getpid()));
+    if (fs::exists(out_ / "cases"))
+        fs::rename(out_ / "cases", old_cases, ec);
+    if (!ec)
+        fs::rename(staging_ / "cases", out_ / "cases", ec);
+    if (!ec)
+        fs::rename(staging_ / "index.json", out_ / "index.json", ec);
+    if (ec)
+        return "cannot move the report into " + out_.string() + ": " + ec.message();
+    fs::remove_all(old_cases, ec);
+    fs::remove_all(staging_, ec);
+    return {};
+}
+
+} // namespace wsconform::runner

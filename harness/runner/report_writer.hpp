@@ -1,0 +1,45 @@
+#pragma once
+/// Writes the run's result contract: OUT/index.json (schema wsconform-report/1, see
+/// docs/report.md) and one wire record per case under OUT/cases/<agent>/<id>.json. Nothing
+/// already in OUT is replaced until the new report is complete.
+
+#include "harness/runner/case.hpp"
+#include "harness/runner/session.hpp"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace wsconform::runner {
+
+struct target_report {
+    std::string agent;
+    std::string url;
+    std::string mode = "server";
+    std::vector<const case_def*> cases;
+    std::vector<case_result> results; ///< same order as cases
+};
+
+struct run_report {
+    std::string started_at;
+    std::int64_t duration_ms = 0;
+    std::vector<target_report> targets;
+};
+
+/// A file-name-safe form of an agent name (lower-case, [a-z0-9._-] kept, others '_').
+std::string agent_slug(std::string_view agent);
+
+class report_writer {
+public:
+    /// Prepares OUT for writing (creates it and a staging folder inside it). Returns "" or a
+    /// one-line error (unwritable directory, ...).
+    std::string prepare(const std::filesystem::path& out);
+    /// Writes everything into the staging folder, then moves it into place.
+    std::string write(const run_report& report);
+
+private:
+    std::filesystem::path out_;
+    std::filesystem::path staging_;
+};
+
+} // namespace wsconform::runner

@@ -1,0 +1,667 @@
+#include "harness/runner/session.hpp"
+
+#include "harness/codec/decoder.hpp"
+#include "harness/codec/encoder.hpp"
+#include "harness/codec/message.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <array>
+#include <deque>
+#include <sstream>
+
+namespace wsconform::runner {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using codec::byte_view;
+using codec::bytes;
+using codec::frame;
+using codec::opcode;
+
+namespace {
+
+std::string iso_now() {
+    auto now = std::chrono::system_clock::now();
+    auto t = std::chrono::system_clock::to_time_t(now);
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    char out[40];
+    std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms.count()));
+    return out;
+}
+
+std::string describe_event(const event& e) {
+    std::ostringstream os;
+    auto preview = [&](const bytes& p) {
+        if (p.size() <= 32 && codec::is_valid_utf8(p))
+            os << "'" << codec::as_chars(p) << "'";
+        else
+            os << p.size() << " bytes";
+    };
+    switch (e.what) {
+    case event::kind::message:
+        os << (e.binary ? "binary " : "text ");
+        preview(e.payload);
+        break;
+    case event::kind::ping:
+        os << "ping ";
+        preview(e.payload);
+        break;
+    case event::kind::pong:
+        os << "pong ";
+        preview(e.payload);
+        break;
+    case event::kind::timeout: os << "timeout " << e.tag; break;
+    }
+    return os.str();
+}
+
+std::string describe_events(const std::vector<event>& events) {
+    if (events.empty())
+        return "[]";
+    std::string s = "[";
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        if (i)
+            s += ", ";
+        if (i == 8) {
+            s += "... " + std::to_string(events.size() - i) + " more";
+            break;
+        }
+        s += describe_event(events[i]);
+    }
+    return s + "]";
+}
+
+/// The state of one case's connection. Lives in a shared_ptr so the reader, the writer and
+/// the timers can outlive any one of them; everything runs on one executor, so no locks.
+class case_session : public std::enable_shared_from_this<case_session> {
+public:
+    case_session(asio::any_io_executor ex, const case_def& c, const session_settings& s)
+        : ex_(ex), def_(c), settings_(s), transport_(ex, s.tls, &recorder_), done_(ex),
+          kill_timer_(ex), close_after_timer_(ex), close_handshake_timer_(ex), drop_timer_(ex),
+          deadline_(ex),
+          decoder_({.incoming_mask = codec::masking_rule::forbidden,
+                    .max_payload = s.max_payload,
+                    .check_close_payload = false}),
+          assembler_(s.max_payload) {
+        done_.expires_at(asio::steady_timer::time_point::max());
+    }
+
+    asio::awaitable<case_result> run() {
+        result_.started_at = iso_now();
+        if (!co_await open()) {
+            finish_verdicts();
+            co_return std::move(result_);
+        }
+        state_ = state::open;
+        opened_at_ = recorder_.now_us();
+        result_.handshake_ok = true;
+        result_.handshake_us = opened_at_;
+
+        deadline_.expires_after(scaled(settings_.case_deadline));
+        deadline_.async_wait([self = shared_from_this()](auto ec) {
+            if (!ec && !self->tcp_closed_) {
+                self->note("case deadline reached; dropping the connection");
+                self->drop();
+            }
+        });
+        asio::co_spawn(ex_, read_loop(shared_from_this()), asio::detached);
+        process_buffered(); // frames that arrived together with the handshake response
+        co_await run_script();
+        if (!tcp_closed_) {
+            auto [ec] = co_await done_.async_wait(asio::as_tuple(asio::use_awaitable));
+            (void)ec;
+        }
+        cancel_timers();
+        result_.duration_ms = (closed_at_ - opened_at_) / 1000;
+        finish_verdicts();
+        co_return std::move(result_);
+    }
+
+private:
+    enum class state { connecting, open, closing, closed };
+
+    std::chrono::steady_clock::duration scaled(seconds s) const {
+        return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+            s * settings_.timeout_scale);
+    }
+
+    void note(std::string text) { result_.notes.push_back(std::move(text)); }
+
+    // Opening handshake (RFC 6455 §4.1).
+    asio::awaitable<bool> open() {
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+            scaled(settings_.connect_timeout));
+        if (auto ec = co_await transport_.connect(settings_.url, ms)) {
+            result_.result = "could not connect to " + settings_.url.text + ": " + ec.message();
+            result_.result_close = "the opening handshake was never completed";
+            co_return false;
+        }
+        codec::upgrade_offer offer{codec::make_key(), {}, {}};
+        auto request = codec::make_upgrade_request(settings_.url.host_header,
+                                                   settings_.url.target, offer.key);
+        for (const auto& h : settings_.extra_headers)
+            request.set(h.name, h.value);
+        result_.request = request.serialize();
+        if (auto ec = co_await transport_.write(codec::to_bytes(result_.request))) {
+            result_.result = "could not send the opening handshake: " + ec.message();
+            result_.result_close = "the opening handshake was never completed";
+            co_return false;
+        }
+
+        asio::steady_timer timer(ex_, scaled(settings_.open_handshake_timeout));
+        bool timed_out = false;
+        timer.async_wait([&, self = shared_from_this()](auto ec) {
+            if (!ec) {
+                timed_out = true;
+                transport_.close();
+            }
+        });
+        std::string data;
+        std::array<codec::byte, 4096> buf{};
+        codec::upgrade_response response;
+        std::string parse_error;
+        for (;;) {
+            auto [ec, n] = co_await transport_.read_some(buf);
+            data.append(reinterpret_cast<const char*>(buf.data()), n);
+            auto status = codec::parse_response(data, response, &parse_error);
+            if (status == codec::response_parse_status::complete)
+                break;
+            if (status == codec::response_parse_status::malformed) {
+                timer.cancel();
+                result_.response = data.substr(0, 4096);
+                result_.result = "malformed HTTP response to the opening handshake: " + parse_error;
+                result_.result_close = "the opening handshake was never completed";
+                transport_.close();
+                co_return false;
+            }
+            if (ec) {
+                timer.cancel();
+                result_.response = data.substr(0, 4096);
+                result_.result = timed_out ? "no opening handshake response within the timeout"
+                                           : "connection ended during the opening handshake: " +
+                                                 ec.message();
+                result_.result_close = "the opening handshake was never completed";
+                transport_.close();
+                co_return false;
+            }
+        }
+        timer.cancel();
+        result_.response = data.substr(0, response.header_bytes);
+        if (auto problems = codec::check_response(response, offer); !problems.empty()) {
+            std::string why = "opening handshake refused or invalid:";
+            for (const auto& p : problems)
+                why += " " + p.what + " (RFC 6455 " + p.section + ");";
+            why.pop_back();
+            result_.result = why;
+            result_.result_close = "the opening handshake was never completed";
+            transport_.close();
+            co_return false;
+        }
+        auto rest = std::string_view(data).substr(response.header_bytes);
+        decoder_.feed(codec::byte_view(reinterpret_cast<const codec::byte*>(rest.data()), rest.size()));
+        co_return true;
+    }
+
+    // --- sending -------------------------------------------------------------------------
+
+    void enqueue(bytes data) {
+        if (tcp_closed_ || data.empty())
+            return;
+        writes_.push_back(std::move(data));
+        if (!writing_) {
+            writing_ = true;
+            asio::co_spawn(ex_, write_loop(shared_from_this()), asio::detached);
+        }
+    }
+
+    static asio::awaitable<void> write_loop(std::shared_ptr<case_session> self) {
+        while (!self->writes_.empty() && !self->tcp_closed_) {
+            auto data = std::move(self->writes_.front());
+            self->writes_.pop_front();
+            if (auto ec = co_await self->transport_.write(data)) {
+                self->writes_.clear();
+                break;
+            }
+        }
+        self->writing_ = false;
+    }
+
+    void record_sent(const frame& f) {
+        frame logged = f;
+        result_.frames.push_back({recorder_.now_us(), true, std::move(logged)});
+    }
+
+    void send_frame(frame f, bool keep_unmasked = false) {
+        if (!f.masked && !keep_unmasked)
+            codec::mask(f, keys_);
+        record_sent(f);
+        enqueue(codec::encode(f));
+    }
+
+    void send_step(const send_frames& s) {
+        std::vector<bytes> per_frame;
+        for (frame f : s.frames) {
+            if (!f.masked && !s.send_unmasked)
+                codec::mask(f, keys_);
+            record_sent(f);
+            per_frame.push_back(codec::encode(f));
+        }
+        write_pieces(std::move(per_frame), s.plan);
+    }
+
+    void write_pieces(std::vector<bytes> per_frame, const write_plan& plan) {
+        if (!plan.write_per_frame && plan.chop == 0) {
+            bytes all;
+            for (auto& b : per_frame)
+                all.insert(all.end(), b.begin(), b.end());
+            enqueue(std::move(all));
+            return;
+        }
+        for (auto& b : per_frame) {
+            for (auto piece : codec::chop(b, plan.chop))
+                enqueue(bytes(piece.begin(), piece.end()));
+        }
+    }
+
+    /// Sends a Close frame once (RFC 6455 §5.5.1); the first Close decides who closed.
+    void send_close(codec::close_code code, std::string_view reason = {}) {
+        send_close_body(codec::close_frame(code, reason).payload);
+    }
+
+    void send_close_body(bytes body) {
+        if (close_sent_ || tcp_closed_)
+            return;
+        close_sent_ = true;
+        if (!close_received_) {
+            result_.closed_by_me = true;
+            state_ = state::closing;
+        }
+        if (body.size() >= 2)
+            result_.local_close_code = static_cast<codec::close_code>(body[0] << 8 | body[1]);
+        send_frame(codec::close_frame_raw(std::move(body)));
+        if (close_received_) {
+            after_close_handshake();
+            return;
+        }
+        // Our Close is unanswered: give the peer the closing-handshake timeout, then drop.
+        close_handshake_timer_.expires_after(scaled(settings_.close_handshake_timeout));
+        close_handshake_timer_.async_wait([self = shared_from_this()](auto ec) {
+            if (!ec && !self->tcp_closed_ && !self->close_received_) {
+                self->note("no Close reply within the closing-handshake timeout; dropping TCP");
+                self->drop();
+            }
+        });
+    }
+
+    /// Fails the WebSocket connection (§7.1.7). Like Autobahn with failByDrop=false, by
+    /// sending a Close first and dropping only if it goes unanswered.
+    void fail_connection(codec::close_code code, std::string_view reason = {}) {
+        if (tcp_closed_)
+            return;
+        result_.failed_by_me = true;
+        if (close_sent_) {
+            drop();
+            return;
+        }
+        send_close(code, reason);
+    }
+
+    /// Both Close frames are through; as the client we wait for the server to drop TCP (§7.1.1:
+    /// the server closes first).
+    void after_close_handshake() {
+        state_ = state::closing;
+        drop_timer_.expires_after(scaled(settings_.server_drop_timeout));
+        drop_timer_.async_wait([self = shared_from_this()](auto ec) {
+            if (!ec && !self->tcp_closed_) {
+                self->server_drop_timeout_ = true;
+                self->note("server did not drop the TCP connection within the timeout");
+                self->drop();
+            }
+        });
+    }
+
+    void drop() {
+        if (tcp_closed_)
+            return;
+        result_.dropped_by_me = true;
+        transport_.close();
+        mark_closed();
+    }
+
+    void mark_closed() {
+        if (tcp_closed_)
+            return;
+        tcp_closed_ = true;
+        state_ = state::closed;
+        closed_at_ = recorder_.now_us();
+        cancel_timers();
+        done_.cancel();
+    }
+
+    void cancel_timers() {
+        kill_timer_.cancel();
+        close_after_timer_.cancel();
+        close_handshake_timer_.cancel();
+        drop_timer_.cancel();
+        deadline_.cancel();
+    }
+
+    // --- the script ----------------------------------------------------------------------
+
+    asio::awaitable<void> run_script() {
+        for (const auto& s : def_.script) {
+            if (tcp_closed_)
+                co_return;
+            if (auto* frames = std::get_if<send_frames>(&s)) {
+                send_step(*frames);
+            } else if (auto* raw = std::get_if<send_raw>(&s)) {
+                write_pieces({raw->data}, raw->plan);
+            } else if (auto* p = std::get_if<pause>(&s)) {
+                asio::steady_timer t(ex_, scaled(p->duration));
+                auto [ec] = co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+                (void)ec;
+                // Autobahn continues only while the connection is still open.
+                if (state_ != state::open)
+                    co_return;
+                if (!p->marker.empty())
+                    result_.received.push_back(timeout_marker(p->marker));
+            } else if (auto* c = std::get_if<start_close>(&s)) {
+                send_close_body(c->body);
+            } else if (auto* k = std::get_if<fail_after>(&s)) {
+                kill_timer_.expires_after(scaled(k->after));
+                kill_timer_.async_wait([self = shared_from_this()](auto ec) {
+                    if (ec || self->tcp_closed_)
+                        return;
+                    self->note("the peer did not end the case in time; failing the connection");
+                    self->result_.failed_by_me = true;
+                    if (self->state_ == state::open)
+                        self->send_close(codec::close_codes::going_away, "Going Away");
+                    else
+                        self->drop(); // already closing: Autobahn drops TCP
+                });
+            } else if (auto* ca = std::get_if<close_after>(&s)) {
+                close_after_timer_.expires_after(scaled(ca->after));
+                close_after_timer_.async_wait([self = shared_from_this()](auto ec) {
+                    if (!ec && !self->tcp_closed_ && !self->close_sent_)
+                        self->send_close_body({});
+                });
+            }
+        }
+    }
+
+    // --- receiving -----------------------------------------------------------------------
+
+    static asio::awaitable<void> read_loop(std::shared_ptr<case_session> self) {
+        std::vector<codec::byte> buf(64 * 1024);
+        std::uint64_t total = 0;
+        for (;;) {
+            auto [ec, n] = co_await self->transport_.read_some(buf);
+            if (n > 0 && !self->tcp_closed_) {
+                total += n;
+                if (total > self->settings_.max_received) {
+                    self->note("peer sent more than " +
+                               std::to_string(self->settings_.max_received) +
+                               " bytes in one case (flood); dropping the connection");
+                    self->drop();
+                    co_return;
+                }
+                self->decoder_.feed(byte_view(buf).first(n));
+                self->process_buffered();
+            }
+            if (ec) {
+                if (!self->tcp_closed_) {
+                    if (ec != asio::error::eof)
+                        self->note("connection ended: " + ec.message());
+                    self->transport_.close();
+                    self->mark_closed();
+                }
+                co_return;
+            }
+        }
+    }
+
+    void process_buffered() {
+        while (!protocol_failed_ && !tcp_closed_) {
+            auto r = decoder_.next();
+            if (r.what == codec::decode_result::status::need_more)
+                return;
+            if (r.what == codec::decode_result::status::error) {
+                on_violation(static_cast<codec::protocol_error>(r.error.value()), r.frame_offset);
+                return;
+            }
+            result_.frames.push_back({recorder_.now_us(), false, r.value});
+            on_frame(std::move(r.value));
+        }
+    }
+
+    void on_violation(codec::protocol_error e, std::uint64_t offset) {
+        protocol_failed_ = true;
+        note("peer violated RFC 6455 " + std::string(codec::rfc_section(e)) + ": " +
+             codec::make_error_code(e).message() + " (at stream offset " +
+             std::to_string(offset) + ")");
+        fail_connection(codec::close_code_for(e));
+    }
+
+    void on_frame(frame f) {
+        if (close_received_) {
+            note("peer sent a " + std::string(codec::to_string(f.op)) + " frame after its Close");
+            return;
+        }
+        switch (f.op) {
+        case opcode::text:
+        case opcode::binary:
+        case opcode::continuation: {
+            auto r = assembler_.add(f);
+            if (r.what == codec::assemble_result::status::error) {
+                auto e = static_cast<codec::protocol_error>(r.error.value());
+                on_violation(e, r.error_offset);
+                return;
+            }
+            // Autobahn delivers no message once it has failed the connection itself.
+            if (r.what == codec::assemble_result::status::complete && !result_.failed_by_me) {
+                event e;
+                e.what = event::kind::message;
+                e.binary = r.value.binary;
+                e.payload = std::move(r.value.payload);
+                on_event(std::move(e));
+            }
+            return;
+        }
+        case opcode::ping:
+            // §5.5.2: answer with a Pong carrying the same payload, unless closing. Like
+            // Autobahn, a Ping is not an event a case can expect.
+            note("peer sent a ping (" + std::to_string(f.payload.size()) + " bytes)");
+            if (state_ == state::open)
+                send_frame(codec::make_frame(opcode::pong, f.payload));
+            return;
+        case opcode::pong: on_event(pong(f.payload)); return;
+        case opcode::close: on_close_frame(f); return;
+        default: return; // reserved opcodes were rejected by the decoder
+        }
+    }
+
+    void on_close_frame(const frame& f) {
+        codec::close_payload body;
+        auto status = codec::parse_close_payload(f.payload, body);
+        // Record the code before judging it, so a wrong code is reported as WRONG CODE.
+        result_.remote_close_code = body.code;
+        result_.remote_close_reason = body.reason;
+        // A bad Close body fails the connection first (our Close then counts as the first,
+        // as in Autobahn), and the closing handshake goes on from there.
+        switch (status) {
+        case codec::close_payload_status::ok: break;
+        case codec::close_payload_status::length_one:
+            on_violation(codec::protocol_error::close_length_one, decoder_.offset());
+            break;
+        case codec::close_payload_status::invalid_code:
+            on_violation(codec::protocol_error::close_code_invalid, decoder_.offset());
+            break;
+        case codec::close_payload_status::undefined_code:
+            on_violation(codec::protocol_error::close_code_undefined, decoder_.offset());
+            break;
+        case codec::close_payload_status::invalid_reason:
+            on_violation(codec::protocol_error::close_reason_invalid, decoder_.offset());
+            break;
+        }
+        close_received_ = true;
+        if (tcp_closed_)
+            return;
+        if (close_sent_) {
+            after_close_handshake();
+            return;
+        }
+        // Reply to the peer's Close (§5.5.1) with 1000, as Autobahn does (it never echoes).
+        send_close(codec::close_codes::normal);
+    }
+
+    void on_event(event e) {
+        result_.received.push_back(std::move(e));
+        finish_when_done();
+    }
+
+    /// Autobahn's finishWhenDone: once the observed events equal every expected list, start
+    /// the closing handshake with the first allowed code.
+    void finish_when_done() {
+        if (def_.expected.empty())
+            return;
+        for (const auto& exp : def_.expected)
+            if (exp.events != result_.received)
+                return;
+        if (def_.close.closed_by_me && !def_.suppress_auto_close && state_ == state::open)
+            send_close(def_.close.codes.empty() ? codec::close_codes::normal
+                                                : def_.close.codes.front());
+    }
+
+    // --- verdicts --------------------------------------------------------------------------
+
+    void finish_verdicts() {
+        auto& r = result_;
+        r.chunks = recorder_.chunks();
+        r.was_clean = close_sent_ && close_received_ && !server_drop_timeout_;
+        if (!r.handshake_ok) {
+            r.behavior = verdict::failed;
+            r.behavior_close = close_verdict::failed;
+            r.overall = verdict::failed;
+            return;
+        }
+        r.behavior = verdict::failed;
+        r.result = "Actual events differ from any expected: observed " +
+                   describe_events(r.received);
+        for (const auto& exp : def_.expected) {
+            if (exp.events == r.received) {
+                r.behavior = exp.result;
+                r.result = "Actual events match the " + std::string(to_string(exp.result)) +
+                           " expectation: " + describe_events(r.received);
+                break;
+            }
+        }
+        if (r.behavior == verdict::failed && !def_.expected.empty()) {
+            r.result += "; expected " + describe_events(def_.expected.front().events);
+            if (def_.expected.size() > 1)
+                r.result += " (" + std::string(to_string(def_.expected.front().result)) +
+                            ") or " + describe_events(def_.expected[1].events) + " (" +
+                            std::string(to_string(def_.expected[1].result)) + ")";
+        }
+
+        const auto& ec = def_.close;
+        auto codes = [&] {
+            std::string s;
+            for (auto c : ec.codes)
+                s += (s.empty() ? "" : ",") + std::to_string(c);
+            return s;
+        };
+        if (ec.closed_by_me != r.closed_by_me) {
+            r.behavior_close = close_verdict::failed;
+            r.result_close = ec.closed_by_me
+                                 ? "The connection was failed by the wrong endpoint: the peer closed "
+                                   "first, the tester was to close"
+                                 : "The connection was failed by the wrong endpoint: the tester had "
+                                   "to close, the peer was to fail the connection";
+        } else if (ec.require_clean && !r.was_clean) {
+            r.behavior_close = close_verdict::unclean;
+            r.result_close = "The spec requires the connection to be closed cleanly here";
+        } else if (r.remote_close_code &&
+                   std::find(ec.codes.begin(), ec.codes.end(), *r.remote_close_code) ==
+                       ec.codes.end()) {
+            r.behavior_close = close_verdict::wrong_code;
+            r.result_close = "The close code should have been " + codes() + " or empty, was " +
+                             std::to_string(*r.remote_close_code);
+        } else if (r.dropped_by_me) {
+            r.behavior_close = close_verdict::failed_by_client;
+            r.result_close = "It is preferred that the server close the TCP connection";
+        } else {
+            r.behavior_close = close_verdict::ok;
+            r.result_close = "Connection was properly closed";
+        }
+
+        if (def_.wrong_code_fails_behavior && r.behavior_close == close_verdict::wrong_code) {
+            r.behavior = verdict::failed;
+            r.result += "; a wrong close code fails this case";
+        }
+        if (ec.wrong_endpoint_is_fatal && ec.closed_by_me != r.closed_by_me) {
+            r.behavior = verdict::failed;
+            r.result += "; the peer never failed the connection itself";
+        }
+        if (def_.informational) {
+            r.behavior = verdict::informational;
+            r.behavior_close = close_verdict::informational;
+        }
+        r.overall = overall(r.behavior, r.behavior_close);
+    }
+
+    asio::any_io_executor ex_;
+    const case_def& def_;
+    const session_settings& settings_;
+    net::wire_recorder recorder_;
+    net::transport transport_;
+    asio::steady_timer done_;
+    asio::steady_timer kill_timer_, close_after_timer_, close_handshake_timer_, drop_timer_,
+        deadline_;
+    codec::decoder decoder_;
+    codec::message_assembler assembler_;
+    codec::mask_source keys_;
+    std::deque<bytes> writes_;
+    bool writing_ = false;
+    state state_ = state::connecting;
+    bool close_sent_ = false;
+    bool close_received_ = false;
+    bool tcp_closed_ = false;
+    bool protocol_failed_ = false;
+    bool server_drop_timeout_ = false;
+    std::int64_t opened_at_ = 0;
+    std::int64_t closed_at_ = 0;
+    case_result result_;
+};
+
+} // namespace
+
+asio::awaitable<case_result> run_case(const case_def& c, const session_settings& settings) {
+    auto ex = co_await asio::this_coro::executor;
+    auto session = std::make_shared<case_session>(ex, c, settings);
+    co_return co_await session->run();
+}
+
+std::string case_result::observation() const {
+    if (!handshake_ok)
+        return result;
+    std::string s = received.empty() ? "no events" : describe_events(received);
+    if (remote_close_code)
+        s += "; close " + std::to_string(*remote_close_code) + " from peer";
+    else if (!closed_by_me && !dropped_by_me)
+        s += "; no close code from peer";
+    s += closed_by_me ? "; tester closed first" : "; peer closed first";
+    s += dropped_by_me ? "; TCP dropped by tester" : "; TCP closed by peer";
+    return s;
+}
+
+} // namespace wsconform::runner

@@ -1,0 +1,75 @@
+#pragma once
+/// Runs one case over one connection, as Autobahn|Testsuite's fuzzing client would: opening
+/// handshake, the case's script, our side of the protocol (pong replies, closing handshake,
+/// failing the connection on a violation), timers, and the verdicts.
+
+#include "harness/codec/handshake.hpp"
+#include "harness/net/transport.hpp"
+#include "harness/runner/case.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace wsconform::runner {
+
+struct session_settings {
+    net::target_url url;
+    std::shared_ptr<boost::asio::ssl::context> tls; ///< for wss://
+    /// Multiplies every timer: case timers, handshake and closing timeouts.
+    double timeout_scale = 1.0;
+    seconds connect_timeout{5};
+    seconds open_handshake_timeout{5};  ///< Autobahn openHandshakeTimeout
+    seconds close_handshake_timeout{1}; ///< Autobahn closeHandshakeTimeout
+    seconds server_drop_timeout{1};     ///< Autobahn serverConnectionDropTimeout
+    seconds case_deadline{60};          ///< backstop if every other timer failed to end the case
+    std::uint64_t max_payload = 64ull * 1024 * 1024;  ///< largest frame/message we accept
+    std::uint64_t max_received = 512ull * 1024 * 1024; ///< flood guard per case
+    std::vector<codec::header_field> extra_headers; ///< added to every opening handshake
+};
+
+/// A frame as it crossed the wire, for the wire log.
+struct frame_record {
+    std::int64_t t_us = 0;
+    bool sent = false;
+    codec::frame value;
+};
+
+struct case_result {
+    verdict behavior = verdict::failed;
+    close_verdict behavior_close = close_verdict::failed;
+    verdict overall = verdict::failed;
+    std::string result;       ///< why `behavior` is what it is
+    std::string result_close; ///< why `behavior_close` is what it is
+    std::vector<std::string> notes; ///< further reasoning (violations seen, timers fired)
+
+    std::vector<event> received;
+    std::optional<codec::close_code> remote_close_code;
+    std::string remote_close_reason;
+    std::optional<codec::close_code> local_close_code;
+    bool handshake_ok = false;
+    bool closed_by_me = false;
+    bool failed_by_me = false;
+    bool dropped_by_me = false;
+    bool was_clean = false;
+
+    std::string started_at;       ///< ISO 8601 UTC
+    std::int64_t duration_ms = 0; ///< end of opening handshake to TCP close (Autobahn's)
+    std::int64_t handshake_us = -1;
+    std::string request;          ///< the opening handshake as sent
+    std::string response;         ///< the response header as received
+    std::vector<net::wire_chunk> chunks;
+    std::vector<frame_record> frames;
+
+    /// One line: what the peer did.
+    std::string observation() const;
+};
+
+/// Runs `c` against `settings.url`. Never throws for anything the peer does.
+boost::asio::awaitable<case_result> run_case(const case_def& c, const session_settings& settings);
+
+} // namespace wsconform::runner

@@ -1,0 +1,315 @@
+/// wsconform-server: the reference RFC 6455 echo server (Boost.Beast, C++20 coroutines).
+///
+///   wsconform-server [--host 127.0.0.1] [--port 0] [--tls] [--threads N]
+///
+/// Prints exactly one line, `listening ws://HOST:PORT/` (or `wss://`), once the socket listens,
+/// then echoes every text/binary message with its type until SIGINT/SIGTERM (exit status 0).
+///
+/// Protocol strictness is Beast's: it validates UTF-8 incrementally (fails fast with 1007),
+/// RSV bits, opcodes, control-frame rules, masking and close codes (1002), answers pings
+/// (also between the fragments of a message), echoes a peer's close code, and after a close
+/// handshake or a protocol failure shuts the TCP connection down from the server side (sends
+/// FIN at once, then waits at most 5 s for the peer's FIN before closing: bounded_teardown.hpp).
+
+#include "server/bounded_teardown.hpp"
+#include "server/tls_identity.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <sys/resource.h>
+
+#include <charconv>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <variant>
+#include <vector>
+
+namespace {
+
+namespace asio = boost::asio;
+namespace ssl = boost::asio::ssl;
+namespace beast = boost::beast;
+namespace websocket = boost::beast::websocket;
+using tcp = boost::asio::ip::tcp;
+using namespace std::chrono_literals;
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t max_message_size = 64U * 1024U * 1024U;
+constexpr auto handshake_timeout = 5s;
+constexpr std::string_view server_name = "wsconform-reference/0.1";
+
+// ---------------------------------------------------------------------------------------------
+// Command line
+
+struct options {
+    std::string host = "127.0.0.1";
+    unsigned short port = 0;
+    bool tls = false;
+    unsigned threads = 1;
+};
+
+void usage(std::ostream& os) {
+    os << "usage: wsconform-server [--host ADDR] [--port N] [--tls] [--threads N]\n"
+          "  --host ADDR   address to listen on (default 127.0.0.1)\n"
+          "  --port N      TCP port, 0 picks a free one (default 0)\n"
+          "  --tls         serve wss:// with an in-memory self-signed certificate\n"
+          "  --threads N   io_context worker threads (default 1)\n";
+}
+
+template <class T>
+bool parse_number(std::string_view text, T& out, T min, T max) {
+    T value{};
+    const auto* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (ec != std::errc{} || ptr != end || value < min || value > max)
+        return false;
+    out = value;
+    return true;
+}
+
+/// Returns the options, or an exit status if the program should stop (help or bad usage).
+std::variant<options, int> parse_args(int argc, char** argv) {
+    options opt;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        const auto value = [&]() -> std::optional<std::string_view> {
+            if (i + 1 >= argc)
+                return std::nullopt;
+            return std::string_view(argv[++i]);
+        };
+        bool ok = true;
+        if (arg == "-h" || arg == "--help") {
+            usage(std::cout);
+            return 0;
+        } else if (arg == "--tls") {
+            opt.tls = true;
+        } else if (arg == "--host") {
+            auto v = value();
+            ok = v && !v->empty();
+            if (ok)
+                opt.host = std::string(*v);
+        } else if (arg == "--port") {
+            auto v = value();
+            ok = v && parse_number<unsigned short>(*v, opt.port, 0, 65535);
+        } else if (arg == "--threads") {
+            auto v = value();
+            ok = v && parse_number<unsigned>(*v, opt.threads, 1, 1024);
+        } else {
+            ok = false;
+        }
+        if (!ok) {
+            std::cerr << "wsconform-server: bad or incomplete argument '" << arg << "'\n";
+            usage(std::cerr);
+            return 2;
+        }
+    }
+    return opt;
+}
+
+// ---------------------------------------------------------------------------------------------
+// WebSocket session
+
+/// Configures the stream, performs the opening handshake and echoes messages until the
+/// connection ends. Returns on a normal close, a protocol failure (Beast has then already sent
+/// the close frame with the right code and torn the connection down) or an I/O error.
+template <class NextLayer>
+asio::awaitable<void> serve_websocket(websocket::stream<NextLayer>& ws) {
+    // Suggested server timeouts, but a short opening/closing handshake timeout and no idle
+    // timeout or keep-alive pings: the server must never send frames the client did not ask for.
+    auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+    timeouts.handshake_timeout = handshake_timeout;
+    timeouts.idle_timeout = websocket::stream_base::none();
+    timeouts.keep_alive_pings = false;
+    ws.set_option(timeouts);
+    ws.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+        res.set(beast::http::field::server, server_name);
+    }));
+    ws.read_message_max(max_message_size);
+    ws.auto_fragment(false); // echo each message as one frame
+
+    if (auto [ec] = co_await ws.async_accept(use_tuple); ec)
+        co_return;
+
+    // Strictly sequential read -> write: echoes keep the order of the messages, and a close or
+    // ping that follows a large message is only processed after its echo has been written.
+    beast::flat_buffer buffer;
+    for (;;) {
+        auto [rec, n] = co_await ws.async_read(buffer, use_tuple);
+        if (rec)
+            co_return; // websocket::error::closed, a protocol error, or an I/O error
+        ws.text(ws.got_text());
+        auto [wec, m] = co_await ws.async_write(buffer.data(), use_tuple);
+        if (wec)
+            co_return;
+        buffer.consume(buffer.size());
+        (void)n;
+        (void)m;
+    }
+}
+
+asio::awaitable<void> plain_session(tcp::socket socket) {
+    websocket::stream<wsconform::server::tcp_stream> ws(std::move(socket));
+    co_await serve_websocket(ws);
+}
+
+asio::awaitable<void> tls_session(tcp::socket socket, ssl::context& ctx) {
+    websocket::stream<ssl::stream<wsconform::server::tcp_stream>> ws(std::move(socket), ctx);
+    auto& tcp_layer = beast::get_lowest_layer(ws);
+    tcp_layer.expires_after(handshake_timeout);
+    if (auto [ec] = co_await ws.next_layer().async_handshake(ssl::stream_base::server, use_tuple);
+        ec)
+        co_return;
+    tcp_layer.expires_never(); // the websocket stream's own timeouts take over
+    co_await serve_websocket(ws);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Listener
+
+void log_exception(std::exception_ptr e) {
+    if (!e)
+        return;
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+        std::cerr << "wsconform-server: session error: " << ex.what() << '\n';
+    } catch (...) {
+        std::cerr << "wsconform-server: session error: unknown exception\n";
+    }
+}
+
+asio::awaitable<void> accept_loop(asio::io_context& ioc, tcp::acceptor& acceptor,
+                                  ssl::context* tls) {
+    for (;;) {
+        // Every connection gets its own strand, so --threads > 1 needs no further locking.
+        tcp::socket socket(asio::make_strand(ioc));
+        auto [ec] = co_await acceptor.async_accept(socket, use_tuple);
+        if (ec == asio::error::operation_aborted)
+            co_return;
+        if (ec) {
+            // E.g. EMFILE under heavy load: back off briefly instead of spinning or exiting.
+            std::cerr << "wsconform-server: accept: " << ec.message() << '\n';
+            asio::steady_timer backoff(acceptor.get_executor(), 50ms);
+            co_await backoff.async_wait(use_tuple);
+            continue;
+        }
+        beast::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
+        auto executor = socket.get_executor();
+        if (tls != nullptr)
+            asio::co_spawn(executor, tls_session(std::move(socket), *tls), log_exception);
+        else
+            asio::co_spawn(executor, plain_session(std::move(socket)), log_exception);
+    }
+}
+
+tcp::endpoint resolve_listen_endpoint(asio::io_context& ioc, const options& opt) {
+    beast::error_code ec;
+    auto address = asio::ip::make_address(opt.host, ec);
+    if (!ec)
+        return {address, opt.port};
+    tcp::resolver resolver(ioc);
+    auto results = resolver.resolve(opt.host, std::to_string(opt.port));
+    return results.begin()->endpoint(); // resolve() throws rather than return an empty range
+}
+
+/// Lets 1000+ concurrent connections through: raise the soft descriptor limit to the hard one.
+void raise_fd_limit() {
+    rlimit lim{};
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &lim);
+    }
+}
+
+int run(const options& opt) {
+    raise_fd_limit();
+
+    // Declared before the io_context: sessions still pending at shutdown reference it while
+    // the io_context destroys them.
+    std::optional<ssl::context> tls;
+    if (opt.tls) {
+        tls.emplace(ssl::context::tls_server);
+        tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                         ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                         ssl::context::no_tlsv1_1);
+        wsconform::server::install_self_signed_identity(*tls);
+    }
+
+    asio::io_context ioc(static_cast<int>(opt.threads));
+
+    const tcp::endpoint endpoint = resolve_listen_endpoint(ioc, opt);
+    tcp::acceptor acceptor(asio::make_strand(ioc));
+    beast::error_code ec;
+    const auto check = [&ec](const char* what) {
+        if (ec)
+            throw std::runtime_error(std::string(what) + ": " + ec.message());
+    };
+    acceptor.open(endpoint.protocol(), ec);
+    check("open");
+    acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    check("setsockopt(SO_REUSEADDR)");
+    acceptor.bind(endpoint, ec);
+    check("bind");
+    acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    check("listen");
+
+    const tcp::endpoint local = acceptor.local_endpoint();
+    const std::string host = local.address().is_v6() ? "[" + local.address().to_string() + "]"
+                                                      : local.address().to_string();
+    std::cout << "listening " << (opt.tls ? "wss" : "ws") << "://" << host << ':' << local.port()
+              << '/' << std::endl; // std::endl flushes: the caller waits for this line
+
+    asio::signal_set signals(ioc, SIGINT, SIGTERM);
+    signals.async_wait([&ioc](const beast::error_code&, int) { ioc.stop(); });
+
+    asio::co_spawn(acceptor.get_executor(), accept_loop(ioc, acceptor, tls ? &*tls : nullptr),
+                   [](std::exception_ptr e) {
+                       if (e) {
+                           log_exception(e);
+                           std::exit(1);
+                       }
+                   });
+
+    std::vector<std::thread> workers;
+    workers.reserve(opt.threads - 1);
+    for (unsigned i = 1; i < opt.threads; ++i)
+        workers.emplace_back([&ioc] { ioc.run(); });
+    ioc.run();
+    for (auto& t : workers)
+        t.join();
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    auto parsed = parse_args(argc, argv);
+    if (const int* status = std::get_if<int>(&parsed))
+        return *status;
+    try {
+        return run(std::get<options>(parsed));
+    } catch (const std::exception& e) {
+        std::cerr << "wsconform-server: " << e.what() << '\n';
+        return 1;
+    }
+}
