@@ -88,7 +88,7 @@ public:
     case_session(asio::any_io_executor ex, const case_def& c, const session_settings& s)
         : ex_(ex), def_(c), settings_(s), transport_(ex, s.tls, &recorder_), done_(ex),
           kill_timer_(ex), close_after_timer_(ex), close_handshake_timer_(ex), drop_timer_(ex),
-          deadline_(ex),
+          deadline_(ex), pause_timer_(ex),
           decoder_({.incoming_mask = codec::masking_rule::forbidden,
                     .max_payload = s.max_payload,
                     .check_close_payload = false}),
@@ -354,6 +354,7 @@ private:
         close_handshake_timer_.cancel();
         drop_timer_.cancel();
         deadline_.cancel();
+        pause_timer_.cancel(); // the script stops as soon as the connection is gone
     }
 
     // --- the script ----------------------------------------------------------------------
@@ -367,8 +368,8 @@ private:
             } else if (auto* raw = std::get_if<send_raw>(&s)) {
                 write_pieces({raw->data}, raw->plan);
             } else if (auto* p = std::get_if<pause>(&s)) {
-                asio::steady_timer t(ex_, scaled(p->duration));
-                auto [ec] = co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+                pause_timer_.expires_after(scaled(p->duration));
+                auto [ec] = co_await pause_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
                 (void)ec;
                 // Autobahn continues only while the connection is still open.
                 if (state_ != state::open)
@@ -626,7 +627,7 @@ private:
     net::transport transport_;
     asio::steady_timer done_;
     asio::steady_timer kill_timer_, close_after_timer_, close_handshake_timer_, drop_timer_,
-        deadline_;
+        deadline_, pause_timer_;
     codec::decoder decoder_;
     codec::message_assembler assembler_;
     codec::mask_source keys_;

@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Wall time of the whole conformance run against the reference server.
+
+Builds Release (through run_suite.py's build), starts the reference server once, runs the
+selected cases REPEAT times with each --jobs value, and prints the median, min and max wall
+time per setting. Standard library only; figures are for the README and closing notes.
+
+    python3 bench/suite_wall_time.py [--repeat 5] [--jobs 1,64] [--cases '*']
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import run_suite  # noqa: E402  (the project's own build and server helpers)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--jobs", default="1,64", help="comma-separated --jobs values")
+    parser.add_argument("--cases", default="*")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+
+    run_suite.build(run_suite.BUILD_DIR)
+    runner = run_suite.BUILD_DIR / "harness" / "wsconform"
+    figures = {}
+    with run_suite.reference_server(run_suite.BUILD_DIR) as server:
+        for jobs in [int(j) for j in args.jobs.split(",")]:
+            times, verdicts = [], set()
+            for _ in range(args.repeat):
+                with tempfile.TemporaryDirectory() as out:
+                    started = time.perf_counter()
+                    status = subprocess.call([str(runner), "--target", server.url, "--out", out,
+                                              "--cases", args.cases, "--jobs", str(jobs), "--quiet"],
+                                             stdout=subprocess.DEVNULL)
+                    times.append(time.perf_counter() - started)
+                    summary = json.loads(Path(out, "index.json").read_text())["targets"][0]["summary"]
+                    verdicts.add(json.dumps(summary, sort_keys=True))
+                if status != 0:
+                    print(f"run failed with exit {status}", file=sys.stderr)
+                    return 1
+            figures[jobs] = {"median_s": statistics.median(times), "min_s": min(times),
+                             "max_s": max(times), "runs": len(times),
+                             "summary": json.loads(verdicts.pop()) if len(verdicts) == 1 else
+                             "verdicts differ between runs"}
+            f = figures[jobs]
+            print(f"--jobs {jobs:>3}: median {f['median_s']:.2f} s  (min {f['min_s']:.2f}, "
+                  f"max {f['max_s']:.2f}, {f['runs']} runs)  {f['summary']}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

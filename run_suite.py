@@ -1,0 +1,280 @@
+#!/usr/bin/env python3
+"""wsconform orchestration: build, start servers under test, run the cases, run the tests.
+
+    python3 run_suite.py [--target URL] [--out DIR] [options]   run the conformance suite
+    python3 run_suite.py test                                     run the project's own tests
+
+Without --target the suite runs against the built-in reference server, started on a free
+loopback port and stopped afterwards. Exit status: 0 nothing FAILED, 1 some case FAILED,
+2 the run could not be done. Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+BUILD_DIR = ROOT / "build" / "release"
+DEFAULT_REPORTS = ROOT / "reports" / "runs"
+
+# Debian packages, by what needs them. libboost1.81-dev conflicts with libboost1.74-dev; apt
+# removes the older one when asked to install the newer.
+BUILD_PACKAGES = {
+    "cmake": "cmake",
+    "ninja-build": "ninja",
+    "g++": "g++",
+    "libboost1.81-dev": None,
+    "libssl-dev": None,
+    "zlib1g-dev": None,
+    "libcli11-dev": None,
+}
+TEST_PACKAGES = {
+    "libgtest-dev": None,
+    "python3-pytest": None,
+    "python3-websockets": None,
+}
+
+
+class RunError(Exception):
+    """A failure of the run itself (exit status 2), reported as one line."""
+
+
+def say(message: str) -> None:
+    print(f"run_suite: {message}", file=sys.stderr, flush=True)
+
+
+# --- dependencies ----------------------------------------------------------------------------
+
+def missing_packages(packages: dict[str, str | None]) -> list[str]:
+    if not shutil.which("dpkg-query"):
+        return []  # not Debian: trust the toolchain and let CMake say what is missing
+    missing = []
+    for pkg in packages:
+        result = subprocess.run(["dpkg-query", "-W", "-f=${Status}", pkg],
+                                capture_output=True, text=True)
+        if "install ok installed" not in result.stdout:
+            missing.append(pkg)
+    return missing
+
+
+def ensure_packages(packages: dict[str, str | None]) -> None:
+    missing = missing_packages(packages)
+    if not missing:
+        return
+    if os.geteuid() != 0:
+        raise RunError("missing Debian packages: " + " ".join(missing)
+                       + "; install them with: sudo apt-get install -y " + " ".join(missing))
+    say("installing " + " ".join(missing) + " (apt-get)")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    update = subprocess.run(["apt-get", "update", "-q"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if update.returncode != 0:
+        say("apt-get update failed; trying the install anyway")
+    install = subprocess.run(["apt-get", "install", "-y", "-q", *missing], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if install.returncode != 0:
+        tail = install.stderr.strip().splitlines()[-1:] or ["?"]
+        raise RunError("apt-get install " + " ".join(missing) + " failed: " + tail[0])
+
+
+# --- build -------------------------------------------------------------------------------------
+
+def build(build_dir: Path = BUILD_DIR, build_type: str = "Release", extra: list[str] | None = None,
+          targets: list[str] | None = None) -> None:
+    ensure_packages(BUILD_PACKAGES)
+    generator = ["-G", "Ninja"] if shutil.which("ninja") else []
+    if not (build_dir / "CMakeCache.txt").exists():
+        configure = ["cmake", "-S", str(ROOT), "-B", str(build_dir), *generator,
+                     f"-DCMAKE_BUILD_TYPE={build_type}", *(extra or [])]
+        run_quiet(configure, "configure (cmake)")
+    command = ["cmake", "--build", str(build_dir), "--parallel"]
+    for target in targets or []:
+        command += ["--target", target]
+    run_quiet(command, "build")
+
+
+def run_quiet(command: list[str], what: str) -> None:
+    """Runs a build step; its output is shown only when it fails."""
+    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout[-6000:])
+        raise RunError(f"{what} failed (exit {result.returncode}): " + " ".join(command))
+
+
+# --- servers under test ------------------------------------------------------------------------
+
+class Server:
+    """A server process that prints 'listening URL' once ready; stopped on exit."""
+
+    def __init__(self, command: list[str], name: str, ready_timeout: float = 15.0):
+        self.name = name
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        text=True, start_new_session=True)
+        self.url = self._wait_ready(ready_timeout)
+
+    def _wait_ready(self, timeout: float) -> str:
+        line: list[str] = []
+        reader = threading.Thread(target=lambda: line.append(self.process.stdout.readline()),
+                                  daemon=True)
+        reader.start()
+        reader.join(timeout)
+        text = line[0].strip() if line else ""
+        if not text.startswith("listening "):
+            self.stop()
+            err = self.process.stderr.read().strip().splitlines() if self.process.stderr else []
+            raise RunError(f"{self.name} did not start"
+                           + (f": {err[-1]}" if err else f" within {timeout:.0f} s"))
+        # Keep draining its output so a chatty server never blocks on a full pipe.
+        threading.Thread(target=self.process.stdout.read, daemon=True).start()
+        threading.Thread(target=self.process.stderr.read, daemon=True).start()
+        return text.split(" ", 1)[1]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=5)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                try:
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.process.wait()
+
+    def __enter__(self) -> "Server":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def reference_server(build_dir: Path, tls: bool = False) -> Server:
+    binary = build_dir / "server" / "wsconform-server"
+    command = [str(binary), "--host", "127.0.0.1", "--port", "0"] + (["--tls"] if tls else [])
+    return Server(command, "reference server")
+
+
+# --- run -----------------------------------------------------------------------------------------
+
+def run_cases(args: argparse.Namespace) -> int:
+    build(BUILD_DIR)
+    runner = BUILD_DIR / "harness" / "wsconform"
+    out = Path(args.out) if args.out else (
+        DEFAULT_REPORTS / _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ"))
+    passthrough = []
+    for option in ("agent", "cases", "exclude_cases", "jobs", "timeout_scale", "ca"):
+        value = getattr(args, option)
+        if value is not None:
+            passthrough += ["--" + option.replace("_", "-"), str(value)]
+    for header in args.header or []:
+        passthrough += ["--header", header]
+    if args.tls_verify:
+        passthrough.append("--tls-verify")
+
+    def invoke(url: str, agent: str) -> int:
+        command = [str(runner), "--target", url, "--out", str(out), *passthrough]
+        if args.agent is None:
+            command += ["--agent", agent]
+        return subprocess.call(command)
+
+    if args.target:
+        status = invoke(args.target, args.agent or "")
+    else:
+        with reference_server(BUILD_DIR, tls=args.tls) as server:
+            say(f"reference server at {server.url}")
+            status = invoke(server.url, "wsconform-reference")
+    if status in (0, 1) and not args.out:
+        latest = DEFAULT_REPORTS / "latest"
+        try:
+            if latest.is_symlink() or latest.exists():
+                latest.unlink()
+            latest.symlink_to(out.name)
+        except OSError:
+            pass
+    return status
+
+
+# --- test ----------------------------------------------------------------------------------------
+
+def run_tests(args: argparse.Namespace) -> int:
+    """The project's own tests: C++ unit tests (ctest) and end-to-end tests (pytest)."""
+    ensure_packages({**BUILD_PACKAGES, **TEST_PACKAGES})
+    test_build = ROOT / "build" / "test"
+    werror = "ON" if os.environ.get("CI") or args.werror else "OFF"
+    build(test_build, "Release", [f"-DWSCONFORM_WERROR={werror}"])
+    say("ctest")
+    ctest = subprocess.call(["ctest", "--test-dir", str(test_build), "--output-on-failure",
+                             "--parallel", str(os.cpu_count() or 2)])
+    # Debian's pytest is seen by the system interpreter, not by a python3 earlier on PATH.
+    python = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable
+    say("pytest")
+    env = dict(os.environ, WSCONFORM_BUILD_DIR=str(test_build))
+    pytest = subprocess.call([python, "-m", "pytest", "-q", str(ROOT / "tests" / "e2e"),
+                              *args.pytest_args], env=env, cwd=ROOT)
+    if ctest != 0 or pytest not in (0,):
+        say(f"tests failed (ctest exit {ctest}, pytest exit {pytest})")
+        return 1
+    return 0
+
+
+# --- command line --------------------------------------------------------------------------------
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    if argv and argv[0] == "test":
+        parser = argparse.ArgumentParser(prog="run_suite.py test",
+                                         description="Build and run the project's own tests.")
+        parser.add_argument("--werror", action="store_true", help="warnings are errors (on in CI)")
+        parser.add_argument("pytest_args", nargs="*", help="extra arguments for pytest")
+        args = parser.parse_args(argv[1:])
+        args.command = "test"
+        return args
+    parser = argparse.ArgumentParser(
+        prog="run_suite.py",
+        description="Run the WebSocket conformance suite. Without --target, against the "
+                    "built-in reference server. 'run_suite.py test' runs the project's tests.")
+    parser.add_argument("--target", help="server URL (ws://host:port/path or wss://...)")
+    parser.add_argument("--out", help="report directory (default reports/runs/<time>)")
+    parser.add_argument("--agent", help="name of the server in the report")
+    parser.add_argument("--cases", help="case patterns, e.g. '1.*,6.4.*'")
+    parser.add_argument("--exclude-cases", dest="exclude_cases", help="case patterns to skip")
+    parser.add_argument("--jobs", "-j", type=int, help="cases in flight at once (default 64)")
+    parser.add_argument("--timeout-scale", dest="timeout_scale", type=float,
+                        help="multiply every timer")
+    parser.add_argument("--header", action="append", help="extra handshake header 'Name: value'")
+    parser.add_argument("--tls", action="store_true",
+                        help="run the reference server with TLS (wss://) when no --target is given")
+    parser.add_argument("--tls-verify", dest="tls_verify", action="store_true",
+                        help="verify the target's certificate")
+    parser.add_argument("--ca", help="CA file for --tls-verify")
+    args = parser.parse_args(argv)
+    args.command = "run"
+    return args
+
+
+def main(argv: list[str]) -> int:
+    try:
+        args = parse_args(argv)
+    except SystemExit as exit_:
+        return 0 if exit_.code == 0 else 2
+    try:
+        if args.command == "test":
+            return run_tests(args)
+        return run_cases(args)
+    except RunError as error:
+        say(str(error))
+        return 2
+    except KeyboardInterrupt:
+        say("interrupted")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
