@@ -5,9 +5,9 @@
 #include "harness/runner/case.hpp"
 
 #include <initializer_list>
+#include <string>
 #include <tuple>
 #include <utility>
-#include <string>
 #include <vector>
 
 namespace wsconform::cases {
@@ -25,10 +25,13 @@ using runner::write_plan;
 inline constexpr write_plan one_write{};
 inline constexpr write_plan frame_wise{true, 0};
 inline constexpr write_plan octet_wise{true, 1};
-inline write_plan chopped(std::size_t n) { return {true, n}; }
+inline write_plan chopped(std::size_t n) {
+    return {true, n};
+}
 
 frame data_frame(opcode op, bytes payload, bool fin = true, std::uint8_t rsv = 0);
-inline frame data_frame(opcode op, std::string_view payload, bool fin = true, std::uint8_t rsv = 0) {
+inline frame data_frame(opcode op, std::string_view payload, bool fin = true,
+                        std::uint8_t rsv = 0) {
     return data_frame(op, codec::to_bytes(payload), fin, rsv);
 }
 
@@ -44,17 +47,25 @@ inline step send_bytes(bytes data, write_plan plan = one_write) {
 inline step wait_then_mark(double s, std::string marker) {
     return runner::pause{runner::seconds(s), std::move(marker)};
 }
-inline step wait(double s) { return runner::pause{runner::seconds(s), {}}; }
+inline step wait(double s) {
+    return runner::pause{runner::seconds(s), {}};
+}
 /// Starts the closing handshake with a code and reason.
 inline step close_with(codec::close_code code, std::string_view reason = {}) {
     return runner::start_close{codec::close_frame(code, reason).payload};
 }
 /// Starts the closing handshake with exactly these Close body bytes.
-inline step close_with_body(bytes body) { return runner::start_close{std::move(body)}; }
+inline step close_with_body(bytes body) {
+    return runner::start_close{std::move(body)};
+}
 /// Autobahn killAfter: if the peer has not ended the case by then, the tester fails it.
-inline step kill_after(double s) { return runner::fail_after{runner::seconds(s)}; }
+inline step kill_after(double s) {
+    return runner::fail_after{runner::seconds(s)};
+}
 /// Autobahn closeAfter: if still open by then, the tester starts a normal close.
-inline step close_after(double s) { return runner::close_after{runner::seconds(s)}; }
+inline step close_after(double s) {
+    return runner::close_after{runner::seconds(s)};
+}
 
 /// A message split into frames of `size` bytes (Autobahn sendMessage with a fragment size).
 std::vector<frame> fragmented(opcode op, const bytes& payload, std::size_t size);

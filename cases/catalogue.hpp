@@ -12,13 +12,13 @@ namespace wsconform::cases {
 const std::vector<runner::case_def>& all_cases();
 
 // One function per area, each appending its cases (Autobahn categories in brackets).
-void add_framing_cases(std::vector<runner::case_def>& out);        // [1] RFC 6455 5.6
-void add_ping_pong_cases(std::vector<runner::case_def>& out);      // [2] 5.5.2, 5.5.3
-void add_reserved_bits_cases(std::vector<runner::case_def>& out);  // [3] 5.2
-void add_opcode_cases(std::vector<runner::case_def>& out);         // [4] 5.2
-void add_fragmentation_cases(std::vector<runner::case_def>& out);  // [5] 5.4
-void add_utf8_cases(std::vector<runner::case_def>& out);           // [6] 8.1
-void add_close_cases(std::vector<runner::case_def>& out);          // [7] 5.5.1, 7.4
+void add_framing_cases(std::vector<runner::case_def>& out);            // [1] RFC 6455 5.6
+void add_ping_pong_cases(std::vector<runner::case_def>& out);          // [2] 5.5.2, 5.5.3
+void add_reserved_bits_cases(std::vector<runner::case_def>& out);      // [3] 5.2
+void add_opcode_cases(std::vector<runner::case_def>& out);             // [4] 5.2
+void add_fragmentation_cases(std::vector<runner::case_def>& out);      // [5] 5.4
+void add_utf8_cases(std::vector<runner::case_def>& out);               // [6] 8.1
+void add_close_cases(std::vector<runner::case_def>& out);              // [7] 5.5.1, 7.4
 void add_auto_fragmentation_cases(std::vector<runner::case_def>& out); // [10] 5.4
 
 } // namespace wsconform::cases

@@ -43,31 +43,34 @@ void add_close_cases(std::vector<case_def>& out) {
         const char* expectation;
         frame next;
     };
-    for (auto& a : {after_close{"7.1.2", "Send two close frames",
-                                "Clean close with code 1000; the second close frame is ignored.",
-                                data_frame(opcode::close, bytes{})},
-                    after_close{"7.1.3", "Send a ping after a close frame",
-                                "Clean close with code 1000; no pong.", data_frame(opcode::ping, bytes{})},
-                    after_close{"7.1.4", "Send a text message after a close frame",
-                                "Clean close with code 1000; the message is ignored.",
-                                data_frame(opcode::text, "Hello World!")}}) {
+    for (auto& a :
+         {after_close{"7.1.2", "Send two close frames",
+                      "Clean close with code 1000; the second close frame is ignored.",
+                      data_frame(opcode::close, bytes{})},
+          after_close{"7.1.3", "Send a ping after a close frame",
+                      "Clean close with code 1000; no pong.", data_frame(opcode::ping, bytes{})},
+          after_close{"7.1.4", "Send a text message after a close frame",
+                      "Clean close with code 1000; the message is ignored.",
+                      data_frame(opcode::text, "Hello World!")}}) {
         auto c = base(a.id, sub71, a.title, a.expectation, rfc_close);
         c.script = {close_with(1000), send(a.next), kill_after(1)};
         c.expected = {ok({})};
         out.push_back(std::move(c));
     }
-    auto c715 = base("7.1.5", sub71, "Send a text fragment, then a close frame, then the final fragment",
-                     clean, rfc_close);
+    auto c715 =
+        base("7.1.5", sub71, "Send a text fragment, then a close frame, then the final fragment",
+             clean, rfc_close);
     c715.script = {send(data_frame(opcode::text, "fragment1", false)), close_with(1000),
                    send(data_frame(opcode::continuation, "fragment2", true)), kill_after(1)};
     c715.expected = {ok({})};
     out.push_back(std::move(c715));
 
-    auto c716 = base("7.1.6", sub71,
-                     "Send a 256 KiB text message, a small text message, a close and a ping back to back",
-                     "Implementation defined: whether the small message is echoed before the close "
-                     "is processed (INFORMATIONAL).",
-                     rfc_close);
+    auto c716 =
+        base("7.1.6", sub71,
+             "Send a 256 KiB text message, a small text message, a close and a ping back to back",
+             "Implementation defined: whether the small message is echoed before the close "
+             "is processed (INFORMATIONAL).",
+             rfc_close);
     c716.script = {send(data_frame(opcode::text, codec::repeat("BAsd7&jh23", 256 * 1024))),
                    send(data_frame(opcode::text, "Hello World!")), close_with(1000),
                    send(data_frame(opcode::ping, bytes{})), kill_after(1)};
@@ -85,15 +88,19 @@ void add_close_cases(std::vector<case_def>& out) {
         bytes body;
         bool valid;
     };
-    auto body = [](std::uint16_t code, std::string reason) { return codec::close_frame(code, reason).payload; };
+    auto body = [](std::uint16_t code, std::string reason) {
+        return codec::close_frame(code, reason).payload;
+    };
     const length_case lengths[] = {
         {"7.3.1", "Send a close frame with an empty payload (no code, no reason)", {}, true},
         {"7.3.2", "Send a close frame with a 1-byte payload", codec::to_bytes("a"), false},
         {"7.3.3", "Send a close frame with a 2-byte payload (code 1000)", body(1000, ""), true},
-        {"7.3.4", "Send a close frame with code 1000 and a reason", body(1000, "Hello World!"), true},
+        {"7.3.4", "Send a close frame with code 1000 and a reason", body(1000, "Hello World!"),
+         true},
         {"7.3.5", "Send a close frame with code 1000 and a reason of 123 bytes (125 in all)",
          body(1000, std::string(123, '*')), true},
-        {"7.3.6", "Send a close frame with code 1000 and a reason of 124 bytes (126 in all, too long)",
+        {"7.3.6",
+         "Send a close frame with code 1000 and a reason of 124 bytes (126 in all, too long)",
          body(1000, std::string(124, '*')), false},
     };
     for (const auto& l : lengths) {
@@ -106,9 +113,11 @@ void add_close_cases(std::vector<case_def>& out) {
     }
     // 7.5 Close reason not UTF-8
     const std::string sub75 = "Close frame structure: payload value (fuzzer initiated)";
-    auto c751 = base("7.5.1", sub75, "Send a close frame with code 1000 and a reason that is not valid UTF-8",
+    auto c751 = base("7.5.1", sub75,
+                     "Send a close frame with code 1000 and a reason that is not valid UTF-8",
                      "Close with 1002 or 1007, or a TCP drop.", "RFC 6455 5.5.1, 8.1");
-    auto bad_reason = codec::hex("03 e8 ce ba e1 bd b9 cf 83 ce bc ce b5 ed a0 80 65 64 69 74 65 64");
+    auto bad_reason =
+        codec::hex("03 e8 ce ba e1 bd b9 cf 83 ce bc ce b5 ed a0 80 65 64 69 74 65 64");
     c751.script = {close_with_body(bad_reason), kill_after(1)};
     c751.expected = {ok({})};
     c751.close = peer_answers_or_drops({1002, 1007});

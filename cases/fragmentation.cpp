@@ -28,14 +28,17 @@ void add_fragmentation_cases(std::vector<case_def>& out) {
         return c;
     };
     const std::string fail_now = "The connection is failed immediately (1002 or TCP drop).";
-    auto frag = [](opcode op, const char* payload, bool fin) { return data_frame(op, payload, fin); };
+    auto frag = [](opcode op, const char* payload, bool fin) {
+        return data_frame(op, payload, fin);
+    };
 
-    for (auto [id, op, name] : {std::tuple{"5.1", opcode::ping, "ping"},
-                                std::tuple{"5.2", opcode::pong, "pong"}}) {
+    for (auto [id, op, name] :
+         {std::tuple{"5.1", opcode::ping, "ping"}, std::tuple{"5.2", opcode::pong, "pong"}}) {
         auto c = base(id, std::string("Send a ") + name + " fragmented into 2 fragments", fail_now);
         c.rfc = "RFC 6455 5.5";
-        c.script = {send({frag(op, "fragment1", false), frag(opcode::continuation, "fragment2", true)}),
-                    kill_after(1)};
+        c.script = {
+            send({frag(op, "fragment1", false), frag(opcode::continuation, "fragment2", true)}),
+            kill_after(1)};
         c.expected = {ok({})};
         c.close = peer_fails();
         out.push_back(std::move(c));
@@ -44,9 +47,10 @@ void add_fragmentation_cases(std::vector<case_def>& out) {
     const write_plan modes[] = {one_write, frame_wise, octet_wise};
     int n = 3;
     for (const auto& m : modes) {
-        auto c = base("5." + std::to_string(n++),
-                      std::string("Send a text message fragmented into 2 fragments, ") + mode_words(m),
-                      "The reassembled message is echoed; clean close.");
+        auto c =
+            base("5." + std::to_string(n++),
+                 std::string("Send a text message fragmented into 2 fragments, ") + mode_words(m),
+                 "The reassembled message is echoed; clean close.");
         c.script = {send({frag(opcode::text, "fragment1", false),
                           frag(opcode::continuation, "fragment2", true)},
                          m),
@@ -56,15 +60,18 @@ void add_fragmentation_cases(std::vector<case_def>& out) {
         out.push_back(std::move(c));
     }
     for (const auto& m : modes) {
-        auto c = base("5." + std::to_string(n++),
-                      std::string("Send a text message in 2 fragments with a ping in between, ") +
-                          mode_words(m),
-                      "The pong arrives first, then the reassembled message is echoed; clean close.");
-        c.script = {send({frag(opcode::text, "fragment1", false), frag(opcode::ping, "ping payload", true),
-                          frag(opcode::continuation, "fragment2", true)},
-                         m),
-                    close_after(1)};
-        c.expected = {ok({runner::pong("ping payload"), runner::text_message("fragment1fragment2")})};
+        auto c =
+            base("5." + std::to_string(n++),
+                 std::string("Send a text message in 2 fragments with a ping in between, ") +
+                     mode_words(m),
+                 "The pong arrives first, then the reassembled message is echoed; clean close.");
+        c.script = {
+            send({frag(opcode::text, "fragment1", false), frag(opcode::ping, "ping payload", true),
+                  frag(opcode::continuation, "fragment2", true)},
+                 m),
+            close_after(1)};
+        c.expected = {
+            ok({runner::pong("ping payload"), runner::text_message("fragment1fragment2")})};
         c.close = tester_closes();
         out.push_back(std::move(c));
     }
@@ -85,16 +92,17 @@ void add_fragmentation_cases(std::vector<case_def>& out) {
         }
     }
 
-    auto c15 = base("5.15",
-                    "Send a text message in 2 fragments, then a continuation frame with FIN = false "
-                    "with nothing to continue, then a text message",
-                    "The first message is echoed (OK) or not (NON-STRICT), then the connection is "
-                    "failed.");
-    c15.script = {send({frag(opcode::text, "fragment1", false),
-                        frag(opcode::continuation, "fragment2", true),
-                        frag(opcode::continuation, "fragment3", false),
-                        frag(opcode::text, "fragment4", true)}),
-                  kill_after(1)};
+    auto c15 =
+        base("5.15",
+             "Send a text message in 2 fragments, then a continuation frame with FIN = false "
+             "with nothing to continue, then a text message",
+             "The first message is echoed (OK) or not (NON-STRICT), then the connection is "
+             "failed.");
+    c15.script = {
+        send({frag(opcode::text, "fragment1", false), frag(opcode::continuation, "fragment2", true),
+              frag(opcode::continuation, "fragment3", false),
+              frag(opcode::text, "fragment4", true)}),
+        kill_after(1)};
     c15.expected = {ok({runner::text_message("fragment1fragment2")}), non_strict({})};
     c15.close = peer_fails();
     out.push_back(std::move(c15));
@@ -120,8 +128,9 @@ void add_fragmentation_cases(std::vector<case_def>& out) {
     auto c18 = base("5.18", "Send a text message in 2 fragments, both with the text opcode",
                     "The connection is failed immediately: fragments after the first must use "
                     "opcode 0.");
-    c18.script = {send({frag(opcode::text, "fragment1", false), frag(opcode::text, "fragment2", true)}),
-                  kill_after(1)};
+    c18.script = {
+        send({frag(opcode::text, "fragment1", false), frag(opcode::text, "fragment2", true)}),
+        kill_after(1)};
     c18.expected = {ok({})};
     c18.close = peer_fails();
     out.push_back(std::move(c18));

@@ -12,8 +12,8 @@ void add_framing_cases(std::vector<case_def>& out) {
         std::size_t chop; // 0: one write
     };
     // 0 and 125 use the 7-bit form, 126-65535 the 16-bit form, 65536 the 64-bit form.
-    const size_case sizes[] = {{0, 0},     {125, 0},   {126, 0},   {127, 0},
-                               {128, 0},   {65535, 0}, {65536, 0}, {65536, 997}};
+    const size_case sizes[] = {{0, 0},   {125, 0},   {126, 0},   {127, 0},
+                               {128, 0}, {65535, 0}, {65536, 0}, {65536, 997}};
     struct kind {
         const char* sub;
         const char* title;

@@ -19,8 +19,8 @@ void add_opcode_cases(std::vector<case_def>& out) {
             auto op = codec::opcode_from_nibble(static_cast<std::uint8_t>(f.first_opcode + i));
             // Cases 1 and 3 send the reserved frame empty, the others with a payload.
             bytes payload = i == 0 || i == 2 ? bytes{}
-                            : i == 1        ? codec::to_bytes("reserved opcode payload")
-                                            : codec::to_bytes(hello_world);
+                            : i == 1         ? codec::to_bytes("reserved opcode payload")
+                                             : codec::to_bytes(hello_world);
             case_def c;
             c.id = std::string(f.sub) + "." + std::to_string(i + 1);
             c.group = "Opcodes";

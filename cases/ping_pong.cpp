@@ -33,22 +33,25 @@ void add_ping_pong_cases(std::vector<case_def>& out) {
     };
     const echo_case pings[] = {
         {"2.1", "Send a ping without payload", {}, one_write, 1},
-        {"2.2", "Send a ping with a small text payload", codec::to_bytes(hello_world), one_write, 1},
+        {"2.2", "Send a ping with a small text payload", codec::to_bytes(hello_world), one_write,
+         1},
         {"2.3", "Send a ping with a small binary (non UTF-8) payload", binary8, one_write, 1},
         {"2.4", "Send a ping with a binary payload of 125 bytes", fe125, one_write, 1},
     };
     for (const auto& p : pings) {
         auto c = make(p.id, p.title, "A pong with the same payload is received; clean close.",
                       "RFC 6455 5.5.2");
-        c.script = {send(data_frame(opcode::ping, p.payload), p.plan), close_after(p.close_after_s)};
+        c.script = {send(data_frame(opcode::ping, p.payload), p.plan),
+                    close_after(p.close_after_s)};
         c.expected = {ok({runner::pong(p.payload)})};
         out.push_back(std::move(c));
     }
 
-    auto c25 = make("2.5", "Send a ping with a binary payload of 126 bytes (too long for a control frame)",
-                    "The connection is failed immediately (1002): control frames carry at most 125 "
-                    "bytes.",
-                    "RFC 6455 5.5");
+    auto c25 =
+        make("2.5", "Send a ping with a binary payload of 126 bytes (too long for a control frame)",
+             "The connection is failed immediately (1002): control frames carry at most 125 "
+             "bytes.",
+             "RFC 6455 5.5");
     c25.script = {send(data_frame(opcode::ping, fe126)), kill_after(1)};
     c25.expected = {ok({})};
     c25.close = peer_fails();
@@ -77,8 +80,9 @@ void add_ping_pong_cases(std::vector<case_def>& out) {
 
     auto c29 = make("2.9", "Send an unsolicited pong, then a ping with a payload",
                     "Only the pong answering the ping is received; clean close.", "RFC 6455 5.5.3");
-    c29.script = {send({data_frame(opcode::pong, unsolicited), data_frame(opcode::ping, "ping payload")}),
-                  close_after(1)};
+    c29.script = {
+        send({data_frame(opcode::pong, unsolicited), data_frame(opcode::ping, "ping payload")}),
+        close_after(1)};
     c29.expected = {ok({runner::pong("ping payload")})};
     out.push_back(std::move(c29));
 

@@ -41,19 +41,20 @@ void add_reserved_bits_cases(std::vector<case_def>& out) {
         make(t.id,
              "Send a small text message, then one with RSV = " + std::to_string(t.rsv) +
                  ", then a ping, " + t.how,
-             {send({data_frame(opcode::text, hello_world), data_frame(opcode::text, hello_world, true, t.rsv),
+             {send({data_frame(opcode::text, hello_world),
+                    data_frame(opcode::text, hello_world, true, t.rsv),
                     data_frame(opcode::ping, bytes{})},
                    t.plan)},
              {ok({runner::text_message(hello_world)}), non_strict({})}, echo_then_fail);
     }
     make("3.5", "Send a small binary message with RSV = 5",
-         {send(data_frame(opcode::binary, codec::hex("00 ff fe fd fc fb 00 ff"), true, 5))}, {ok({})},
-         fail_now);
+         {send(data_frame(opcode::binary, codec::hex("00 ff fe fd fc fb 00 ff"), true, 5))},
+         {ok({})}, fail_now);
     // Autobahn's 3.6 is described as a ping but sends a binary frame; we keep its wire bytes.
     make("3.6", "Send a small binary message with RSV = 6",
          {send(data_frame(opcode::binary, hello_world, true, 6))}, {ok({})}, fail_now);
-    make("3.7", "Send a close frame with RSV = 7", {send(data_frame(opcode::close, bytes{}, true, 7))},
-         {ok({})}, fail_now);
+    make("3.7", "Send a close frame with RSV = 7",
+         {send(data_frame(opcode::close, bytes{}, true, 7))}, {ok({})}, fail_now);
 }
 
 } // namespace wsconform::cases

@@ -12,7 +12,8 @@ namespace {
 
 // "κόσμε": code points end after bytes 2, 5, 7, 9 and 11.
 const bytes kosme = codec::hex("ce ba e1 bd b9 cf 83 ce bc ce b5");
-const bytes hello_utf8 = codec::to_bytes("Hello-\xc2\xb5@\xc3\x9f\xc3\xb6\xc3\xa4\xc3\xbc\xc3\xa0\xc3\xa1-UTF-8!!");
+const bytes hello_utf8 =
+    codec::to_bytes("Hello-\xc2\xb5@\xc3\x9f\xc3\xb6\xc3\xa4\xc3\xbc\xc3\xa0\xc3\xa1-UTF-8!!");
 
 struct vector_entry {
     bool valid;
@@ -31,8 +32,12 @@ bytes concat(std::initializer_list<bytes> parts) {
     return out;
 }
 
-vector_entry valid(std::string_view hex) { return {true, codec::hex(hex)}; }
-vector_entry invalid(std::string_view hex) { return {false, codec::hex(hex)}; }
+vector_entry valid(std::string_view hex) {
+    return {true, codec::hex(hex)};
+}
+vector_entry invalid(std::string_view hex) {
+    return {false, codec::hex(hex)};
+}
 
 /// The 19 groups of 6.5-6.23, in order; validity is stated, not computed, so a validator bug
 /// cannot hide in the expectations (the unit tests check our validator agrees).
@@ -44,10 +49,12 @@ std::vector<vector_group> kuhn_groups() {
                   {true, codec::to_bytes("hello\xe2\x82\xacworld")},
                   {true, codec::to_bytes("hello\xf0\xa4\xad\xa2world")},
                   {true, kosme}}});
-    vector_group prefixes{"All prefixes of a valid UTF-8 string that contains multi-byte code points", {}};
+    vector_group prefixes{
+        "All prefixes of a valid UTF-8 string that contains multi-byte code points", {}};
     for (std::size_t n = 1; n <= kosme.size(); ++n) {
         bool boundary = n == 2 || n == 5 || n == 7 || n == 9 || n == 11;
-        prefixes.entries.push_back({boundary, bytes(kosme.begin(), kosme.begin() + static_cast<std::ptrdiff_t>(n))});
+        prefixes.entries.push_back(
+            {boundary, bytes(kosme.begin(), kosme.begin() + static_cast<std::ptrdiff_t>(n))});
     }
     g.push_back(std::move(prefixes));
     g.push_back({"First possible sequence of a certain length",
@@ -56,8 +63,9 @@ std::vector<vector_group> kuhn_groups() {
                  {invalid("f8 88 80 80 80"), invalid("fc 84 80 80 80 80")}});
     g.push_back({"Last possible sequence of a certain length",
                  {valid("7f"), valid("df bf"), valid("ef bf bf"), valid("f4 8f bf bf")}});
-    g.push_back({"Last possible sequence length 4/5/6 (invalid codepoints)",
-                 {invalid("f7 bf bf bf"), invalid("fb bf bf bf bf"), invalid("fd bf bf bf bf bf")}});
+    g.push_back(
+        {"Last possible sequence length 4/5/6 (invalid codepoints)",
+         {invalid("f7 bf bf bf"), invalid("fb bf bf bf bf"), invalid("fd bf bf bf bf bf")}});
     g.push_back({"Other boundary conditions",
                  {valid("ed 9f bf"), valid("ee 80 80"), valid("ef bf bd"), valid("f4 8f bf bf"),
                   invalid("f4 90 80 80")}});
@@ -71,7 +79,8 @@ std::vector<vector_group> kuhn_groups() {
     continuation.entries.push_back({false, all_continuations});
     g.push_back(std::move(continuation));
     vector_group lonely{"Lonely start characters", {}};
-    for (auto [lo, hi] : {std::pair{0xc0, 0xdf}, {0xe0, 0xef}, {0xf0, 0xf7}, {0xf8, 0xfb}, {0xfc, 0xfd}}) {
+    for (auto [lo, hi] :
+         {std::pair{0xc0, 0xdf}, {0xe0, 0xef}, {0xf0, 0xf7}, {0xf8, 0xfb}, {0xfc, 0xfd}}) {
         bytes s;
         for (int b = lo; b < hi; ++b) { // each lead byte followed by a space
             s.push_back(static_cast<codec::byte>(b));
@@ -102,15 +111,17 @@ std::vector<vector_group> kuhn_groups() {
     g.push_back({"Overlong representation of the NUL character",
                  {invalid("c0 80"), invalid("e0 80 80"), invalid("f0 80 80 80"),
                   invalid("f8 80 80 80 80"), invalid("fc 80 80 80 80 80")}});
-    g.push_back({"Single UTF-16 surrogates",
-                 {invalid("ed a0 80"), invalid("ed ad bf"), invalid("ed ae 80"), invalid("ed af bf"),
-                  invalid("ed b0 80"), invalid("ed be 80"), invalid("ed bf bf")}});
-    g.push_back({"Paired UTF-16 surrogates",
-                 {invalid("ed a0 80 ed b0 80"), invalid("ed a0 80 ed bf bf"),
-                  invalid("ed ad bf ed b0 80"), invalid("ed ad bf ed bf bf"),
-                  invalid("ed ae 80 ed b0 80"), invalid("ed ae 80 ed bf bf"),
-                  invalid("ed af bf ed b0 80"), invalid("ed af bf ed bf bf")}});
-    vector_group nonchars{"Non-character code points (valid UTF-8)", {valid("ef bf be"), valid("ef bf bf")}};
+    g.push_back(
+        {"Single UTF-16 surrogates",
+         {invalid("ed a0 80"), invalid("ed ad bf"), invalid("ed ae 80"), invalid("ed af bf"),
+          invalid("ed b0 80"), invalid("ed be 80"), invalid("ed bf bf")}});
+    g.push_back(
+        {"Paired UTF-16 surrogates",
+         {invalid("ed a0 80 ed b0 80"), invalid("ed a0 80 ed bf bf"), invalid("ed ad bf ed b0 80"),
+          invalid("ed ad bf ed bf bf"), invalid("ed ae 80 ed b0 80"), invalid("ed ae 80 ed bf bf"),
+          invalid("ed af bf ed b0 80"), invalid("ed af bf ed bf bf")}});
+    vector_group nonchars{"Non-character code points (valid UTF-8)",
+                          {valid("ef bf be"), valid("ef bf bf")}};
     for (codec::byte z1 : {0xf0, 0xf1, 0xf2, 0xf3, 0xf4}) {
         for (codec::byte z2 : {0x8f, 0x9f, 0xaf, 0xbf}) {
             if (z1 == 0xf4 && z2 != 0x8f)
@@ -160,7 +171,8 @@ void add_utf8_cases(std::vector<case_def>& out) {
     auto c611 = base("6.1.1", sub61, "Send a text message of length 0", echoed);
     c611.script = {send(data_frame(opcode::text, bytes{})), close_after(1)};
     c611.expected = {ok({runner::text_message("")})};
-    auto c612 = base("6.1.2", sub61, "Send a text message in 3 fragments, each of length 0", echoed);
+    auto c612 =
+        base("6.1.2", sub61, "Send a text message in 3 fragments, each of length 0", echoed);
     c612.script = {send({data_frame(opcode::text, bytes{}, false),
                          data_frame(opcode::continuation, bytes{}, false),
                          data_frame(opcode::continuation, bytes{}, true)}),
@@ -180,7 +192,8 @@ void add_utf8_cases(std::vector<case_def>& out) {
     }
 
     // 6.2 valid UTF-8, fragmented on and within code points
-    const std::string sub62 = "Valid UTF-8 unfragmented, fragmented on code-points and within code-points";
+    const std::string sub62 =
+        "Valid UTF-8 unfragmented, fragmented on code-points and within code-points";
     struct valid_case {
         const char* id;
         const char* title;
@@ -188,15 +201,21 @@ void add_utf8_cases(std::vector<case_def>& out) {
         bytes message;
     };
     std::vector<valid_case> valids;
-    valids.push_back({"6.2.1", "Send a valid UTF-8 text message in one frame",
-                      {data_frame(opcode::text, hello_utf8)}, hello_utf8});
-    valids.push_back({"6.2.2", "Send a valid UTF-8 text message in 2 fragments split on a code-point boundary",
-                      {data_frame(opcode::text, bytes(hello_utf8.begin(), hello_utf8.begin() + 15), false),
-                       data_frame(opcode::continuation, bytes(hello_utf8.begin() + 15, hello_utf8.end()), true)},
+    valids.push_back({"6.2.1",
+                      "Send a valid UTF-8 text message in one frame",
+                      {data_frame(opcode::text, hello_utf8)},
                       hello_utf8});
-    valids.push_back({"6.2.3", "Send a valid UTF-8 text message in 1-octet fragments (splitting code points)",
-                      fragmented(opcode::text, hello_utf8, 1), hello_utf8});
-    valids.push_back({"6.2.4", "Send the text message 'κόσμε' in 1-octet fragments (splitting code points)",
+    valids.push_back(
+        {"6.2.2",
+         "Send a valid UTF-8 text message in 2 fragments split on a code-point boundary",
+         {data_frame(opcode::text, bytes(hello_utf8.begin(), hello_utf8.begin() + 15), false),
+          data_frame(opcode::continuation, bytes(hello_utf8.begin() + 15, hello_utf8.end()), true)},
+         hello_utf8});
+    valids.push_back(
+        {"6.2.3", "Send a valid UTF-8 text message in 1-octet fragments (splitting code points)",
+         fragmented(opcode::text, hello_utf8, 1), hello_utf8});
+    valids.push_back({"6.2.4",
+                      "Send the text message 'κόσμε' in 1-octet fragments (splitting code points)",
                       fragmented(opcode::text, kosme, 1), kosme});
     for (auto& v : valids) {
         auto c = base(v.id, sub62, v.title, echoed);
@@ -209,7 +228,8 @@ void add_utf8_cases(std::vector<case_def>& out) {
     // 6.3 invalid UTF-8 (a surrogate) whole and in 1-octet fragments
     const bytes surrogate_msg = concat({kosme, codec::hex("ed a0 80"), codec::to_bytes("edited")});
     const std::string sub63 = "Invalid UTF-8 differently fragmented";
-    for (auto [id, size] : {std::pair{"6.3.1", std::size_t{0}}, std::pair{"6.3.2", std::size_t{1}}}) {
+    for (auto [id, size] :
+         {std::pair{"6.3.1", std::size_t{0}}, std::pair{"6.3.2", std::size_t{1}}}) {
         auto c = base(id, sub63,
                       size ? "Send an invalid UTF-8 text message (a surrogate) in 1-octet fragments"
                            : "Send an invalid UTF-8 text message (a surrogate) in one frame",
@@ -229,8 +249,8 @@ void add_utf8_cases(std::vector<case_def>& out) {
     struct split {
         std::size_t first, second; // the three parts are [0,first) [first,second) [second,end)
     };
-    const split at_codepoint{11, 15};  // parts: κόσμε | F4 90 80 80 | edited
-    const split at_bad_byte{12, 13};   // parts: κόσμε F4 | 90 | 80 80 edited
+    const split at_codepoint{11, 15}; // parts: κόσμε | F4 90 80 80 | edited
+    const split at_bad_byte{12, 13};  // parts: κόσμε F4 | 90 | 80 80 edited
     const std::string fast =
         "The connection is failed with 1007 right after the invalidating part (OK), or at the "
         "latest when the message ends (NON-STRICT).";
@@ -242,14 +262,16 @@ void add_utf8_cases(std::vector<case_def>& out) {
     };
     int n = 1;
     for (split s : {at_codepoint, at_bad_byte}) {
-        auto c = base("6.4." + std::to_string(n++), sub64,
-                      "Send an invalid text message in 3 frames with 1 s pauses; the 2nd frame makes "
-                      "it invalid" +
-                          std::string(s.first == 12 ? " with its single octet" : ""),
-                      fast);
-        c.script = {send(data_frame(opcode::text, part(s, 0), false)), wait_then_mark(1, "A"),
-                    send(data_frame(opcode::continuation, part(s, 1), false)), wait_then_mark(1, "B"),
-                    send(data_frame(opcode::continuation, part(s, 2), true)), kill_after(1)};
+        auto c =
+            base("6.4." + std::to_string(n++), sub64,
+                 "Send an invalid text message in 3 frames with 1 s pauses; the 2nd frame makes "
+                 "it invalid" +
+                     std::string(s.first == 12 ? " with its single octet" : ""),
+                 fast);
+        c.script = {
+            send(data_frame(opcode::text, part(s, 0), false)),         wait_then_mark(1, "A"),
+            send(data_frame(opcode::continuation, part(s, 1), false)), wait_then_mark(1, "B"),
+            send(data_frame(opcode::continuation, part(s, 2), true)),  kill_after(1)};
         c.expected = {ok({runner::timeout_marker("A")}),
                       non_strict({runner::timeout_marker("A"), runner::timeout_marker("B")})};
         c.close = peer_fails_1007();
@@ -273,10 +295,13 @@ void add_utf8_cases(std::vector<case_def>& out) {
                       "with 1 s pauses; the 2nd chop makes it invalid" +
                           std::string(s.first == 12 ? " with its single octet" : ""),
                       fast);
-        c.script = {send_bytes(cut(0, header + s.first)), wait_then_mark(1, "A"),
-                    send_bytes(cut(header + s.first, header + s.second)), wait_then_mark(1, "B"),
+        c.script = {send_bytes(cut(0, header + s.first)),
+                    wait_then_mark(1, "A"),
+                    send_bytes(cut(header + s.first, header + s.second)),
+                    wait_then_mark(1, "B"),
                     send_bytes(cut(header + s.second, wire.size())),
-                    send(data_frame(opcode::continuation, bytes{}, true)), kill_after(1)};
+                    send(data_frame(opcode::continuation, bytes{}, true)),
+                    kill_after(1)};
         c.expected = {ok({runner::timeout_marker("A")}),
                       non_strict({runner::timeout_marker("A"), runner::timeout_marker("B")})};
         c.close = peer_fails_1007();
@@ -290,8 +315,8 @@ void add_utf8_cases(std::vector<case_def>& out) {
         for (const auto& v : group.entries) {
             auto c = base("6." + std::to_string(sub) + "." + std::to_string(++j), group.title,
                           std::string("Send a text message whose payload is ") +
-                              (v.valid ? "valid" : "not valid") +
-                              " UTF-8, in one frame: 0x" + codec::to_hex(v.payload),
+                              (v.valid ? "valid" : "not valid") + " UTF-8, in one frame: 0x" +
+                              codec::to_hex(v.payload),
                           v.valid ? echoed : fail_1007);
             c.script = {send(data_frame(opcode::text, v.payload)), kill_after(0.5)};
             if (v.valid) {

@@ -114,7 +114,8 @@ int main(int argc, char** argv) {
     app.add_option("--timeout-scale", timeout_scale,
                    "multiply every timer (case timers, handshake and close timeouts)")
         ->check(CLI::Range(0.05, 100.0));
-    app.add_option("--header", headers, "extra opening-handshake header 'Name: value' (repeatable)");
+    app.add_option("--header", headers,
+                   "extra opening-handshake header 'Name: value' (repeatable)");
     app.add_flag("--tls-verify", tls_verify, "verify the server certificate and host name");
     app.add_option("--ca", ca_file, "CA file for --tls-verify (implies it)");
     app.add_flag("--list", list, "print id, group and title of every selected case and exit");

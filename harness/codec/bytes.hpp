@@ -14,7 +14,9 @@ using bytes = std::vector<byte>;
 using byte_view = std::span<const byte>;
 
 /// Bytes of a string, unchanged (no encoding applied).
-inline bytes to_bytes(std::string_view s) { return bytes(s.begin(), s.end()); }
+inline bytes to_bytes(std::string_view s) {
+    return bytes(s.begin(), s.end());
+}
 
 /// The same bytes viewed as characters (for UTF-8 payloads and logs).
 inline std::string_view as_chars(byte_view b) {

@@ -15,8 +15,8 @@ inline constexpr close_code going_away = 1001;
 inline constexpr close_code protocol_error = 1002;
 inline constexpr close_code unsupported_data = 1003;
 inline constexpr close_code reserved_1004 = 1004;
-inline constexpr close_code no_status = 1005;   // never on the wire
-inline constexpr close_code abnormal = 1006;    // never on the wire
+inline constexpr close_code no_status = 1005; // never on the wire
+inline constexpr close_code abnormal = 1006;  // never on the wire
 inline constexpr close_code invalid_payload = 1007;
 inline constexpr close_code policy_violation = 1008;
 inline constexpr close_code message_too_big = 1009;
@@ -53,8 +53,10 @@ constexpr close_code_class classify(close_code code) {
     case internal_error:
     case service_restart:
     case try_again_later:
-    case bad_gateway: return close_code_class::valid;
-    default: return close_code_class::invalid;
+    case bad_gateway:
+        return close_code_class::valid;
+    default:
+        return close_code_class::invalid;
     }
 }
 

@@ -117,9 +117,12 @@ decode_result decoder::next() {
     if (rules && options_.check_close_payload && f.op == opcode::close) {
         close_payload cp;
         switch (parse_close_payload(f.payload, cp)) {
-        case close_payload_status::ok: break;
-        case close_payload_status::length_one: return fail(protocol_error::close_length_one);
-        case close_payload_status::invalid_code: return fail(protocol_error::close_code_invalid);
+        case close_payload_status::ok:
+            break;
+        case close_payload_status::length_one:
+            return fail(protocol_error::close_length_one);
+        case close_payload_status::invalid_code:
+            return fail(protocol_error::close_code_invalid);
         case close_payload_status::undefined_code:
             return fail(protocol_error::close_code_undefined);
         case close_payload_status::invalid_reason:

@@ -31,14 +31,14 @@ struct decoder_options {
 struct decode_result {
     enum class status : std::uint8_t { need_more, frame, error };
     status what = status::need_more;
-    frame value;                ///< when what == frame
-    std::error_code error;      ///< when what == error (a protocol_error)
+    frame value;                    ///< when what == frame
+    std::error_code error;          ///< when what == error (a protocol_error)
     std::uint64_t frame_offset = 0; ///< stream offset of the first byte of this frame
     std::uint64_t frame_size = 0;   ///< wire size of the frame (header + payload)
 };
 
 class decoder {
-public:
+  public:
     explicit decoder(decoder_options options = {}) : options_(options) {}
 
     /// Appends bytes to the input.
@@ -55,7 +55,7 @@ public:
     bool in_message() const { return in_message_; }
     const decoder_options& options() const { return options_; }
 
-private:
+  private:
     decode_result fail(protocol_error e);
 
     decoder_options options_;

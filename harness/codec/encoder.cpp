@@ -14,8 +14,10 @@ length_form effective_form(const frame& f) {
         if (len <= 125)
             return length_form::len7;
         return len <= 0xffff ? length_form::len16 : length_form::len64;
-    case length_form::len16: return len <= 0xffff ? length_form::len16 : length_form::len64;
-    case length_form::len64: return length_form::len64;
+    case length_form::len16:
+        return len <= 0xffff ? length_form::len16 : length_form::len64;
+    case length_form::len64:
+        return length_form::len64;
     }
     return length_form::len64;
 }
@@ -24,9 +26,12 @@ length_form effective_form(const frame& f) {
 std::size_t header_size(const frame& f) {
     std::size_t n = 2 + (f.masked ? 4 : 0);
     switch (effective_form(f)) {
-    case length_form::len16: return n + 2;
-    case length_form::len64: return n + 8;
-    default: return n;
+    case length_form::len16:
+        return n + 2;
+    case length_form::len64:
+        return n + 8;
+    default:
+        return n;
     }
 }
 
@@ -46,7 +51,9 @@ void encode(const frame& f, bytes& out) {
         for (int shift = 56; shift >= 0; shift -= 8)
             out.push_back(static_cast<byte>(len >> shift));
         break;
-    default: out.push_back(static_cast<byte>(mask_bit | len)); break;
+    default:
+        out.push_back(static_cast<byte>(mask_bit | len));
+        break;
     }
     if (f.masked)
         out.insert(out.end(), f.key.begin(), f.key.end());

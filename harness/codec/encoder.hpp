@@ -23,11 +23,11 @@ void apply_mask(std::span<byte> data, const mask_key& key, std::uint64_t offset 
 /// Source of masking keys for a client (§5.3: unpredictable per frame). Seedable so a run can
 /// be reproduced byte for byte.
 class mask_source {
-public:
+  public:
     explicit mask_source(std::uint64_t seed = std::random_device{}()) : rng_(seed) {}
     mask_key next();
 
-private:
+  private:
     std::mt19937_64 rng_;
 };
 

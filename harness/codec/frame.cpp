@@ -32,7 +32,9 @@ frame close_frame(close_code code, std::string_view reason) {
     return make_frame(opcode::close, std::move(body));
 }
 
-frame close_frame_raw(bytes payload) { return make_frame(opcode::close, std::move(payload)); }
+frame close_frame_raw(bytes payload) {
+    return make_frame(opcode::close, std::move(payload));
+}
 
 close_payload_status parse_close_payload(byte_view body, close_payload& out) {
     out = {};
@@ -44,9 +46,12 @@ close_payload_status parse_close_payload(byte_view body, close_payload& out) {
     auto reason = body.subspan(2);
     out.reason.assign(reason.begin(), reason.end());
     switch (classify(*out.code)) {
-    case close_code_class::invalid: return close_payload_status::invalid_code;
-    case close_code_class::undefined: return close_payload_status::undefined_code;
-    case close_code_class::valid: break;
+    case close_code_class::invalid:
+        return close_payload_status::invalid_code;
+    case close_code_class::undefined:
+        return close_payload_status::undefined_code;
+    case close_code_class::valid:
+        break;
     }
     if (!is_valid_utf8(reason))
         return close_payload_status::invalid_reason;

@@ -165,7 +165,8 @@ bool has_token(const std::vector<std::string>& items, std::string_view token) {
 }
 } // namespace
 
-std::vector<handshake_problem> check_response(const upgrade_response& r, const upgrade_offer& offer) {
+std::vector<handshake_problem> check_response(const upgrade_response& r,
+                                              const upgrade_offer& offer) {
     std::vector<handshake_problem> problems;
     auto problem = [&](std::string what, std::string section) {
         problems.push_back({std::move(what), std::move(section)});
@@ -194,9 +195,8 @@ std::vector<handshake_problem> check_response(const upgrade_response& r, const u
     if (!protocols.empty()) {
         if (offer.protocols.empty())
             problem("subprotocol selected although none was offered", "4.1");
-        else if (protocols.size() > 1 ||
-                 std::find(offer.protocols.begin(), offer.protocols.end(), protocols[0]) ==
-                     offer.protocols.end())
+        else if (protocols.size() > 1 || std::find(offer.protocols.begin(), offer.protocols.end(),
+                                                   protocols[0]) == offer.protocols.end())
             problem("subprotocol '" + protocols[0] + "' was not offered", "4.1");
     }
     return problems;

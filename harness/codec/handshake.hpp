@@ -81,6 +81,7 @@ struct handshake_problem {
 };
 
 /// Checks a parsed response against §4.1's client requirements for the response.
-std::vector<handshake_problem> check_response(const upgrade_response& r, const upgrade_offer& offer);
+std::vector<handshake_problem> check_response(const upgrade_response& r,
+                                              const upgrade_offer& offer);
 
 } // namespace wsconform::codec

@@ -18,20 +18,20 @@ struct message {
 struct assemble_result {
     enum class status : std::uint8_t { partial, complete, error };
     status what = status::partial;
-    message value;          ///< when complete
-    std::error_code error;  ///< invalid_utf8 or payload_too_big
+    message value;                  ///< when complete
+    std::error_code error;          ///< invalid_utf8 or payload_too_big
     std::uint64_t error_offset = 0; ///< byte offset within the message where it failed
 };
 
 class message_assembler {
-public:
+  public:
     explicit message_assembler(std::uint64_t max_message = 64ull * 1024 * 1024)
         : max_message_(max_message) {}
     /// Adds a text, binary or continuation frame that the decoder accepted.
     assemble_result add(const frame& f);
     bool in_message() const { return active_; }
 
-private:
+  private:
     std::uint64_t max_message_;
     bool active_ = false;
     message current_;

@@ -26,11 +26,17 @@ enum class opcode : std::uint8_t {
     crsvf = 0xF,
 };
 
-constexpr opcode opcode_from_nibble(std::uint8_t v) { return static_cast<opcode>(v & 0x0f); }
-constexpr std::uint8_t nibble(opcode op) { return static_cast<std::uint8_t>(op); }
+constexpr opcode opcode_from_nibble(std::uint8_t v) {
+    return static_cast<opcode>(v & 0x0f);
+}
+constexpr std::uint8_t nibble(opcode op) {
+    return static_cast<std::uint8_t>(op);
+}
 
 /// §5.5: control frames have the most significant opcode bit set.
-constexpr bool is_control(opcode op) { return (nibble(op) & 0x8) != 0; }
+constexpr bool is_control(opcode op) {
+    return (nibble(op) & 0x8) != 0;
+}
 
 /// §5.2: 0x3-0x7 and 0xB-0xF are reserved for further frames.
 constexpr bool is_reserved(opcode op) {

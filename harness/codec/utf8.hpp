@@ -10,7 +10,7 @@
 namespace wsconform::codec {
 
 class utf8_validator {
-public:
+  public:
     /// Feeds the next chunk. Returns false once the stream can no longer be valid; later calls
     /// keep returning false.
     bool feed(byte_view chunk);
@@ -26,7 +26,7 @@ public:
     bool at_boundary() const { return need_ == 0; }
     std::uint64_t size() const { return offset_; }
 
-private:
+  private:
     std::uint64_t offset_ = 0;
     std::uint64_t error_offset_ = 0;
     std::uint8_t need_ = 0; // continuation bytes still expected

@@ -18,7 +18,7 @@ constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 }
 
 std::shared_ptr<asio::ssl::context> make_tls_context(const tls_settings& settings,
-                                                      std::string* error) {
+                                                     std::string* error) {
     auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
     error_code ec;
     if (settings.verify) {
@@ -51,12 +51,13 @@ asio::awaitable<error_code> transport::connect(const target_url& url,
     asio::steady_timer deadline(ex, timeout);
     asio::ip::tcp::resolver resolver(ex);
 
-    auto [rec, endpoints] = co_await resolver.async_resolve(url.host, std::to_string(url.port), nothrow);
+    auto [rec, endpoints] =
+        co_await resolver.async_resolve(url.host, std::to_string(url.port), nothrow);
     if (rec)
         co_return rec;
 
-    auto race = co_await (asio::async_connect(socket_, endpoints, nothrow) ||
-                          deadline.async_wait(nothrow));
+    auto race =
+        co_await (asio::async_connect(socket_, endpoints, nothrow) || deadline.async_wait(nothrow));
     if (race.index() == 1) {
         socket_.close();
         co_return asio::error::timed_out;

@@ -23,16 +23,16 @@ namespace asio = boost::asio;
 using error_code = boost::system::error_code;
 
 struct tls_settings {
-    bool verify = false;    ///< verify the certificate chain and host name
-    std::string ca_file;    ///< trust anchors; empty: the system's default paths
+    bool verify = false; ///< verify the certificate chain and host name
+    std::string ca_file; ///< trust anchors; empty: the system's default paths
 };
 
 /// The TLS client context shared by all connections of a run.
 std::shared_ptr<asio::ssl::context> make_tls_context(const tls_settings& settings,
-                                                      std::string* error = nullptr);
+                                                     std::string* error = nullptr);
 
 class transport {
-public:
+  public:
     transport(asio::any_io_executor ex, std::shared_ptr<asio::ssl::context> tls,
               wire_recorder* recorder);
 
@@ -50,7 +50,7 @@ public:
     void close();
     bool is_open() const { return socket_.is_open(); }
 
-private:
+  private:
     asio::ip::tcp::socket socket_;
     std::shared_ptr<asio::ssl::context> tls_context_;
     std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;

@@ -31,7 +31,8 @@ std::optional<target_url> parse_url(std::string_view url, std::string* error) {
         return fail(error, "fragment identifiers are not allowed in WebSocket URLs (RFC 6455 3)");
     auto slash = url.find_first_of("/?");
     std::string_view authority = url.substr(0, slash);
-    std::string_view rest = slash == std::string_view::npos ? std::string_view{} : url.substr(slash);
+    std::string_view rest =
+        slash == std::string_view::npos ? std::string_view{} : url.substr(slash);
     if (authority.find('@') != std::string_view::npos)
         return fail(error, "user information is not supported in the URL");
     std::string_view port_text;
@@ -58,7 +59,8 @@ std::optional<target_url> parse_url(std::string_view url, std::string* error) {
     u.port = default_port;
     if (!port_text.empty()) {
         unsigned value = 0;
-        auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
+        auto [ptr, ec] =
+            std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
         if (ec != std::errc{} || ptr != port_text.data() + port_text.size() || value == 0 ||
             value > 65535)
             return fail(error, "bad port '" + std::string(port_text) + "'");
@@ -69,7 +71,8 @@ std::optional<target_url> parse_url(std::string_view url, std::string* error) {
         u.target.insert(0, "/");
     std::string host = u.host.find(':') != std::string::npos ? "[" + u.host + "]" : u.host;
     u.host_header = u.port == default_port ? host : host + ":" + std::to_string(u.port);
-    u.text = std::string(u.tls ? "wss://" : "ws://") + host + ":" + std::to_string(u.port) + u.target;
+    u.text =
+        std::string(u.tls ? "wss://" : "ws://") + host + ":" + std::to_string(u.port) + u.target;
     return u;
 }
 

@@ -16,7 +16,7 @@ struct wire_chunk {
 };
 
 class wire_recorder {
-public:
+  public:
     using clock = std::chrono::steady_clock;
     wire_recorder() : start_(clock::now()) {}
 
@@ -32,7 +32,7 @@ public:
     const std::vector<wire_chunk>& chunks() const { return chunks_; }
     clock::time_point start() const { return start_; }
 
-private:
+  private:
     clock::time_point start_;
     std::vector<wire_chunk> chunks_;
     bool enabled_ = true;

@@ -2,7 +2,9 @@
 
 namespace wsconform::runner {
 
-event text_message(std::string_view text) { return text_message(codec::to_bytes(text)); }
+event text_message(std::string_view text) {
+    return text_message(codec::to_bytes(text));
+}
 
 event text_message(codec::bytes utf8) {
     event e;
@@ -26,7 +28,9 @@ event pong(codec::bytes payload) {
     return e;
 }
 
-event pong(std::string_view payload) { return pong(codec::to_bytes(payload)); }
+event pong(std::string_view payload) {
+    return pong(codec::to_bytes(payload));
+}
 
 event timeout_marker(std::string tag) {
     event e;

@@ -192,8 +192,10 @@ std::string report_writer::write(const run_report& report) {
         fs::create_directories(staging_ / "cases" / slug, ec);
         if (ec)
             return "cannot create " + (staging_ / "cases" / slug).string() + ": " + ec.message();
-        std::map<std::string, std::size_t> counts{{"OK", 0}, {"NON-STRICT", 0},
-                                                  {"INFORMATIONAL", 0}, {"UNIMPLEMENTED", 0},
+        std::map<std::string, std::size_t> counts{{"OK", 0},
+                                                  {"NON-STRICT", 0},
+                                                  {"INFORMATIONAL", 0},
+                                                  {"UNIMPLEMENTED", 0},
                                                   {"FAILED", 0}};
         json::array cases;
         for (std::size_t i = 0; i < t.cases.size(); ++i) {

@@ -30,14 +30,14 @@ struct run_report {
 std::string agent_slug(std::string_view agent);
 
 class report_writer {
-public:
+  public:
     /// Prepares OUT for writing (creates it and a staging folder inside it). Returns "" or a
     /// one-line error (unwritable directory, ...).
     std::string prepare(const std::filesystem::path& out);
     /// Writes everything into the staging folder, then moves it into place.
     std::string write(const run_report& report);
 
-private:
+  private:
     std::filesystem::path out_;
     std::filesystem::path staging_;
 };

@@ -11,13 +11,13 @@
 namespace wsconform::runner {
 
 class case_pattern {
-public:
+  public:
     /// Parses one pattern; nullopt (with a reason) for an empty or malformed pattern.
     static std::optional<case_pattern> parse(std::string_view text, std::string* error = nullptr);
     bool matches(std::string_view id) const;
     const std::string& text() const { return text_; }
 
-private:
+  private:
     std::string text_;
 };
 

@@ -60,7 +60,9 @@ std::string describe_event(const event& e) {
         os << "pong ";
         preview(e.payload);
         break;
-    case event::kind::timeout: os << "timeout " << e.tag; break;
+    case event::kind::timeout:
+        os << "timeout " << e.tag;
+        break;
     }
     return os.str();
 }
@@ -84,7 +86,7 @@ std::string describe_events(const std::vector<event>& events) {
 /// The state of one case's connection. Lives in a shared_ptr so the reader, the writer and
 /// the timers can outlive any one of them; everything runs on one executor, so no locks.
 class case_session : public std::enable_shared_from_this<case_session> {
-public:
+  public:
     case_session(asio::any_io_executor ex, const case_def& c, const session_settings& s)
         : ex_(ex), def_(c), settings_(s), transport_(ex, s.tls, &recorder_), done_(ex),
           kill_timer_(ex), close_after_timer_(ex), close_handshake_timer_(ex), drop_timer_(ex),
@@ -127,7 +129,7 @@ public:
         co_return std::move(result_);
     }
 
-private:
+  private:
     enum class state { connecting, open, closing, closed };
 
     std::chrono::steady_clock::duration scaled(seconds s) const {
@@ -147,8 +149,8 @@ private:
             co_return false;
         }
         codec::upgrade_offer offer{codec::make_key(), {}, {}};
-        auto request = codec::make_upgrade_request(settings_.url.host_header,
-                                                   settings_.url.target, offer.key);
+        auto request =
+            codec::make_upgrade_request(settings_.url.host_header, settings_.url.target, offer.key);
         for (const auto& h : settings_.extra_headers)
             request.set(h.name, h.value);
         result_.request = request.serialize();
@@ -187,9 +189,9 @@ private:
             if (ec) {
                 timer.cancel();
                 result_.response = data.substr(0, 4096);
-                result_.result = timed_out ? "no opening handshake response within the timeout"
-                                           : "connection ended during the opening handshake: " +
-                                                 ec.message();
+                result_.result =
+                    timed_out ? "no opening handshake response within the timeout"
+                              : "connection ended during the opening handshake: " + ec.message();
                 result_.result_close = "the opening handshake was never completed";
                 transport_.close();
                 co_return false;
@@ -208,7 +210,8 @@ private:
             co_return false;
         }
         auto rest = std::string_view(data).substr(response.header_bytes);
-        decoder_.feed(codec::byte_view(reinterpret_cast<const codec::byte*>(rest.data()), rest.size()));
+        decoder_.feed(
+            codec::byte_view(reinterpret_cast<const codec::byte*>(rest.data()), rest.size()));
         co_return true;
     }
 
@@ -448,8 +451,8 @@ private:
     void on_violation(codec::protocol_error e, std::uint64_t offset) {
         protocol_failed_ = true;
         note("peer violated RFC 6455 " + std::string(codec::rfc_section(e)) + ": " +
-             codec::make_error_code(e).message() + " (at stream offset " +
-             std::to_string(offset) + ")");
+             codec::make_error_code(e).message() + " (at stream offset " + std::to_string(offset) +
+             ")");
         fail_connection(codec::close_code_for(e));
     }
 
@@ -485,9 +488,14 @@ private:
             if (state_ == state::open)
                 send_frame(codec::make_frame(opcode::pong, f.payload));
             return;
-        case opcode::pong: on_event(pong(f.payload)); return;
-        case opcode::close: on_close_frame(f); return;
-        default: return; // reserved opcodes were rejected by the decoder
+        case opcode::pong:
+            on_event(pong(f.payload));
+            return;
+        case opcode::close:
+            on_close_frame(f);
+            return;
+        default:
+            return; // reserved opcodes were rejected by the decoder
         }
     }
 
@@ -500,7 +508,8 @@ private:
         // A bad Close body fails the connection first (our Close then counts as the first,
         // as in Autobahn), and the closing handshake goes on from there.
         switch (status) {
-        case codec::close_payload_status::ok: break;
+        case codec::close_payload_status::ok:
+            break;
         case codec::close_payload_status::length_one:
             on_violation(codec::protocol_error::close_length_one, decoder_.offset());
             break;
@@ -556,8 +565,8 @@ private:
             return;
         }
         r.behavior = verdict::failed;
-        r.result = "Actual events differ from any expected: observed " +
-                   describe_events(r.received);
+        r.result =
+            "Actual events differ from any expected: observed " + describe_events(r.received);
         for (const auto& exp : def_.expected) {
             if (exp.events == r.received) {
                 r.behavior = exp.result;
@@ -569,8 +578,8 @@ private:
         if (r.behavior == verdict::failed && !def_.expected.empty()) {
             r.result += "; expected " + describe_events(def_.expected.front().events);
             if (def_.expected.size() > 1)
-                r.result += " (" + std::string(to_string(def_.expected.front().result)) +
-                            ") or " + describe_events(def_.expected[1].events) + " (" +
+                r.result += " (" + std::string(to_string(def_.expected.front().result)) + ") or " +
+                            describe_events(def_.expected[1].events) + " (" +
                             std::string(to_string(def_.expected[1].result)) + ")";
         }
 
@@ -583,17 +592,17 @@ private:
         };
         if (ec.closed_by_me != r.closed_by_me) {
             r.behavior_close = close_verdict::failed;
-            r.result_close = ec.closed_by_me
-                                 ? "The connection was failed by the wrong endpoint: the peer closed "
-                                   "first, the tester was to close"
-                                 : "The connection was failed by the wrong endpoint: the tester had "
-                                   "to close, the peer was to fail the connection";
+            r.result_close =
+                ec.closed_by_me
+                    ? "The connection was failed by the wrong endpoint: the peer closed "
+                      "first, the tester was to close"
+                    : "The connection was failed by the wrong endpoint: the tester had "
+                      "to close, the peer was to fail the connection";
         } else if (ec.require_clean && !r.was_clean) {
             r.behavior_close = close_verdict::unclean;
             r.result_close = "The spec requires the connection to be closed cleanly here";
-        } else if (r.remote_close_code &&
-                   std::find(ec.codes.begin(), ec.codes.end(), *r.remote_close_code) ==
-                       ec.codes.end()) {
+        } else if (r.remote_close_code && std::find(ec.codes.begin(), ec.codes.end(),
+                                                    *r.remote_close_code) == ec.codes.end()) {
             r.behavior_close = close_verdict::wrong_code;
             r.result_close = "The close code should have been " + codes() + " or empty, was " +
                              std::to_string(*r.remote_close_code);

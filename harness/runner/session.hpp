@@ -27,9 +27,9 @@ struct session_settings {
     seconds close_handshake_timeout{1}; ///< Autobahn closeHandshakeTimeout
     seconds server_drop_timeout{1};     ///< Autobahn serverConnectionDropTimeout
     seconds case_deadline{60};          ///< backstop if every other timer failed to end the case
-    std::uint64_t max_payload = 64ull * 1024 * 1024;  ///< largest frame/message we accept
+    std::uint64_t max_payload = 64ull * 1024 * 1024;   ///< largest frame/message we accept
     std::uint64_t max_received = 512ull * 1024 * 1024; ///< flood guard per case
-    std::vector<codec::header_field> extra_headers; ///< added to every opening handshake
+    std::vector<codec::header_field> extra_headers;    ///< added to every opening handshake
 };
 
 /// A frame as it crossed the wire, for the wire log.
@@ -43,8 +43,8 @@ struct case_result {
     verdict behavior = verdict::failed;
     close_verdict behavior_close = close_verdict::failed;
     verdict overall = verdict::failed;
-    std::string result;       ///< why `behavior` is what it is
-    std::string result_close; ///< why `behavior_close` is what it is
+    std::string result;             ///< why `behavior` is what it is
+    std::string result_close;       ///< why `behavior_close` is what it is
     std::vector<std::string> notes; ///< further reasoning (violations seen, timers fired)
 
     std::vector<event> received;
@@ -60,8 +60,8 @@ struct case_result {
     std::string started_at;       ///< ISO 8601 UTC
     std::int64_t duration_ms = 0; ///< end of opening handshake to TCP close (Autobahn's)
     std::int64_t handshake_us = -1;
-    std::string request;          ///< the opening handshake as sent
-    std::string response;         ///< the response header as received
+    std::string request;  ///< the opening handshake as sent
+    std::string response; ///< the response header as received
     std::vector<net::wire_chunk> chunks;
     std::vector<frame_record> frames;
 
