@@ -81,21 +81,30 @@ json::value optional_code(const std::optional<codec::close_code>& c) {
     return nullptr;
 }
 
-json::object wire_record(const target_report& t, const case_def& c, const case_result& r) {
+/// The fields a case has both in index.json and in its wire record.
+json::object case_entry(const case_def& c, const case_result& r) {
     json::object o;
     o["id"] = c.id;
-    o["agent"] = t.agent;
-    o["url"] = t.url;
     o["group"] = c.group;
     o["subgroup"] = c.subgroup;
     o["title"] = c.title;
     o["rfc"] = c.rfc;
-    o["expectation"] = c.expectation;
     o["verdict"] = to_string(r.overall);
     o["behavior"] = to_string(r.behavior);
     o["behavior_close"] = to_string(r.behavior_close);
+    o["expectation"] = c.expectation;
+    o["observation"] = r.observation();
     o["result"] = r.result;
     o["result_close"] = r.result_close;
+    o["remote_close_code"] = optional_code(r.remote_close_code);
+    o["duration_ms"] = r.duration_ms;
+    return o;
+}
+
+json::object wire_record(const target_report& t, const case_def& c, const case_result& r) {
+    json::object o = case_entry(c, r);
+    o["agent"] = t.agent;
+    o["url"] = t.url;
     json::array notes;
     for (const auto& n : r.notes)
         notes.push_back(json::value(n));
@@ -116,11 +125,9 @@ json::object wire_record(const target_report& t, const case_def& c, const case_r
     o["failed_by_me"] = r.failed_by_me;
     o["dropped_by_me"] = r.dropped_by_me;
     o["was_clean"] = r.was_clean;
-    o["remote_close_code"] = optional_code(r.remote_close_code);
     o["remote_close_reason"] = r.remote_close_reason;
     o["local_close_code"] = optional_code(r.local_close_code);
     o["started_at"] = r.started_at;
-    o["duration_ms"] = r.duration_ms;
     o["handshake_us"] = r.handshake_us;
     o["http_request"] = r.request;
     o["http_response"] = r.response;
@@ -205,21 +212,7 @@ std::string report_writer::write(const run_report& report) {
             auto record = "cases/" + slug + "/" + c.id + ".json";
             if (auto err = write_file(staging_ / record, wire_record(t, c, r)); !err.empty())
                 return err;
-            json::object o;
-            o["id"] = c.id;
-            o["group"] = c.group;
-            o["subgroup"] = c.subgroup;
-            o["title"] = c.title;
-            o["rfc"] = c.rfc;
-            o["verdict"] = to_string(r.overall);
-            o["behavior"] = to_string(r.behavior);
-            o["behavior_close"] = to_string(r.behavior_close);
-            o["expectation"] = c.expectation;
-            o["observation"] = r.observation();
-            o["result"] = r.result;
-            o["result_close"] = r.result_close;
-            o["remote_close_code"] = optional_code(r.remote_close_code);
-            o["duration_ms"] = r.duration_ms;
+            json::object o = case_entry(c, r);
             o["wire_log"] = record;
             cases.push_back(std::move(o));
         }
