@@ -37,15 +37,14 @@ inline constexpr std::chrono::seconds linger_timeout{5};
 /// Unlimited, like beast::unlimited_rate_policy; exists for its namespace (see above).
 struct linger_rate_policy : boost::beast::unlimited_rate_policy {};
 
-using tcp_stream =
-    boost::beast::basic_stream<boost::asio::ip::tcp, boost::asio::any_io_executor,
-                               linger_rate_policy>;
+using tcp_stream = boost::beast::basic_stream<boost::asio::ip::tcp, boost::asio::any_io_executor,
+                                              linger_rate_policy>;
 
 namespace detail {
 
 /// Composed operation: shutdown(send) as server, drain until EOF or expiry, close.
 class bounded_teardown_op {
-public:
+  public:
     bounded_teardown_op(tcp_stream& stream, boost::beast::role_type role)
         : stream_(stream), role_(role), discard_(4096) {}
 
@@ -69,7 +68,7 @@ public:
         self.complete(ec == boost::asio::error::eof ? boost::beast::error_code{} : ec);
     }
 
-private:
+  private:
     template <class Self>
     void read_more(Self& self) {
         // discard_'s heap storage does not move when the operation object does.
@@ -90,8 +89,7 @@ inline void teardown(boost::beast::role_type role, tcp_stream& stream,
 }
 
 template <class TeardownHandler>
-void async_teardown(boost::beast::role_type role, tcp_stream& stream,
-                    TeardownHandler&& handler) {
+void async_teardown(boost::beast::role_type role, tcp_stream& stream, TeardownHandler&& handler) {
     boost::asio::async_compose<TeardownHandler, void(boost::beast::error_code)>(
         detail::bounded_teardown_op(stream, role), handler, stream);
 }

@@ -18,12 +18,14 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
 #include <sys/resource.h>
@@ -31,6 +33,7 @@
 #include <charconv>
 #include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <cstdlib>
 #include <exception>
 #include <iostream>
@@ -40,6 +43,7 @@
 #include <string_view>
 #include <system_error>
 #include <thread>
+#include <tuple>
 #include <variant>
 #include <vector>
 
@@ -56,6 +60,7 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t max_message_size = 64U * 1024U * 1024U;
 constexpr auto handshake_timeout = 5s;
 constexpr std::string_view server_name = "wsconform-reference/0.1";
+constexpr std::size_t max_request_head = 16U * 1024U;
 
 // ---------------------------------------------------------------------------------------------
 // Command line
@@ -126,7 +131,102 @@ std::variant<options, int> parse_args(int argc, char** argv) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Opening handshake checks Beast does not make
+
+namespace http = boost::beast::http;
+
+/// True if `c` is in the base64 alphabet (RFC 4648 §4), padding excluded.
+constexpr bool is_base64_char(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '/';
+}
+
+/// Beast 1.81 only checks that Sec-WebSocket-Key is non-empty and at most 24 characters; RFC 6455
+/// §4.2.1 requires exactly one key whose base64 value decodes to 16 bytes, i.e. 22 base64
+/// characters followed by "==". Returns what is wrong, if anything. An absent or empty key is
+/// left to Beast, which rejects it.
+std::optional<std::string_view> bad_websocket_key(const http::request<http::empty_body>& req) {
+    if (req.count(http::field::sec_websocket_key) > 1)
+        return "more than one Sec-WebSocket-Key";
+    const auto it = req.find(http::field::sec_websocket_key);
+    if (it == req.end() || it->value().empty())
+        return std::nullopt;
+    const std::string_view key = it->value();
+    bool ok = key.size() == 24 && key.substr(22) == "==";
+    for (std::size_t i = 0; ok && i < 22; ++i)
+        ok = is_base64_char(key[i]);
+    if (!ok)
+        return "Sec-WebSocket-Key is not the base64 encoding of 16 bytes";
+    return std::nullopt;
+}
+
+/// Answers the opening handshake with an HTTP error and shuts the connection down.
+template <class NextLayer>
+asio::awaitable<void> reject(websocket::stream<NextLayer>& ws, http::status status,
+                             std::string_view why) {
+    http::response<http::string_body> res{status, 11};
+    res.set(http::field::server, server_name);
+    res.set(http::field::content_type, "text/plain");
+    res.set(http::field::connection, "close");
+    res.body() = std::string(why) + "\n";
+    res.prepare_payload();
+    beast::get_lowest_layer(ws).expires_after(handshake_timeout);
+    co_await http::async_write(ws.next_layer(), res, use_tuple);
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws).socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+// ---------------------------------------------------------------------------------------------
 // WebSocket session
+
+/// Reads the HTTP upgrade request (within the expiry the caller armed on the TCP layer), makes
+/// the checks Beast does not make, then lets Beast validate and answer it. True once the
+/// connection is a WebSocket.
+///
+/// The request is read here rather than by Beast's async_accept() for two reasons: the key
+/// check above, and size: Beast reads the request into its fixed 1536-byte read buffer and fails
+/// on larger heads (boostorg/beast#1476). A head of any size up to max_request_head is handed
+/// over already parsed; a small one, with whatever bytes followed it, is handed over raw, so
+/// that frames sent right behind the request are not lost.
+template <class NextLayer>
+asio::awaitable<bool> opening_handshake(websocket::stream<NextLayer>& ws) {
+    constexpr std::size_t beast_read_buffer = 1536; // websocket::stream::tcp_frame_size
+
+    std::string head; // the request head, plus any bytes that arrived behind it
+    auto [ec, head_size] = co_await asio::async_read_until(
+        ws.next_layer(), asio::dynamic_buffer(head, max_request_head), "\r\n\r\n", use_tuple);
+    if (ec == asio::error::not_found) {
+        co_await reject(ws, http::status::request_header_fields_too_large,
+                        "request head too large");
+        co_return false;
+    }
+    if (ec)
+        co_return false;
+
+    http::request_parser<http::empty_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(max_request_head));
+    parser.put(asio::buffer(head.data(), head_size), ec);
+    if (ec || !parser.is_done()) {
+        co_await reject(ws, http::status::bad_request, "malformed HTTP request");
+        co_return false;
+    }
+    if (auto why = bad_websocket_key(parser.get())) {
+        co_await reject(ws, http::status::bad_request, *why);
+        co_return false;
+    }
+
+    beast::get_lowest_layer(ws).expires_never(); // the websocket stream's timeouts take over
+    if (head.size() == head_size) {
+        std::tie(ec) = co_await ws.async_accept(parser.get(), use_tuple);
+    } else if (head.size() <= beast_read_buffer) {
+        std::tie(ec) = co_await ws.async_accept(asio::buffer(head), use_tuple);
+    } else {
+        co_await reject(ws, http::status::request_header_fields_too_large,
+                        "request head too large to be followed by frames before the response");
+        co_return false;
+    }
+    co_return !ec;
+}
 
 /// Configures the stream, performs the opening handshake and echoes messages until the
 /// connection ends. Returns on a normal close, a protocol failure (Beast has then already sent
@@ -140,45 +240,42 @@ asio::awaitable<void> serve_websocket(websocket::stream<NextLayer>& ws) {
     timeouts.idle_timeout = websocket::stream_base::none();
     timeouts.keep_alive_pings = false;
     ws.set_option(timeouts);
-    ws.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
-        res.set(beast::http::field::server, server_name);
-    }));
+    ws.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(beast::http::field::server, server_name); }));
     ws.read_message_max(max_message_size);
     ws.auto_fragment(false); // echo each message as one frame
 
-    if (auto [ec] = co_await ws.async_accept(use_tuple); ec)
+    if (!co_await opening_handshake(ws))
         co_return;
 
     // Strictly sequential read -> write: echoes keep the order of the messages, and a close or
     // ping that follows a large message is only processed after its echo has been written.
     beast::flat_buffer buffer;
     for (;;) {
-        auto [rec, n] = co_await ws.async_read(buffer, use_tuple);
+        [[maybe_unused]] auto [rec, nread] = co_await ws.async_read(buffer, use_tuple);
         if (rec)
             co_return; // websocket::error::closed, a protocol error, or an I/O error
         ws.text(ws.got_text());
-        auto [wec, m] = co_await ws.async_write(buffer.data(), use_tuple);
+        [[maybe_unused]] auto [wec, nwritten] = co_await ws.async_write(buffer.data(), use_tuple);
         if (wec)
             co_return;
         buffer.consume(buffer.size());
-        (void)n;
-        (void)m;
     }
 }
 
 asio::awaitable<void> plain_session(tcp::socket socket) {
     websocket::stream<wsconform::server::tcp_stream> ws(std::move(socket));
+    beast::get_lowest_layer(ws).expires_after(handshake_timeout); // for the request head
     co_await serve_websocket(ws);
 }
 
 asio::awaitable<void> tls_session(tcp::socket socket, ssl::context& ctx) {
     websocket::stream<ssl::stream<wsconform::server::tcp_stream>> ws(std::move(socket), ctx);
     auto& tcp_layer = beast::get_lowest_layer(ws);
-    tcp_layer.expires_after(handshake_timeout);
+    tcp_layer.expires_after(handshake_timeout); // TLS handshake and the HTTP request head
     if (auto [ec] = co_await ws.next_layer().async_handshake(ssl::stream_base::server, use_tuple);
         ec)
         co_return;
-    tcp_layer.expires_never(); // the websocket stream's own timeouts take over
     co_await serve_websocket(ws);
 }
 
@@ -228,8 +325,10 @@ tcp::endpoint resolve_listen_endpoint(asio::io_context& ioc, const options& opt)
     if (!ec)
         return {address, opt.port};
     tcp::resolver resolver(ioc);
-    auto results = resolver.resolve(opt.host, std::to_string(opt.port));
-    return results.begin()->endpoint(); // resolve() throws rather than return an empty range
+    auto results = resolver.resolve(opt.host, std::to_string(opt.port), ec);
+    if (ec || results.empty())
+        throw std::runtime_error("cannot resolve '" + opt.host + "': " + ec.message());
+    return results.begin()->endpoint();
 }
 
 /// Lets 1000+ concurrent connections through: raise the soft descriptor limit to the hard one.
@@ -273,14 +372,15 @@ int run(const options& opt) {
     acceptor.listen(asio::socket_base::max_listen_connections, ec);
     check("listen");
 
-    const tcp::endpoint local = acceptor.local_endpoint();
-    const std::string host = local.address().is_v6() ? "[" + local.address().to_string() + "]"
-                                                      : local.address().to_string();
-    std::cout << "listening " << (opt.tls ? "wss" : "ws") << "://" << host << ':' << local.port()
-              << '/' << std::endl; // std::endl flushes: the caller waits for this line
-
+    // Before the line below: whoever reads it may signal us at once.
     asio::signal_set signals(ioc, SIGINT, SIGTERM);
     signals.async_wait([&ioc](const beast::error_code&, int) { ioc.stop(); });
+
+    const tcp::endpoint local = acceptor.local_endpoint();
+    const std::string host = local.address().is_v6() ? "[" + local.address().to_string() + "]"
+                                                     : local.address().to_string();
+    std::cout << "listening " << (opt.tls ? "wss" : "ws") << "://" << host << ':' << local.port()
+              << '/' << std::endl; // std::endl flushes: the caller waits for this line
 
     asio::co_spawn(acceptor.get_executor(), accept_loop(ioc, acceptor, tls ? &*tls : nullptr),
                    [](std::exception_ptr e) {

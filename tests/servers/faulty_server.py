@@ -1,0 +1,331 @@
+#!/usr/bin/env python3
+"""A minimal RFC 6455 WebSocket echo server with optional, deliberate faults.
+
+Pure standard library (asyncio streams, hand-written framing), no extensions, no subprotocols.
+The project's tests run wsconform against it to prove that verdicts can fail.
+
+    python3 tests/servers/faulty_server.py [--host 127.0.0.1] [--port 0] [--fault NAME]
+
+Prints `listening ws://HOST:PORT/` once listening and serves until killed (SIGINT/SIGTERM: exit 0).
+
+With `--fault none` the server behaves conformantly: it echoes text/binary messages with their
+type (fragmented messages are reassembled and echoed as one frame), answers pings with pongs
+(also between the fragments of a message), answers a Close with a Close carrying the same code
+(or 1002 if the code is invalid) and then closes TCP, and fails the connection (Close 1002, or
+1007 for invalid UTF-8, then TCP close) on any protocol violation. Text messages are validated
+as a whole, not fail-fast per frame.
+
+Faults:
+    none        conformant (see above)
+    utf8        no UTF-8 validation of text messages; invalid text is echoed as a text frame
+    rsv         RSV1-3 bits are ignored (the frame is processed as if they were 0)
+    close-code  any close code is accepted and echoed
+    no-pong     pings are never answered
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import binascii
+import contextlib
+import hashlib
+import signal
+import struct
+import sys
+
+FAULTS = ("none", "utf8", "rsv", "close-code", "no-pong")
+
+WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+SERVER_NAME = "wsconform-faulty/0.1"
+
+MAX_MESSAGE = 64 * 1024 * 1024  # larger messages fail with 1009
+STREAM_LIMIT = 1024 * 1024  # StreamReader buffer limit; also bounds the request head
+HANDSHAKE_TIMEOUT = 5.0
+LINGER_TIMEOUT = 5.0  # after our Close + FIN, wait at most this long for the peer's FIN
+
+# Opcodes
+OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
+DATA_OPCODES = {OP_CONT, OP_TEXT, OP_BINARY}
+CONTROL_OPCODES = {OP_CLOSE, OP_PING, OP_PONG}
+
+# Close codes
+PROTOCOL_ERROR, INVALID_PAYLOAD, MESSAGE_TOO_BIG = 1002, 1007, 1009
+
+
+def is_valid_close_code(code: int) -> bool:
+    """RFC 6455 §7.4 plus the IANA registry: 1000-1003, 1007-1014, 3000-4999."""
+    return 1000 <= code <= 1003 or 1007 <= code <= 1014 or 3000 <= code <= 4999
+
+
+def is_valid_utf8(data: bytes) -> bool:
+    # Python's strict decoder rejects overlong forms, surrogates and code points > U+10FFFF.
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+class Fail(Exception):
+    """Fail the WebSocket connection with this close code (RFC 6455 §7.1.7)."""
+
+    def __init__(self, code: int, why: str) -> None:
+        super().__init__(why)
+        self.code = code
+
+
+# --------------------------------------------------------------------------------------------
+# Framing
+
+
+def unmask(payload: bytes, key: bytes) -> bytes:
+    """XOR with the 4-byte masking key, as one big-integer operation (fast for large payloads)."""
+    n = len(payload)
+    if n == 0:
+        return payload
+    keystream = (key * (n // 4 + 1))[:n]
+    return (int.from_bytes(payload, "little") ^ int.from_bytes(keystream, "little")).to_bytes(
+        n, "little"
+    )
+
+
+def encode_frame(opcode: int, payload: bytes = b"") -> bytes:
+    """A single unmasked server frame with FIN set."""
+    n = len(payload)
+    if n < 126:
+        header = struct.pack("!BB", 0x80 | opcode, n)
+    elif n < 1 << 16:
+        header = struct.pack("!BBH", 0x80 | opcode, 126, n)
+    else:
+        header = struct.pack("!BBQ", 0x80 | opcode, 127, n)
+    return header + payload
+
+
+def close_payload(code: int | None) -> bytes:
+    return b"" if code is None else struct.pack("!H", code)
+
+
+# --------------------------------------------------------------------------------------------
+# Opening handshake
+
+
+async def opening_handshake(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+    """Reads the HTTP upgrade request and answers 101 (True) or an HTTP error (False)."""
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+        return False
+    lines = head.decode("latin-1").split("\r\n")
+    request_line = lines[0].split(" ")
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        if not line:
+            continue
+        name, sep, value = line.partition(":")
+        if not sep:
+            return await http_error(writer, "400 Bad Request")
+        name = name.strip().lower()
+        value = value.strip()
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+
+    def tokens(name: str) -> set[str]:
+        return {t.strip().lower() for t in headers.get(name, "").split(",")}
+
+    if len(request_line) != 3 or request_line[0] != "GET" or request_line[2] != "HTTP/1.1":
+        return await http_error(writer, "400 Bad Request")
+    if "websocket" not in tokens("upgrade") or "upgrade" not in tokens("connection"):
+        return await http_error(writer, "400 Bad Request")
+    if headers.get("sec-websocket-version") != "13":
+        return await http_error(writer, "426 Upgrade Required", "Sec-WebSocket-Version: 13\r\n")
+    key = headers.get("sec-websocket-key", "")
+    try:
+        if len(base64.b64decode(key, validate=True)) != 16:
+            raise ValueError
+    except (binascii.Error, ValueError):
+        return await http_error(writer, "400 Bad Request")
+
+    accept = base64.b64encode(hashlib.sha1(key.encode("ascii") + WS_GUID).digest()).decode()
+    writer.write(
+        (
+            "HTTP/1.1 101 Switching Protocols\r\n"
+            "Upgrade: websocket\r\n"
+            "Connection: Upgrade\r\n"
+            f"Sec-WebSocket-Accept: {accept}\r\n"
+            f"Server: {SERVER_NAME}\r\n"
+            "\r\n"
+        ).encode("ascii")
+    )
+    await writer.drain()
+    return True
+
+
+async def http_error(writer: asyncio.StreamWriter, status: str, extra: str = "") -> bool:
+    writer.write(
+        f"HTTP/1.1 {status}\r\n{extra}Content-Length: 0\r\nConnection: close\r\n\r\n".encode()
+    )
+    await writer.drain()
+    return False
+
+
+# --------------------------------------------------------------------------------------------
+# Connection
+
+
+class Connection:
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, fault: str
+    ) -> None:
+        self.reader = reader
+        self.writer = writer
+        self.fault = fault
+        self.message_opcode: int | None = None  # opcode of the fragmented message in progress
+        self.fragments = bytearray()
+
+    async def send(self, opcode: int, payload: bytes = b"") -> None:
+        self.writer.write(encode_frame(opcode, payload))
+        await self.writer.drain()
+
+    async def run(self) -> None:
+        try:
+            if not await asyncio.wait_for(
+                opening_handshake(self.reader, self.writer), HANDSHAKE_TIMEOUT
+            ):
+                return
+            close_code = await self.serve()  # returns once a Close was received
+            await self.send(OP_CLOSE, close_payload(close_code))
+        except Fail as fail:
+            with contextlib.suppress(ConnectionError):
+                await self.send(OP_CLOSE, close_payload(fail.code))
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.TimeoutError):
+            pass  # peer went away or handshake timed out: just drop the connection
+        finally:
+            await self.close_tcp()
+
+    async def close_tcp(self) -> None:
+        """The server closes TCP first: FIN now, then drain until the peer's FIN, then close.
+
+        (Closing with unread data pending would send an RST that can destroy our Close frame.)
+        """
+        with contextlib.suppress(Exception):
+            if self.writer.can_write_eof():
+                self.writer.write_eof()
+            async with asyncio.timeout(LINGER_TIMEOUT):
+                while await self.reader.read(65536):
+                    pass
+        self.writer.close()
+        with contextlib.suppress(Exception):
+            await self.writer.wait_closed()
+
+    async def serve(self) -> int | None:
+        """Frame loop. Returns the code to echo in our Close once the peer's Close arrived."""
+        while True:
+            fin, opcode, payload = await self.read_frame()
+            if opcode == OP_CLOSE:
+                return self.parse_close(payload)
+            if opcode == OP_PING:
+                if self.fault != "no-pong":
+                    await self.send(OP_PONG, payload)
+            elif opcode == OP_PONG:
+                pass  # unsolicited pongs are ignored
+            else:
+                await self.on_data_frame(fin, opcode, payload)
+
+    async def read_frame(self) -> tuple[bool, int, bytes]:
+        """Reads and validates one frame; returns (FIN, opcode, unmasked payload)."""
+        b0, b1 = await self.reader.readexactly(2)
+        fin = bool(b0 & 0x80)
+        rsv = b0 & 0x70
+        opcode = b0 & 0x0F
+        masked = bool(b1 & 0x80)
+        length = b1 & 0x7F
+
+        # Header checks come before reading the payload: fail fast.
+        if rsv and self.fault != "rsv":
+            raise Fail(PROTOCOL_ERROR, "RSV bits set without a negotiated extension")
+        if opcode not in DATA_OPCODES and opcode not in CONTROL_OPCODES:
+            raise Fail(PROTOCOL_ERROR, f"reserved opcode {opcode:#x}")
+        if opcode in CONTROL_OPCODES and (length > 125 or not fin):
+            raise Fail(PROTOCOL_ERROR, "control frame too long or fragmented")
+        if not masked:
+            raise Fail(PROTOCOL_ERROR, "client frame not masked")
+
+        if length == 126:
+            (length,) = struct.unpack("!H", await self.reader.readexactly(2))
+        elif length == 127:
+            (length,) = struct.unpack("!Q", await self.reader.readexactly(8))
+            if length >> 63:
+                raise Fail(PROTOCOL_ERROR, "64-bit length with the high bit set")
+        if opcode in DATA_OPCODES and len(self.fragments) + length > MAX_MESSAGE:
+            raise Fail(MESSAGE_TOO_BIG, "message too big")
+
+        key = await self.reader.readexactly(4)
+        payload = unmask(await self.reader.readexactly(length), key)
+        return fin, opcode, payload
+
+    async def on_data_frame(self, fin: bool, opcode: int, payload: bytes) -> None:
+        if opcode == OP_CONT:
+            if self.message_opcode is None:
+                raise Fail(PROTOCOL_ERROR, "continuation frame without a message in progress")
+        else:
+            if self.message_opcode is not None:
+                raise Fail(PROTOCOL_ERROR, "new data frame while a message is in progress")
+            self.message_opcode = opcode
+        self.fragments += payload
+        if not fin:
+            return
+
+        message_opcode, message = self.message_opcode, bytes(self.fragments)
+        self.message_opcode = None
+        self.fragments = bytearray()
+        if message_opcode == OP_TEXT and self.fault != "utf8" and not is_valid_utf8(message):
+            raise Fail(INVALID_PAYLOAD, "text message is not valid UTF-8")
+        await self.send(message_opcode, message)
+
+    def parse_close(self, payload: bytes) -> int | None:
+        """Validates a received Close; returns the code to echo (None: empty Close)."""
+        if not payload:
+            return None
+        if len(payload) == 1:
+            raise Fail(PROTOCOL_ERROR, "close payload of one byte")
+        (code,) = struct.unpack("!H", payload[:2])
+        if not is_valid_close_code(code) and self.fault != "close-code":
+            raise Fail(PROTOCOL_ERROR, f"invalid close code {code}")
+        if not is_valid_utf8(payload[2:]):
+            raise Fail(INVALID_PAYLOAD, "close reason is not valid UTF-8")
+        return code
+
+
+# --------------------------------------------------------------------------------------------
+# Main
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--fault", choices=FAULTS, default="none")
+    args = parser.parse_args()
+
+    async def on_client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await Connection(reader, writer, args.fault).run()
+
+    server = await asyncio.start_server(
+        on_client, args.host, args.port, limit=STREAM_LIMIT, backlog=1024
+    )
+    host, port = server.sockets[0].getsockname()[:2]
+    host = f"[{host}]" if ":" in host else host
+    print(f"listening ws://{host}:{port}/", flush=True)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    server.close()  # asyncio.run() then cancels the connections still open
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
