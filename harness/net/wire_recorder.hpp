@@ -10,32 +10,41 @@
 namespace wsconform::net {
 
 struct wire_chunk {
-    std::int64_t t_us = 0; ///< microseconds since the recorder started
-    bool sent = false;     ///< true: we wrote it; false: we read it
-    codec::bytes data;
+    std::int64_t t_us = 0;  ///< microseconds since the recorder started
+    bool sent = false;      ///< true: we wrote it; false: we read it
+    std::size_t length = 0; ///< bytes that went through the socket
+    codec::bytes data;      ///< those bytes, or empty once the recording budget is spent
 };
 
 class wire_recorder {
   public:
     using clock = std::chrono::steady_clock;
-    wire_recorder() : start_(clock::now()) {}
+    /// Keeps the bytes of at most `budget` bytes of traffic, so a flooding peer cannot make
+    /// the record (or the report) grow without bound; later chunks keep time and length only.
+    explicit wire_recorder(std::size_t budget = 8 * 1024 * 1024)
+        : start_(clock::now()), budget_(budget) {}
 
     void record(bool sent, codec::byte_view data) {
-        if (!enabled_ || data.empty())
+        if (data.empty())
             return;
-        chunks_.push_back({now_us(), sent, codec::bytes(data.begin(), data.end())});
+        wire_chunk c{now_us(), sent, data.size(), {}};
+        if (kept_ + data.size() <= budget_) {
+            c.data.assign(data.begin(), data.end());
+            kept_ += data.size();
+        }
+        chunks_.push_back(std::move(c));
     }
     std::int64_t now_us() const {
         return std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - start_).count();
     }
-    void enable(bool on) { enabled_ = on; }
     const std::vector<wire_chunk>& chunks() const { return chunks_; }
     clock::time_point start() const { return start_; }
 
   private:
     clock::time_point start_;
+    std::size_t budget_;
+    std::size_t kept_ = 0;
     std::vector<wire_chunk> chunks_;
-    bool enabled_ = true;
 };
 
 } // namespace wsconform::net

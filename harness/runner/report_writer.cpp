@@ -33,15 +33,17 @@ namespace {
 
 constexpr std::size_t payload_cap = 4096; // bytes of a payload shown in events and frames
 
-json::value payload_json(codec::byte_view p, json::object& into) {
+/// Adds length, text (when UTF-8) and hex of a payload, shown up to payload_cap bytes.
+/// `total` is the real length when `p` is already a cut.
+void payload_json(codec::byte_view p, json::object& into, std::size_t total = 0) {
     auto shown = p.first(std::min(p.size(), payload_cap));
-    into["length"] = p.size();
+    total = std::max(total, p.size());
+    into["length"] = total;
     if (codec::is_valid_utf8(shown))
         into["text"] = codec::as_chars(shown);
     into["hex"] = codec::to_hex(shown);
-    if (shown.size() < p.size())
+    if (shown.size() < total)
         into["truncated"] = true;
-    return nullptr;
 }
 
 json::object event_json(const event& e) {
@@ -68,10 +70,12 @@ json::object event_json(const event& e) {
     return o;
 }
 
+constexpr std::size_t max_events = 1000; // events listed per list; the count is always given
+
 json::array events_json(const std::vector<event>& events) {
     json::array a;
-    for (const auto& e : events)
-        a.push_back(event_json(e));
+    for (std::size_t i = 0; i < events.size() && i < max_events; ++i)
+        a.push_back(event_json(events[i]));
     return a;
 }
 
@@ -121,6 +125,7 @@ json::object wire_record(const target_report& t, const case_def& c, const case_r
                            {"require_clean", c.close.require_clean},
                            {"wrong_endpoint_is_fatal", c.close.wrong_endpoint_is_fatal}};
     o["received"] = events_json(r.received);
+    o["received_count"] = r.received.size();
     o["closed_by_me"] = r.closed_by_me;
     o["failed_by_me"] = r.failed_by_me;
     o["dropped_by_me"] = r.dropped_by_me;
@@ -144,16 +149,18 @@ json::object wire_record(const target_report& t, const case_def& c, const case_r
         if (f.value.masked)
             fo["mask_key"] = codec::to_hex(f.value.key);
         fo["declared_length"] = f.value.header_length();
-        payload_json(f.value.payload, fo);
+        payload_json(f.value.payload, fo, f.payload_length);
         frames.push_back(std::move(fo));
     }
     o["frames"] = std::move(frames);
     json::array chunks;
     for (const auto& ch : r.chunks) {
-        chunks.push_back(json::object{{"t_us", ch.t_us},
-                                      {"dir", ch.sent ? "tx" : "rx"},
-                                      {"length", ch.data.size()},
-                                      {"hex", codec::to_hex(ch.data)}});
+        json::object co{{"t_us", ch.t_us}, {"dir", ch.sent ? "tx" : "rx"}, {"length", ch.length}};
+        if (ch.data.size() == ch.length)
+            co["hex"] = codec::to_hex(ch.data);
+        else
+            co["elided"] = true; // beyond the recording budget
+        chunks.push_back(std::move(co));
     }
     o["chunks"] = std::move(chunks);
     return o;

@@ -239,10 +239,21 @@ class case_session : public std::enable_shared_from_this<case_session> {
         self->writing_ = false;
     }
 
-    void record_sent(const frame& f) {
-        frame logged = f;
-        result_.frames.push_back({recorder_.now_us(), true, std::move(logged)});
+    /// Frames for the wire log: all of them up to a bound, so a flood cannot exhaust memory.
+    void log_frame(bool sent, const frame& f) {
+        static constexpr std::size_t max_logged_frames = 5000;
+        static constexpr std::size_t max_logged_payload = 1024; // full bytes are in chunks
+        if (result_.frames.size() < max_logged_frames) {
+            result_.frames.push_back({recorder_.now_us(), sent, f, f.payload.size()});
+            if (f.payload.size() > max_logged_payload)
+                result_.frames.back().value.payload.resize(max_logged_payload);
+        } else if (!frames_truncated_) {
+            frames_truncated_ = true;
+            note("frame log truncated after " + std::to_string(max_logged_frames) + " frames");
+        }
     }
+
+    void record_sent(const frame& f) { log_frame(true, f); }
 
     void send_frame(frame f, bool keep_unmasked = false) {
         if (!f.masked && !keep_unmasked)
@@ -443,13 +454,16 @@ class case_session : public std::enable_shared_from_this<case_session> {
                 on_violation(static_cast<codec::protocol_error>(r.error.value()), r.frame_offset);
                 return;
             }
-            result_.frames.push_back({recorder_.now_us(), false, r.value});
+            log_frame(false, r.value);
             on_frame(std::move(r.value));
         }
     }
 
     void on_violation(codec::protocol_error e, std::uint64_t offset) {
         protocol_failed_ = true;
+        if (violation_.empty())
+            violation_ = "peer violated RFC 6455 " + std::string(codec::rfc_section(e)) + ": " +
+                         codec::make_error_code(e).message();
         note("peer violated RFC 6455 " + std::string(codec::rfc_section(e)) + ": " +
              codec::make_error_code(e).message() + " (at stream offset " + std::to_string(offset) +
              ")");
@@ -575,6 +589,8 @@ class case_session : public std::enable_shared_from_this<case_session> {
                 break;
             }
         }
+        if (r.behavior == verdict::failed && !violation_.empty())
+            r.result = violation_ + "; " + r.result;
         if (r.behavior == verdict::failed && !def_.expected.empty()) {
             r.result += "; expected " + describe_events(def_.expected.front().events);
             if (def_.expected.size() > 1)
@@ -648,6 +664,8 @@ class case_session : public std::enable_shared_from_this<case_session> {
     bool tcp_closed_ = false;
     bool protocol_failed_ = false;
     bool server_drop_timeout_ = false;
+    bool frames_truncated_ = false;
+    std::string violation_; ///< the first RFC violation the peer made, for the verdict's reason
     std::int64_t opened_at_ = 0;
     std::int64_t closed_at_ = 0;
     case_result result_;

@@ -28,7 +28,7 @@ struct session_settings {
     seconds server_drop_timeout{1};     ///< Autobahn serverConnectionDropTimeout
     seconds case_deadline{60};          ///< backstop if every other timer failed to end the case
     std::uint64_t max_payload = 64ull * 1024 * 1024;   ///< largest frame/message we accept
-    std::uint64_t max_received = 512ull * 1024 * 1024; ///< flood guard per case
+    std::uint64_t max_received = 256ull * 1024 * 1024; ///< flood guard per case
     std::vector<codec::header_field> extra_headers;    ///< added to every opening handshake
 };
 
@@ -36,7 +36,8 @@ struct session_settings {
 struct frame_record {
     std::int64_t t_us = 0;
     bool sent = false;
-    codec::frame value;
+    codec::frame value;             ///< payload cut to the first 1024 bytes
+    std::size_t payload_length = 0; ///< the real payload length
 };
 
 struct case_result {

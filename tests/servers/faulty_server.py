@@ -21,6 +21,13 @@ Faults:
     rsv         RSV1-3 bits are ignored (the frame is processed as if they were 0)
     close-code  any close code is accepted and echoed
     no-pong     pings are never answered
+
+Hostile peers (the tester must end each case with a clear reason, never hang or crash):
+    hang        reads the opening handshake and never answers it
+    silent      completes the handshake, then reads and discards everything, never replies
+    huge-length answers every message with a frame header declaring 2^63-1 bytes, then trickles
+    flood       answers every message with an endless stream of 64 KiB binary frames
+    reset       answers every message with half a frame, then resets the TCP connection
 """
 
 from __future__ import annotations
@@ -32,10 +39,12 @@ import binascii
 import contextlib
 import hashlib
 import signal
+import socket
 import struct
 import sys
 
-FAULTS = ("none", "utf8", "rsv", "close-code", "no-pong")
+FAULTS = ("none", "utf8", "rsv", "close-code", "no-pong",
+          "hang", "silent", "huge-length", "flood", "reset")
 
 WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 SERVER_NAME = "wsconform-faulty/0.1"
@@ -188,6 +197,11 @@ class Connection:
         await self.writer.drain()
 
     async def run(self) -> None:
+        if self.fault == "hang":
+            with contextlib.suppress(Exception):
+                await self.reader.read(65536)
+                await asyncio.sleep(3600)
+            return
         try:
             if not await asyncio.wait_for(
                 opening_handshake(self.reader, self.writer), HANDSHAKE_TIMEOUT
@@ -220,6 +234,10 @@ class Connection:
 
     async def serve(self) -> int | None:
         """Frame loop. Returns the code to echo in our Close once the peer's Close arrived."""
+        if self.fault == "silent":
+            while await self.reader.read(65536):
+                pass
+            raise ConnectionError("peer closed")
         while True:
             fin, opcode, payload = await self.read_frame()
             if opcode == OP_CLOSE:
@@ -279,9 +297,33 @@ class Connection:
         message_opcode, message = self.message_opcode, bytes(self.fragments)
         self.message_opcode = None
         self.fragments = bytearray()
+        if self.fault in ("huge-length", "flood", "reset"):
+            await self.misbehave()
         if message_opcode == OP_TEXT and self.fault != "utf8" and not is_valid_utf8(message):
             raise Fail(INVALID_PAYLOAD, "text message is not valid UTF-8")
         await self.send(message_opcode, message)
+
+    async def misbehave(self) -> None:
+        """The hostile replies; each ends only when the peer gives up on us."""
+        if self.fault == "huge-length":
+            self.writer.write(b"\x82\x7f" + struct.pack("!Q", (1 << 63) - 1))
+            while True:  # a trickle, so the frame never completes
+                self.writer.write(b"x")
+                await self.writer.drain()
+                await asyncio.sleep(0.1)
+        if self.fault == "flood":
+            chunk = encode_frame(OP_BINARY, b"\xfe" * 65536)
+            while True:
+                self.writer.write(chunk)
+                await self.writer.drain()
+        if self.fault == "reset":
+            self.writer.write(b"\x82\x7e\x01\x00" + b"half")
+            await self.writer.drain()
+            sock = self.writer.get_extra_info("socket")
+            # SO_LINGER with a zero timeout turns close() into a TCP RST.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.writer.transport.abort()
+            raise ConnectionError("reset")
 
     def parse_close(self, payload: bytes) -> int | None:
         """Validates a received Close; returns the code to echo (None: empty Close)."""
