@@ -22,7 +22,8 @@ import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-BUILD_DIR = ROOT / "build" / "release"
+# WSCONFORM_BUILD_DIR lets the project's tests reuse the build they already made.
+BUILD_DIR = Path(os.environ.get("WSCONFORM_BUILD_DIR", ROOT / "build" / "release")).resolve()
 DEFAULT_REPORTS = ROOT / "reports" / "runs"
 
 # Debian packages, by what needs them. libboost1.81-dev conflicts with libboost1.74-dev; apt

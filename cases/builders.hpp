@@ -41,8 +41,9 @@ inline step send(std::vector<frame> frames, write_plan plan = one_write) {
 inline step send(frame f, write_plan plan = one_write) {
     return send(std::vector<frame>{std::move(f)}, plan);
 }
-inline step send_bytes(bytes data, write_plan plan = one_write) {
-    return runner::send_raw{std::move(data), plan};
+inline step send_bytes(bytes data, write_plan plan = one_write,
+                       std::optional<frame> logged_as = std::nullopt) {
+    return runner::send_raw{std::move(data), plan, std::move(logged_as)};
 }
 inline step wait_then_mark(double s, std::string marker) {
     return runner::pause{runner::seconds(s), std::move(marker)};

@@ -295,7 +295,7 @@ void add_utf8_cases(std::vector<case_def>& out) {
                       "with 1 s pauses; the 2nd chop makes it invalid" +
                           std::string(s.first == 12 ? " with its single octet" : ""),
                       fast);
-        c.script = {send_bytes(cut(0, header + s.first)),
+        c.script = {send_bytes(cut(0, header + s.first), one_write, whole),
                     wait_then_mark(1, "A"),
                     send_bytes(cut(header + s.first, header + s.second)),
                     wait_then_mark(1, "B"),

@@ -52,10 +52,12 @@ struct send_frames {
     bool send_unmasked = false;
 };
 
-/// Sends bytes as they are (for headers the frame type cannot express).
+/// Sends bytes as they are: a frame cut into pieces sent at different times, or headers the
+/// frame type cannot express. `logged_as` is the frame these bytes start, for the wire log.
 struct send_raw {
     codec::bytes data;
     write_plan plan;
+    std::optional<codec::frame> logged_as;
 };
 
 /// Pauses the script; if the connection is still open afterwards and `marker` is not empty, a

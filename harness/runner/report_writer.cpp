@@ -179,6 +179,12 @@ std::string write_file(const fs::path& path, const json::value& v) {
 
 } // namespace
 
+report_writer::~report_writer() {
+    std::error_code ec;
+    if (!staging_.empty())
+        fs::remove_all(staging_, ec);
+}
+
 std::string report_writer::prepare(const fs::path& out) {
     out_ = out;
     std::error_code ec;

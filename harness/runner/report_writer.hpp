@@ -31,6 +31,12 @@ std::string agent_slug(std::string_view agent);
 
 class report_writer {
   public:
+    report_writer() = default;
+    report_writer(const report_writer&) = delete;
+    report_writer& operator=(const report_writer&) = delete;
+    /// Removes the staging folder if the report was never completed.
+    ~report_writer();
+
     /// Prepares OUT for writing (creates it and a staging folder inside it). Returns "" or a
     /// one-line error (unwritable directory, ...).
     std::string prepare(const std::filesystem::path& out);

@@ -380,6 +380,8 @@ class case_session : public std::enable_shared_from_this<case_session> {
             if (auto* frames = std::get_if<send_frames>(&s)) {
                 send_step(*frames);
             } else if (auto* raw = std::get_if<send_raw>(&s)) {
+                if (raw->logged_as)
+                    log_frame(true, *raw->logged_as);
                 write_pieces({raw->data}, raw->plan);
             } else if (auto* p = std::get_if<pause>(&s)) {
                 pause_timer_.expires_after(scaled(p->duration));
@@ -459,14 +461,24 @@ class case_session : public std::enable_shared_from_this<case_session> {
         }
     }
 
+    /// A frame-level violation: the byte stream cannot be decoded past it.
     void on_violation(codec::protocol_error e, std::uint64_t offset) {
         protocol_failed_ = true;
+        report_violation(e, offset, "stream offset");
+        fail_connection(codec::close_code_for(e));
+    }
+
+    void report_violation(codec::protocol_error e, std::uint64_t offset, std::string_view where) {
+        auto what = "peer violated RFC 6455 " + std::string(codec::rfc_section(e)) + ": " +
+                    codec::make_error_code(e).message();
         if (violation_.empty())
-            violation_ = "peer violated RFC 6455 " + std::string(codec::rfc_section(e)) + ": " +
-                         codec::make_error_code(e).message();
-        note("peer violated RFC 6455 " + std::string(codec::rfc_section(e)) + ": " +
-             codec::make_error_code(e).message() + " (at stream offset " + std::to_string(offset) +
-             ")");
+            violation_ = what;
+        note(what + " (at " + std::string(where) + " " + std::to_string(offset) + ")");
+    }
+
+    /// A bad Close body: the stream itself is intact.
+    void close_violation(codec::protocol_error e) {
+        report_violation(e, decoder_.offset(), "stream offset");
         fail_connection(codec::close_code_for(e));
     }
 
@@ -481,8 +493,10 @@ class case_session : public std::enable_shared_from_this<case_session> {
         case opcode::continuation: {
             auto r = assembler_.add(f);
             if (r.what == codec::assemble_result::status::error) {
+                // The frames stay well-formed, so keep decoding: the peer's Close still counts.
                 auto e = static_cast<codec::protocol_error>(r.error.value());
-                on_violation(e, r.error_offset);
+                report_violation(e, r.error_offset, "message offset");
+                fail_connection(codec::close_code_for(e));
                 return;
             }
             // Autobahn delivers no message once it has failed the connection itself.
@@ -525,16 +539,16 @@ class case_session : public std::enable_shared_from_this<case_session> {
         case codec::close_payload_status::ok:
             break;
         case codec::close_payload_status::length_one:
-            on_violation(codec::protocol_error::close_length_one, decoder_.offset());
+            close_violation(codec::protocol_error::close_length_one);
             break;
         case codec::close_payload_status::invalid_code:
-            on_violation(codec::protocol_error::close_code_invalid, decoder_.offset());
+            close_violation(codec::protocol_error::close_code_invalid);
             break;
         case codec::close_payload_status::undefined_code:
-            on_violation(codec::protocol_error::close_code_undefined, decoder_.offset());
+            close_violation(codec::protocol_error::close_code_undefined);
             break;
         case codec::close_payload_status::invalid_reason:
-            on_violation(codec::protocol_error::close_reason_invalid, decoder_.offset());
+            close_violation(codec::protocol_error::close_reason_invalid);
             break;
         }
         close_received_ = true;

@@ -1,0 +1,60 @@
+"""Hostile peers: a server that hangs, stays silent, floods, declares a 2^63-1 byte frame or
+resets mid-frame ends each case with a clear reason; the run never hangs or crashes, and the
+report stays bounded.
+
+Runs three cases against each behaviour of tests/servers/faulty_server.py: 1.1.1 and 1.1.2
+(text echo, where the hostile reply is triggered) and 2.1 (a ping, which the hostile server
+answers normally except in 'hang' and 'silent').
+"""
+
+from __future__ import annotations
+
+import pytest
+
+CASES = "1.1.1,1.1.2,2.1"
+ECHO_CASES = {"1.1.1", "1.1.2"}
+
+
+def _reasons(run, case_id: str) -> str:
+    """The verdict's reasoning: result line plus the notes of the wire record."""
+    wire = run.wire(case_id)
+    return " | ".join([run.cases[case_id]["result"], *wire["notes"]])
+
+
+@pytest.mark.parametrize("fault, failed, reason", [
+    # No answer to the opening handshake: every case fails once the handshake timeout expires.
+    ("hang", {"1.1.1", "1.1.2", "2.1"}, "no opening handshake response within the timeout"),
+    # Handshake done, then nothing: our Close goes unanswered and we drop TCP.
+    ("silent", {"1.1.1", "1.1.2", "2.1"}, "no Close reply within the closing-handshake timeout"),
+    # A frame declaring 2^63-1 bytes is refused as soon as its header is read (RFC 6455 10.4).
+    ("huge-length", ECHO_CASES, "payload exceeds the configured limit"),
+    # Endless 64 KiB frames: the flood guard drops the connection.
+    ("flood", ECHO_CASES, "flood"),
+    # Half a frame, then a TCP RST.
+    ("reset", ECHO_CASES, "reset"),
+])
+def test_hostile_peer_ends_each_case_with_a_reason(fault, failed, reason, start_server,
+                                                   faulty_server_command, run_suite, tmp_path):
+    server = start_server(faulty_server_command(fault))
+    # Half the timers: these verdicts do not depend on timer lengths, only on the peer never
+    # doing the right thing.
+    run = run_suite(server.url, tmp_path / "out", f"hostile-{fault}", "--cases", CASES,
+                    "--timeout-scale", "0.5", timeout=120)
+    assert run.returncode == 1, run.stderr
+    assert run.ids_with("FAILED") == failed, run.describe(run.verdicts)
+    for case_id in failed:
+        assert reason in _reasons(run, case_id), run.describe([case_id])
+    for case_id in set(run.verdicts) - failed:
+        assert run.verdicts[case_id] == "OK", run.describe([case_id])
+    # The report stays bounded however much the peer sent (flood: 256 MiB per case).
+    total = sum(p.stat().st_size for p in (tmp_path / "out").rglob("*") if p.is_file())
+    assert total < 100 * 1024 * 1024, f"report is {total} bytes"
+
+
+def test_2_63_length_never_allocates(start_server, faulty_server_command, run_suite, tmp_path):
+    """The 2^63-1 header is rejected at its first 10 bytes: the wire record shows the violation
+    at stream offset 0, before any payload byte was waited for."""
+    server = start_server(faulty_server_command("huge-length"))
+    run = run_suite(server.url, tmp_path / "out", "huge", "--cases", "1.1.1", timeout=60)
+    notes = run.wire("1.1.1")["notes"]
+    assert any("RFC 6455 10.4" in n and "stream offset 0" in n for n in notes), notes
