@@ -73,6 +73,10 @@ def ensure_packages(packages: dict[str, str | None]) -> None:
     if os.geteuid() != 0:
         raise RunError("missing Debian packages: " + " ".join(missing)
                        + "; install them with: sudo apt-get install -y " + " ".join(missing))
+    if "libboost1.81-dev" in missing and not missing_packages({"libboost1.74-dev": None}):
+        # The two conflict; apt removes 1.74's headers when 1.81's are installed.
+        say("libboost1.74-dev is installed and conflicts with libboost1.81-dev: apt-get will "
+            "replace it")
     say("installing " + " ".join(missing) + " (apt-get)")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     update = subprocess.run(["apt-get", "update", "-q"], env=env,

@@ -57,6 +57,21 @@ def test_unreachable_target(wsconform, unused_port, tmp_path):
     assert_usage_error(result, url)
 
 
+def test_tls_verify_refuses_a_self_signed_certificate(wsconform, start_server,
+                                                      reference_server_command, tmp_path):
+    """TLS verification is off by default (a test tool); --tls-verify checks the chain and the
+    reference server's certificate is self-signed, so the run cannot be done."""
+    server = start_server(reference_server_command(tls=True), "wsconform-server --tls")
+    ok = wsconform("--target", server.url, "--out", str(tmp_path / "plain"), "--cases", "1.1.1")
+    assert ok.returncode == 0, ok.stderr
+    refused = wsconform("--target", server.url, "--out", str(tmp_path / "verified"), "--cases",
+                        "1.1.1", "--tls-verify")
+    assert_usage_error(refused, "certificate verify failed")
+    missing_ca = wsconform("--target", server.url, "--out", str(tmp_path / "ca"), "--cases",
+                           "1.1.1", "--ca", str(tmp_path / "no-such-ca.pem"))
+    assert_usage_error(missing_ca, "no-such-ca.pem")
+
+
 def test_unwritable_out(wsconform, start_server, reference_server_command):
     server = start_server(reference_server_command(), "wsconform-server")
     result = wsconform("--target", server.url, "--out", "/proc/forbidden", "--cases", "1.1.1")
