@@ -34,6 +34,17 @@ runner::close_expectation peer_answers_or_drops(std::vector<codec::close_code> c
     return {true, std::move(codes), false, false};
 }
 
+case_def make_case(case_identity who) {
+    case_def c;
+    c.id = std::move(who.id);
+    c.group = std::move(who.group);
+    c.subgroup = std::move(who.subgroup);
+    c.title = std::move(who.title);
+    c.expectation = std::move(who.expectation);
+    c.rfc = std::move(who.rfc);
+    return c;
+}
+
 runner::expected_outcome ok(std::vector<event> events) {
     return {runner::verdict::ok, std::move(events)};
 }

@@ -78,6 +78,17 @@ runner::close_expectation peer_fails(std::vector<codec::close_code> codes = {100
 /// We start the close; the peer answers with one of `codes` or drops TCP (unclean allowed).
 runner::close_expectation peer_answers_or_drops(std::vector<codec::close_code> codes);
 
+/// Identity and texts of a case; the caller fills in script, expectations and close rules.
+struct case_identity {
+    std::string id;
+    std::string group;
+    std::string subgroup;
+    std::string title;
+    std::string expectation;
+    std::string rfc;
+};
+case_def make_case(case_identity who);
+
 runner::expected_outcome ok(std::vector<event> events);
 runner::expected_outcome non_strict(std::vector<event> events);
 

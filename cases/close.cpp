@@ -10,13 +10,8 @@ namespace wsconform::cases {
 namespace {
 case_def base(std::string id, std::string subgroup, std::string title, std::string expectation,
               std::string rfc) {
-    case_def c;
-    c.id = std::move(id);
-    c.group = "Close Handling";
-    c.subgroup = std::move(subgroup);
-    c.title = std::move(title);
-    c.expectation = std::move(expectation);
-    c.rfc = std::move(rfc);
+    auto c = make_case({std::move(id), "Close Handling", std::move(subgroup), std::move(title),
+                        std::move(expectation), std::move(rfc)});
     c.wrong_code_fails_behavior = true;
     c.suppress_auto_close = true;
     c.close = tester_closes();

@@ -19,13 +19,8 @@ const char* mode_words(const write_plan& p) {
 
 void add_fragmentation_cases(std::vector<case_def>& out) {
     auto base = [](std::string id, std::string title, std::string expectation) {
-        case_def c;
-        c.id = std::move(id);
-        c.group = "Fragmentation";
-        c.rfc = "RFC 6455 5.4";
-        c.title = std::move(title);
-        c.expectation = std::move(expectation);
-        return c;
+        return make_case({std::move(id), "Fragmentation", "", std::move(title),
+                          std::move(expectation), "RFC 6455 5.4"});
     };
     const std::string fail_now = "The connection is failed immediately (1002 or TCP drop).";
     auto frag = [](opcode op, const char* payload, bool fin) {

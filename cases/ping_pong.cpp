@@ -8,12 +8,8 @@ namespace wsconform::cases {
 
 namespace {
 case_def make(std::string id, std::string title, std::string expectation, std::string rfc) {
-    case_def c;
-    c.id = std::move(id);
-    c.group = "Pings/Pongs";
-    c.title = std::move(title);
-    c.expectation = std::move(expectation);
-    c.rfc = std::move(rfc);
+    auto c = make_case({std::move(id), "Pings/Pongs", "", std::move(title), std::move(expectation),
+                        std::move(rfc)});
     c.close = tester_closes();
     return c;
 }

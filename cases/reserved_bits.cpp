@@ -9,12 +9,8 @@ namespace wsconform::cases {
 void add_reserved_bits_cases(std::vector<case_def>& out) {
     auto make = [&](std::string id, std::string title, std::vector<step> script,
                     std::vector<runner::expected_outcome> expected, std::string expectation) {
-        case_def c;
-        c.id = std::move(id);
-        c.group = "Reserved Bits";
-        c.title = std::move(title);
-        c.expectation = std::move(expectation);
-        c.rfc = "RFC 6455 5.2";
+        auto c = make_case({std::move(id), "Reserved Bits", "", std::move(title),
+                            std::move(expectation), "RFC 6455 5.2"});
         c.script = std::move(script);
         c.script.push_back(kill_after(1));
         c.expected = std::move(expected);

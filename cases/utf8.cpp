@@ -140,14 +140,8 @@ std::vector<vector_group> kuhn_groups() {
 }
 
 case_def base(std::string id, std::string subgroup, std::string title, std::string expectation) {
-    case_def c;
-    c.id = std::move(id);
-    c.group = "UTF-8 Handling";
-    c.subgroup = std::move(subgroup);
-    c.rfc = "RFC 6455 8.1";
-    c.title = std::move(title);
-    c.expectation = std::move(expectation);
-    return c;
+    return make_case({std::move(id), "UTF-8 Handling", std::move(subgroup), std::move(title),
+                      std::move(expectation), "RFC 6455 8.1"});
 }
 
 /// The peer must notice the bad UTF-8 itself and fail with 1007 (if we have to close, the
