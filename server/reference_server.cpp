@@ -38,6 +38,7 @@
 #include <exception>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -143,14 +144,16 @@ constexpr bool is_base64_char(char c) {
 
 /// Beast 1.81 only checks that Sec-WebSocket-Key is non-empty and at most 24 characters; RFC 6455
 /// §4.2.1 requires exactly one key whose base64 value decodes to 16 bytes, i.e. 22 base64
-/// characters followed by "==". Returns what is wrong, if anything. An absent or empty key is
-/// left to Beast, which rejects it.
+/// characters followed by "==". Returns what is wrong, if anything. An absent key is left to
+/// Beast, which rejects it.
 std::optional<std::string_view> bad_websocket_key(const http::request<http::empty_body>& req) {
     if (req.count(http::field::sec_websocket_key) > 1)
         return "more than one Sec-WebSocket-Key";
     const auto it = req.find(http::field::sec_websocket_key);
-    if (it == req.end() || it->value().empty())
-        return std::nullopt;
+    if (it == req.end())
+        return std::nullopt; // Beast refuses a request without a key
+    if (it->value().empty())
+        return "empty Sec-WebSocket-Key";
     const std::string_view key = it->value();
     bool ok = key.size() == 24 && key.substr(22) == "==";
     for (std::size_t i = 0; ok && i < 22; ++i)
@@ -160,12 +163,27 @@ std::optional<std::string_view> bad_websocket_key(const http::request<http::empt
     return std::nullopt;
 }
 
+/// HTTP allows a list-valued header to be split over several lines (RFC 9110 §5.3), but Beast
+/// 1.81 reads only the first Connection and Upgrade line: join them into one.
+void join_list_headers(http::request<http::empty_body>& req) {
+    for (auto field : {http::field::connection, http::field::upgrade}) {
+        if (req.count(field) < 2)
+            continue;
+        std::string joined;
+        for (auto range = req.equal_range(field); range.first != range.second; ++range.first)
+            joined += (joined.empty() ? "" : ", ") + std::string(range.first->value());
+        req.set(field, joined);
+    }
+}
+
 /// Answers the opening handshake with an HTTP error and shuts the connection down.
 template <class NextLayer>
 asio::awaitable<void> reject(websocket::stream<NextLayer>& ws, http::status status,
-                             std::string_view why) {
+                             std::string_view why, bool name_version = false) {
     http::response<http::string_body> res{status, 11};
     res.set(http::field::server, server_name);
+    if (name_version) // RFC 6455 §4.4: name the versions this server speaks
+        res.set(http::field::sec_websocket_version, "13");
     res.set(http::field::content_type, "text/plain");
     res.set(http::field::connection, "close");
     res.body() = std::string(why) + "\n";
@@ -210,16 +228,29 @@ asio::awaitable<bool> opening_handshake(websocket::stream<NextLayer>& ws) {
         co_await reject(ws, http::status::bad_request, "malformed HTTP request");
         co_return false;
     }
-    if (auto why = bad_websocket_key(parser.get())) {
+    auto& req = parser.get();
+    if (auto why = bad_websocket_key(req)) {
         co_await reject(ws, http::status::bad_request, *why);
         co_return false;
     }
+    // Beast answers a missing version with a bare 400; RFC 6455 §4.4 wants the supported
+    // version named, as for an unsupported one.
+    if (req.find(http::field::sec_websocket_version) == req.end() && websocket::is_upgrade(req)) {
+        co_await reject(ws, http::status::upgrade_required, "Sec-WebSocket-Version missing", true);
+        co_return false;
+    }
+    join_list_headers(req);
 
     beast::get_lowest_layer(ws).expires_never(); // the websocket stream's timeouts take over
     if (head.size() == head_size) {
-        std::tie(ec) = co_await ws.async_accept(parser.get(), use_tuple);
+        std::tie(ec) = co_await ws.async_accept(req, use_tuple);
     } else if (head.size() <= beast_read_buffer) {
-        std::tie(ec) = co_await ws.async_accept(asio::buffer(head), use_tuple);
+        // Frames came right behind the request: hand Beast the (normalised) head and those
+        // bytes together, so none are lost.
+        std::ostringstream normalised;
+        normalised << req.base();
+        auto raw = normalised.str() + head.substr(head_size);
+        std::tie(ec) = co_await ws.async_accept(asio::buffer(raw), use_tuple);
     } else {
         co_await reject(ws, http::status::request_header_fields_too_large,
                         "request head too large to be followed by frames before the response");

@@ -114,7 +114,8 @@ std::string_view trim(std::string_view s) {
 }
 } // namespace
 
-std::vector<std::string> upgrade_response::list(std::string_view name) const {
+std::vector<std::string> header_list(const std::vector<header_field>& headers,
+                                     std::string_view name) {
     std::vector<std::string> out;
     for (const auto& h : headers) {
         if (!iequals(h.name, name))

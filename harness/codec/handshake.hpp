@@ -27,6 +27,10 @@ struct header_field {
 
 bool iequals(std::string_view a, std::string_view b);
 
+/// Every value of a comma-separated header across all its lines, trimmed (RFC 9110 §5.6.1).
+std::vector<std::string> header_list(const std::vector<header_field>& headers,
+                                     std::string_view name);
+
 /// An HTTP/1.1 request kept as ordered lines so any of them can be broken on purpose.
 struct upgrade_request {
     std::string method = "GET";
@@ -41,6 +45,9 @@ struct upgrade_request {
     /// Removes every header of that name (case-insensitive).
     upgrade_request& remove(std::string_view name);
     std::optional<std::string> get(std::string_view name) const;
+    std::vector<std::string> list(std::string_view name) const {
+        return header_list(headers, name);
+    }
     std::string serialize() const;
 };
 
@@ -63,8 +70,9 @@ struct upgrade_response {
     std::vector<header_field> headers;
     std::size_t header_bytes = 0; ///< bytes of the input that the HTTP header took
     std::optional<std::string> get(std::string_view name) const;
-    /// Every value of a comma-separated header across all its lines, trimmed.
-    std::vector<std::string> list(std::string_view name) const;
+    std::vector<std::string> list(std::string_view name) const {
+        return header_list(headers, name);
+    }
 };
 
 enum class response_parse_status : std::uint8_t { need_more, complete, malformed };

@@ -6,6 +6,8 @@
 #include "harness/codec/frame.hpp"
 #include "harness/runner/verdict.hpp"
 
+#include "harness/codec/handshake.hpp"
+
 #include <chrono>
 #include <optional>
 #include <string>
@@ -101,6 +103,43 @@ struct close_expectation {
     bool wrong_endpoint_is_fatal = false;
 };
 
+/// A change to the conforming opening-handshake request (RFC 6455 §4.1). Values may use
+/// {host}, {port} and {host_header} (the target's), and {key} (the request's key).
+struct header_edit {
+    enum class action : std::uint8_t { set, add, remove };
+    action what = action::set;
+    std::string name;
+    std::string value;
+};
+
+/// How the case's opening handshake is sent.
+struct request_plan {
+    std::string method = "GET";
+    std::optional<std::string> target; ///< request-target; default: the URL's path and query
+    std::string version = "HTTP/1.1";
+    std::vector<header_edit> edits; ///< applied in order to the conforming request
+    write_plan plan;                ///< chop the request (e.g. one octet per write)
+    /// Send the script's first step (frames) in the same write as the request.
+    bool first_step_with_request = false;
+};
+
+/// What the server must do with the opening handshake.
+struct handshake_expectation {
+    enum class rule : std::uint8_t {
+        must_upgrade,       ///< 101 with a correct response, then the script runs
+        must_refuse,        ///< an HTTP error response (no 101)
+        must_not_negotiate, ///< 101 without `extension` selected, or a refusal
+    };
+    rule what = rule::must_upgrade;
+    /// Headers a refusal must carry: the value must contain this token (§4.4:
+    /// Sec-WebSocket-Version: 13).
+    std::vector<codec::header_field> refusal_headers;
+    std::string extension; ///< for must_not_negotiate
+    /// For must_refuse: a 101 is allowed and reported INFORMATIONAL (a server may speak more
+    /// than one version, RFC 6455 §4.4); `acceptance_note` says what it means.
+    std::string acceptance_note;
+};
+
 struct expected_outcome {
     verdict result = verdict::ok;
     std::vector<event> events;
@@ -125,6 +164,9 @@ struct case_def {
     /// Do not start the closing handshake when the expectation is met (cases that close
     /// on purpose in their script).
     bool suppress_auto_close = false;
+    /// The opening handshake as sent, and what the server must answer.
+    request_plan request;
+    handshake_expectation handshake;
 };
 
 } // namespace wsconform::runner

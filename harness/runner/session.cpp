@@ -11,9 +11,11 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <array>
 #include <deque>
 #include <sstream>
+#include <utility>
 
 namespace wsconform::runner {
 
@@ -83,6 +85,64 @@ std::string describe_events(const std::vector<event>& events) {
     return s + "]";
 }
 
+std::string expand(std::string text, const net::target_url& url, std::string_view key) {
+    auto replace = [&](std::string_view from, const std::string& to) {
+        for (auto at = text.find(from); at != std::string::npos;
+             at = text.find(from, at + to.size()))
+            text.replace(at, from.size(), to);
+    };
+    replace("{host_header}", url.host_header);
+    replace("{host}", url.host);
+    replace("{port}", std::to_string(url.port));
+    replace("{key}", std::string(key));
+    return text;
+}
+
+/// The conforming request (§4.1) with the case's changes applied; the run's --header values
+/// are set first so a case can still override them.
+codec::upgrade_request build_request(const request_plan& plan, const net::target_url& url,
+                                     std::string_view key,
+                                     const std::vector<codec::header_field>& extra) {
+    auto request = codec::make_upgrade_request(url.host_header, url.target, key);
+    for (const auto& h : extra)
+        request.set(h.name, h.value);
+    request.method = plan.method;
+    request.version = plan.version;
+    if (plan.target)
+        request.target = expand(*plan.target, url, key);
+    for (const auto& e : plan.edits) {
+        switch (e.what) {
+        case header_edit::action::set:
+            request.set(e.name, expand(e.value, url, key));
+            break;
+        case header_edit::action::add:
+            request.add(e.name, expand(e.value, url, key));
+            break;
+        case header_edit::action::remove:
+            request.remove(e.name);
+            break;
+        }
+    }
+    return request;
+}
+
+/// What the request offers, for judging the response (§4.1).
+codec::upgrade_offer offer_of(const codec::upgrade_request& request) {
+    codec::upgrade_offer offer;
+    // The field value excludes surrounding whitespace (RFC 9110 §5.5): the accept is computed
+    // from the trimmed key.
+    auto keys = request.list("Sec-WebSocket-Key");
+    offer.key = keys.empty() ? "" : keys.front();
+    offer.protocols = request.list("Sec-WebSocket-Protocol");
+    for (const auto& ext : request.list("Sec-WebSocket-Extensions")) {
+        auto name = std::string_view(ext).substr(0, ext.find(';'));
+        while (!name.empty() && name.back() == ' ')
+            name.remove_suffix(1);
+        offer.extensions.emplace_back(name);
+    }
+    return offer;
+}
+
 /// The state of one case's connection. Lives in a shared_ptr so the reader, the writer and
 /// the timers can outlive any one of them; everything runs on one executor, so no locks.
 class case_session : public std::enable_shared_from_this<case_session> {
@@ -139,7 +199,8 @@ class case_session : public std::enable_shared_from_this<case_session> {
 
     void note(std::string text) { result_.notes.push_back(std::move(text)); }
 
-    // Opening handshake (RFC 6455 §4.1).
+    // Opening handshake (RFC 6455 §4.1). Returns true when the WebSocket is open and the
+    // script should run; otherwise the case is decided here.
     asio::awaitable<bool> open() {
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
             scaled(settings_.connect_timeout));
@@ -148,16 +209,29 @@ class case_session : public std::enable_shared_from_this<case_session> {
             result_.result_close = "the opening handshake was never completed";
             co_return false;
         }
-        codec::upgrade_offer offer{codec::make_key(), {}, {}};
-        auto request =
-            codec::make_upgrade_request(settings_.url.host_header, settings_.url.target, offer.key);
-        for (const auto& h : settings_.extra_headers)
-            request.set(h.name, h.value);
+        const auto& plan = def_.request;
+        auto key = codec::make_key();
+        auto request = build_request(plan, settings_.url, key, settings_.extra_headers);
+        auto offer = offer_of(request);
         result_.request = request.serialize();
-        if (auto ec = co_await transport_.write(codec::to_bytes(result_.request))) {
-            result_.result = "could not send the opening handshake: " + ec.message();
-            result_.result_close = "the opening handshake was never completed";
-            co_return false;
+        bytes wire = codec::to_bytes(result_.request);
+        if (plan.first_step_with_request && !def_.script.empty()) {
+            if (const auto* first = std::get_if<send_frames>(&def_.script.front())) {
+                for (frame f : first->frames) {
+                    if (!f.masked && !first->send_unmasked)
+                        codec::mask(f, keys_);
+                    log_frame(true, f);
+                    codec::encode(f, wire);
+                }
+                first_step_sent_ = true;
+            }
+        }
+        for (auto piece : codec::chop(wire, plan.plan.chop)) {
+            if (auto ec = co_await transport_.write(piece)) {
+                result_.result = "could not send the opening handshake: " + ec.message();
+                result_.result_close = "the opening handshake was never completed";
+                co_return false;
+            }
         }
 
         asio::steady_timer timer(ex_, scaled(settings_.open_handshake_timeout));
@@ -172,6 +246,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
         std::array<codec::byte, 4096> buf{};
         codec::upgrade_response response;
         std::string parse_error;
+        std::string ended; // why no complete response arrived
         for (;;) {
             auto [ec, n] = co_await transport_.read_some(buf);
             data.append(reinterpret_cast<const char*>(buf.data()), n);
@@ -179,30 +254,62 @@ class case_session : public std::enable_shared_from_this<case_session> {
             if (status == codec::response_parse_status::complete)
                 break;
             if (status == codec::response_parse_status::malformed) {
-                timer.cancel();
-                result_.response = data.substr(0, 4096);
-                result_.result = "malformed HTTP response to the opening handshake: " + parse_error;
-                result_.result_close = "the opening handshake was never completed";
-                transport_.close();
-                co_return false;
+                ended = "malformed HTTP response to the opening handshake: " + parse_error;
+                break;
             }
             if (ec) {
-                timer.cancel();
-                result_.response = data.substr(0, 4096);
-                result_.result =
-                    timed_out ? "no opening handshake response within the timeout"
-                              : "connection ended during the opening handshake: " + ec.message();
-                result_.result_close = "the opening handshake was never completed";
-                transport_.close();
-                co_return false;
+                ended = timed_out
+                            ? "no opening handshake response within the timeout"
+                            : "connection ended during the opening handshake: " + ec.message();
+                break;
             }
         }
         timer.cancel();
-        result_.response = data.substr(0, response.header_bytes);
-        if (auto problems = codec::check_response(response, offer); !problems.empty()) {
+        result_.response = data.substr(0, ended.empty() ? response.header_bytes : 4096);
+        if (!ended.empty()) {
+            transport_.close();
+            // A server that must refuse may also just close the connection: refused, though
+            // without the HTTP error response §4.2.1 asks for.
+            if (def_.handshake.what != handshake_expectation::rule::must_upgrade && !timed_out &&
+                data.empty()) {
+                decide_handshake(verdict::non_strict,
+                                 "the server closed the connection without an HTTP error "
+                                 "response (RFC 6455 4.2.1 asks for one, such as 400)");
+                co_return false;
+            }
+            result_.result = ended;
+            result_.result_close = "the opening handshake was never completed";
+            co_return false;
+        }
+        if (def_.handshake.what != handshake_expectation::rule::must_upgrade &&
+            response.status != 101) {
+            judge_refusal(response);
+            transport_.close();
+            co_return false;
+        }
+        auto problems = codec::check_response(response, offer);
+        if (def_.handshake.what == handshake_expectation::rule::must_refuse &&
+            !def_.handshake.acceptance_note.empty() && problems.empty()) {
+            decide_handshake(verdict::informational,
+                             "accepted (101): " + def_.handshake.acceptance_note);
+            transport_.close();
+            co_return false;
+        }
+        if (def_.handshake.what == handshake_expectation::rule::must_refuse)
+            problems.insert(problems.begin(),
+                            {"the server accepted (101) a request it must refuse", def_.rfc});
+        if (def_.handshake.what == handshake_expectation::rule::must_not_negotiate) {
+            for (const auto& ext : response.list("Sec-WebSocket-Extensions"))
+                if (codec::iequals(ext.substr(0, ext.find(';')), def_.handshake.extension))
+                    problems.push_back(
+                        {"the server accepted the malformed " + def_.handshake.extension + " offer",
+                         def_.rfc});
+        }
+        if (!problems.empty()) {
             std::string why = "opening handshake refused or invalid:";
             for (const auto& p : problems)
-                why += " " + p.what + " (RFC 6455 " + p.section + ");";
+                why += " " + p.what + " (" +
+                       (p.section.starts_with("RFC") ? p.section : "RFC 6455 " + p.section) + ");";
             why.pop_back();
             result_.result = why;
             result_.result_close = "the opening handshake was never completed";
@@ -213,6 +320,36 @@ class case_session : public std::enable_shared_from_this<case_session> {
         decoder_.feed(
             codec::byte_view(reinterpret_cast<const codec::byte*>(rest.data()), rest.size()));
         co_return true;
+    }
+
+    /// A request the server had to refuse got a non-101 answer: an HTTP error with the headers
+    /// the case requires is OK.
+    void judge_refusal(const codec::upgrade_response& response) {
+        auto status = std::to_string(response.status);
+        if (response.status < 400) {
+            decide_handshake(verdict::non_strict, "refused with status " + status +
+                                                      ", not an HTTP error code (RFC 6455 4.2.1)");
+            return;
+        }
+        for (const auto& required : def_.handshake.refusal_headers) {
+            auto values = response.list(required.name);
+            if (std::none_of(values.begin(), values.end(),
+                             [&](const std::string& v) { return v == required.value; })) {
+                decide_handshake(verdict::failed, "refused with status " + status +
+                                                      " but without '" + required.name + ": " +
+                                                      required.value + "' (RFC 6455 4.4)");
+                return;
+            }
+        }
+        decide_handshake(verdict::ok, "refused with status " + status);
+    }
+
+    void decide_handshake(verdict v, std::string why) {
+        handshake_decided_ = true;
+        result_.behavior = v;
+        result_.behavior_close = v == verdict::failed ? close_verdict::failed : close_verdict::ok;
+        result_.result = std::move(why);
+        result_.result_close = "no WebSocket connection was to be opened";
     }
 
     // --- sending -------------------------------------------------------------------------
@@ -374,9 +511,12 @@ class case_session : public std::enable_shared_from_this<case_session> {
     // --- the script ----------------------------------------------------------------------
 
     asio::awaitable<void> run_script() {
+        bool skip = first_step_sent_; // already went out with the opening handshake
         for (const auto& s : def_.script) {
             if (tcp_closed_)
                 co_return;
+            if (std::exchange(skip, false))
+                continue;
             if (auto* frames = std::get_if<send_frames>(&s)) {
                 send_step(*frames);
             } else if (auto* raw = std::get_if<send_raw>(&s)) {
@@ -586,6 +726,10 @@ class case_session : public std::enable_shared_from_this<case_session> {
         auto& r = result_;
         r.chunks = recorder_.chunks();
         r.was_clean = close_sent_ && close_received_ && !server_drop_timeout_;
+        if (handshake_decided_) {
+            r.overall = overall(r.behavior, r.behavior_close);
+            return;
+        }
         if (!r.handshake_ok) {
             r.behavior = verdict::failed;
             r.behavior_close = close_verdict::failed;
@@ -679,6 +823,8 @@ class case_session : public std::enable_shared_from_this<case_session> {
     bool protocol_failed_ = false;
     bool server_drop_timeout_ = false;
     bool frames_truncated_ = false;
+    bool first_step_sent_ = false;
+    bool handshake_decided_ = false; ///< a handshake case decided at the handshake
     std::string violation_; ///< the first RFC violation the peer made, for the verdict's reason
     std::int64_t opened_at_ = 0;
     std::int64_t closed_at_ = 0;

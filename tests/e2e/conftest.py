@@ -347,6 +347,12 @@ def all_ids(catalogue) -> list[str]:
     return [row[0] for row in catalogue]
 
 
+@pytest.fixture(scope="session")
+def autobahn_ids(all_ids) -> list[str]:
+    """Ids of Autobahn's categories (numeric), without our own H.*, M.* cases."""
+    return [i for i in all_ids if i[0].isdigit()]
+
+
 def free_port() -> int:
     """A loopback port nothing listens on (bound, then released)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:

@@ -110,20 +110,26 @@ def test_list(wsconform):
     result = wsconform("--list", timeout=30)
     assert result.returncode == 0 and result.stderr == ""
     lines = result.stdout.splitlines()
-    assert len(lines) == 247
     rows = [line.split("\t") for line in lines]
     assert all(len(row) == 3 and all(field.strip() for field in row) for row in rows), \
         [line for line in lines if len(line.split("\t")) != 3][:3]
     ids = [row[0] for row in rows]
-    assert len(set(ids)) == 247
-    assert all(re.fullmatch(r"\d+(\.\d+)+", i) for i in ids)
-    categories = {i.split(".")[0] for i in ids}
-    assert categories == {"1", "2", "3", "4", "5", "6", "7", "10"}
-    assert ids[0] == "1.1.1" and ids[-1] == "10.1.1"
-    counts = {c: sum(i.split(".")[0] == c for i in ids) for c in categories}
+    assert len(ids) == len(set(ids)) == 300
+    # Autobahn's categories first, in Autobahn's order, then our own prefixes.
+    autobahn = [i for i in ids if i[0].isdigit()]
+    ours = ids[len(autobahn):]
+    assert ids[:len(autobahn)] == autobahn
+    assert all(re.fullmatch(r"\d+(\.\d+)+", i) for i in autobahn)
+    counts = {}
+    for i in autobahn:
+        counts[i.split(".")[0]] = counts.get(i.split(".")[0], 0) + 1
     assert counts == {"1": 16, "2": 11, "3": 7, "4": 10, "5": 20, "6": 145, "7": 37, "10": 1}
-    key = [tuple(int(p) for p in i.split(".")) for i in ids]
+    assert autobahn[0] == "1.1.1" and autobahn[-1] == "10.1.1"
+    key = [tuple(int(p) for p in i.split(".")) for i in autobahn]
     assert key == sorted(key), "not in Autobahn order"
+    assert sum(i.startswith("H.") for i in ours) == 45
+    assert sum(i.startswith("M.") for i in ours) == 8
+    assert all(re.fullmatch(r"[HM](\.\d+)+", i) for i in ours)
 
 
 def test_list_with_selection(wsconform):

@@ -21,6 +21,8 @@ Faults:
     rsv         RSV1-3 bits are ignored (the frame is processed as if they were 0)
     close-code  any close code is accepted and echoed
     no-pong     pings are never answered
+    any-version any Sec-WebSocket-Version (or none) is accepted
+    no-mask     unmasked client frames are accepted
 
 Hostile peers (the tester must end each case with a clear reason, never hang or crash):
     hang        reads the opening handshake and never answers it
@@ -43,7 +45,7 @@ import socket
 import struct
 import sys
 
-FAULTS = ("none", "utf8", "rsv", "close-code", "no-pong",
+FAULTS = ("none", "utf8", "rsv", "close-code", "no-pong", "any-version", "no-mask",
           "hang", "silent", "huge-length", "flood", "reset")
 
 WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -120,7 +122,8 @@ def close_payload(code: int | None) -> bytes:
 # Opening handshake
 
 
-async def opening_handshake(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+async def opening_handshake(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                            fault: str = "none") -> bool:
     """Reads the HTTP upgrade request and answers 101 (True) or an HTTP error (False)."""
     try:
         head = await reader.readuntil(b"\r\n\r\n")
@@ -146,7 +149,9 @@ async def opening_handshake(reader: asyncio.StreamReader, writer: asyncio.Stream
         return await http_error(writer, "400 Bad Request")
     if "websocket" not in tokens("upgrade") or "upgrade" not in tokens("connection"):
         return await http_error(writer, "400 Bad Request")
-    if headers.get("sec-websocket-version") != "13":
+    if not headers.get("host"):
+        return await http_error(writer, "400 Bad Request")
+    if headers.get("sec-websocket-version") != "13" and fault != "any-version":
         return await http_error(writer, "426 Upgrade Required", "Sec-WebSocket-Version: 13\r\n")
     key = headers.get("sec-websocket-key", "")
     try:
@@ -204,7 +209,7 @@ class Connection:
             return
         try:
             if not await asyncio.wait_for(
-                opening_handshake(self.reader, self.writer), HANDSHAKE_TIMEOUT
+                opening_handshake(self.reader, self.writer, self.fault), HANDSHAKE_TIMEOUT
             ):
                 return
             close_code = await self.serve()  # returns once a Close was received
@@ -266,7 +271,7 @@ class Connection:
             raise Fail(PROTOCOL_ERROR, f"reserved opcode {opcode:#x}")
         if opcode in CONTROL_OPCODES and (length > 125 or not fin):
             raise Fail(PROTOCOL_ERROR, "control frame too long or fragmented")
-        if not masked:
+        if not masked and self.fault != "no-mask":
             raise Fail(PROTOCOL_ERROR, "client frame not masked")
 
         if length == 126:
@@ -278,7 +283,7 @@ class Connection:
         if opcode in DATA_OPCODES and len(self.fragments) + length > MAX_MESSAGE:
             raise Fail(MESSAGE_TOO_BIG, "message too big")
 
-        key = await self.reader.readexactly(4)
+        key = await self.reader.readexactly(4) if masked else b"\0\0\0\0"
         payload = unmask(await self.reader.readexactly(length), key)
         return fin, opcode, payload
 

@@ -1,0 +1,94 @@
+// [M] Masking, where Autobahn has no case: a server MUST close the connection when a client
+// frame is not masked (RFC 6455 §5.1), and any 32-bit key is valid, a new one per frame, even
+// one that reaches the server across several TCP segments (§5.3).
+
+#include "cases/builders.hpp"
+#include "cases/catalogue.hpp"
+#include "harness/codec/encoder.hpp"
+
+namespace wsconform::cases {
+
+void add_masking_cases(std::vector<case_def>& out) {
+    auto make = [](std::string id, std::string title, std::string expectation, std::string rfc) {
+        return make_case({std::move(id), "Masking", "", std::move(title), std::move(expectation),
+                          std::move(rfc)});
+    };
+    const std::string fail_now = "The connection is failed with 1002 (or a TCP drop).";
+
+    struct unmasked {
+        const char* what;
+        frame f;
+    };
+    const unmasked frames[] = {
+        {"text message", data_frame(opcode::text, hello_world)},
+        {"binary message", data_frame(opcode::binary, codec::hex("00 ff fe fd"))},
+        {"ping", data_frame(opcode::ping, "ping payload")},
+        {"close frame (code 1000)", codec::close_frame(1000)},
+    };
+    int n = 0;
+    for (const auto& u : frames) {
+        auto c = make("M." + std::to_string(++n), std::string("Send an unmasked ") + u.what,
+                      fail_now, "RFC 6455 5.1");
+        c.script = {runner::send_frames{{u.f}, one_write, true}, kill_after(1)};
+        c.expected = {ok({})};
+        c.close = peer_fails();
+        out.push_back(std::move(c));
+    }
+    {
+        auto c = make("M.5", "Send a masked first fragment, then an unmasked final fragment",
+                      fail_now, "RFC 6455 5.1");
+        c.script = {send(data_frame(opcode::text, "fragment1", false)),
+                    runner::send_frames{
+                        {data_frame(opcode::continuation, "fragment2", true)}, one_write, true},
+                    kill_after(1)};
+        c.expected = {ok({})};
+        c.close = peer_fails();
+        out.push_back(std::move(c));
+    }
+    {
+        auto c =
+            make("M.6", "Send a text message masked with the all-zero key",
+                 "The message is echoed (a zero key is a valid key); clean close.", "RFC 6455 5.3");
+        frame f = data_frame(opcode::text, hello_world);
+        f.masked = true;
+        f.key = {0, 0, 0, 0};
+        c.script = {send(f), kill_after(1)};
+        c.expected = {ok({runner::text_message(hello_world)})};
+        c.close = tester_closes();
+        out.push_back(std::move(c));
+    }
+    {
+        auto c = make("M.7", "Send a message in 4 fragments, each masked with a different key",
+                      "The reassembled message is echoed; clean close.", "RFC 6455 5.3");
+        const codec::mask_key keys[] = {
+            {1, 2, 3, 4}, {0xff, 0xee, 0xdd, 0xcc}, {0x80, 0, 0x7f, 1}, {0x55, 0xaa, 0x55, 0xaa}};
+        std::vector<frame> parts;
+        const char* payloads[] = {"one ", "two ", "three ", "four"};
+        for (int i = 0; i < 4; ++i) {
+            frame f = data_frame(i == 0 ? opcode::text : opcode::continuation, payloads[i], i == 3);
+            f.masked = true;
+            f.key = keys[i];
+            parts.push_back(f);
+        }
+        c.script = {send(parts), kill_after(1)};
+        c.expected = {ok({runner::text_message("one two three four")})};
+        c.close = tester_closes();
+        out.push_back(std::move(c));
+    }
+    {
+        auto c = make("M.8", "Send a text frame whose masking key is split across two writes",
+                      "The message is echoed; clean close.", "RFC 6455 5.3");
+        frame f = data_frame(opcode::text, hello_world);
+        f.masked = true;
+        f.key = {0x12, 0x34, 0x56, 0x78};
+        auto wire = codec::encode(f);
+        // Header byte 0-1, then two bytes of the key | the other two and the payload.
+        c.script = {send_bytes(bytes(wire.begin(), wire.begin() + 4), one_write, f), wait(0.05),
+                    send_bytes(bytes(wire.begin() + 4, wire.end())), kill_after(1)};
+        c.expected = {ok({runner::text_message(hello_world)})};
+        c.close = tester_closes();
+        out.push_back(std::move(c));
+    }
+}
+
+} // namespace wsconform::cases

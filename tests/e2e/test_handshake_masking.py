@@ -1,0 +1,94 @@
+"""The cases Autobahn does not have: opening handshake (H.*) and masking (M.*).
+
+Against the reference server every one is OK; each seeded fault of the faulty server turns
+exactly its family FAILED; the verdicts of Python websockets and Node ws are pinned with the
+reason of every deviation (real findings about those libraries, read from the wire records).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+SERVERS = Path(__file__).resolve().parent / "servers"
+PYTHON = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable
+
+SELECTION = "H.*,M.*"
+VERSION_CASES = {"H.3.1", "H.3.2", "H.3.3", "H.3.4", "H.3.5"}
+UNMASKED_CASES = {"M.1", "M.2", "M.3", "M.4", "M.5"}
+
+
+def _run(start_server, command, run_suite, out, agent):
+    server = start_server(command)
+    return run_suite(server.url, out, agent, "--cases", SELECTION, timeout=120)
+
+
+def test_reference_server_passes_every_handshake_and_masking_case(
+        start_server, reference_server_command, run_suite, catalogue, tmp_path):
+    run = _run(start_server, reference_server_command(), run_suite, tmp_path / "out", "reference")
+    ids = {case_id for case_id, _, _ in catalogue if case_id.startswith(("H.", "M."))}
+    assert run.returncode == 0, run.describe(set(run.verdicts) - run.ids_with("OK"))
+    assert set(run.verdicts) == ids and len(ids) >= 46 + 6
+    assert run.ids_with("OK") == ids, run.describe(set(run.verdicts) - run.ids_with("OK"))
+    # A refusal is judged from the HTTP answer; the 426 names the version (RFC 6455 4.4).
+    for case_id in VERSION_CASES:
+        assert run.cases[case_id]["result"] == "refused with status 426", run.describe([case_id])
+
+
+@pytest.mark.parametrize("fault, failed", [
+    ("none", set()),
+    # Accepting any version: the version cases are accepted with 101 and FAIL, except H.3.2
+    # (draft version 8), where acceptance is INFORMATIONAL because RFC 6455 4.4 lets a server
+    # speak several versions.
+    ("any-version", VERSION_CASES - {"H.3.2"}),
+    ("no-mask", UNMASKED_CASES),
+])
+def test_each_fault_fails_exactly_its_family(fault, failed, start_server, faulty_server_command,
+                                             run_suite, tmp_path):
+    run = _run(start_server, faulty_server_command(fault), run_suite, tmp_path / "out", fault)
+    assert run.ids_with("FAILED") == failed, run.describe(run.ids_with("FAILED") ^ failed)
+    others = set(run.verdicts) - failed
+    expected_other = {"H.3.2": "INFORMATIONAL"} if fault == "any-version" else {}
+    for case_id in others:
+        assert run.verdicts[case_id] == expected_other.get(case_id, "OK"), run.describe([case_id])
+
+
+# Python websockets 10.4 (Debian 12).
+WEBSOCKETS_FAILED = {
+    # RFC 6455 4.2.1 item 2: a request without Host must be refused; websockets answers 101.
+    "H.2.14",
+    # RFC 6455 4.4: an unsupported or missing version is refused with 400, but without naming
+    # the supported version in Sec-WebSocket-Version.
+    *VERSION_CASES,
+}
+# Node ws (pinned in package.json).
+WS_FAILED = {
+    # RFC 6455 4.2.1 item 1: "An HTTP/1.1 or higher GET request"; ws accepts HTTP/1.0.
+    "H.2.13",
+    # RFC 6455 4.2.1 item 2: no Host header, accepted with 101.
+    "H.2.14",
+}
+# ws speaks the hybi-08 draft too (Sec-WebSocket-Version: 8), which RFC 6455 4.4 allows.
+WS_INFORMATIONAL = {"H.3.2"}
+
+
+def test_python_websockets(start_server, run_suite, tmp_path):
+    run = _run(start_server, [PYTHON, str(SERVERS / "websockets_echo.py")], run_suite,
+               tmp_path / "out", "websockets")
+    assert run.ids_with("FAILED") == WEBSOCKETS_FAILED, run.describe(
+        run.ids_with("FAILED") ^ WEBSOCKETS_FAILED)
+    assert run.ids_with("OK") == set(run.verdicts) - WEBSOCKETS_FAILED
+    assert "101" not in run.cases["H.3.2"]["result"]
+    assert "without 'Sec-WebSocket-Version: 13'" in run.cases["H.3.2"]["result"]
+
+
+def test_node_ws(start_server, node_ws, run_suite, tmp_path):
+    run = _run(start_server, [node_ws, str(SERVERS / "ws_echo.js")], run_suite, tmp_path / "out",
+               "ws")
+    assert run.ids_with("FAILED") == WS_FAILED, run.describe(run.ids_with("FAILED") ^ WS_FAILED)
+    assert run.ids_with("INFORMATIONAL") == WS_INFORMATIONAL, run.describe(WS_INFORMATIONAL)
+    assert run.ids_with("OK") == set(run.verdicts) - WS_FAILED - WS_INFORMATIONAL
+    for case_id in WS_FAILED:
+        assert "accepted (101) a request it must refuse" in run.cases[case_id]["result"]
