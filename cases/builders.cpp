@@ -46,11 +46,15 @@ case_def make_case(case_identity who) {
 }
 
 runner::expected_outcome ok(std::vector<event> events) {
-    return {runner::verdict::ok, std::move(events)};
+    return {runner::verdict::ok, std::move(events), std::nullopt};
 }
 
 runner::expected_outcome non_strict(std::vector<event> events) {
-    return {runner::verdict::non_strict, std::move(events)};
+    return {runner::verdict::non_strict, std::move(events), std::nullopt};
+}
+
+runner::expected_outcome non_strict(std::vector<event> events, runner::close_expectation close) {
+    return {runner::verdict::non_strict, std::move(events), std::move(close)};
 }
 
 } // namespace wsconform::cases

@@ -91,6 +91,8 @@ case_def make_case(case_identity who);
 
 runner::expected_outcome ok(std::vector<event> events);
 runner::expected_outcome non_strict(std::vector<event> events);
+/// NON-STRICT when these events happen and the connection then ends as `close` says.
+runner::expected_outcome non_strict(std::vector<event> events, runner::close_expectation close);
 
 inline const std::string hello_world = "Hello, world!";
 

@@ -15,6 +15,7 @@ const std::vector<runner::case_def>& all_cases() {
         add_auto_fragmentation_cases(out);
         add_handshake_cases(out);
         add_masking_cases(out);
+        add_limit_cases(out);
         return out;
     }();
     return cases;

@@ -143,6 +143,9 @@ struct handshake_expectation {
 struct expected_outcome {
     verdict result = verdict::ok;
     std::vector<event> events;
+    /// How the connection must end when these events are what happened, if not the case's
+    /// `close` (e.g. failing the connection is OK, accepting and closing normally NON-STRICT).
+    std::optional<close_expectation> close;
 };
 
 struct case_def {
@@ -167,6 +170,9 @@ struct case_def {
     /// The opening handshake as sent, and what the server must answer.
     request_plan request;
     handshake_expectation handshake;
+    /// After the case, a fresh connection must still get an echo in time: the server survived
+    /// (limit and DoS cases).
+    bool check_alive_after = false;
 };
 
 } // namespace wsconform::runner

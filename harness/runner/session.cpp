@@ -739,9 +739,12 @@ class case_session : public std::enable_shared_from_this<case_session> {
         r.behavior = verdict::failed;
         r.result =
             "Actual events differ from any expected: observed " + describe_events(r.received);
+        const close_expectation* ec_ptr = &def_.close;
         for (const auto& exp : def_.expected) {
             if (exp.events == r.received) {
                 r.behavior = exp.result;
+                if (exp.close)
+                    ec_ptr = &*exp.close;
                 r.result = "Actual events match the " + std::string(to_string(exp.result)) +
                            " expectation: " + describe_events(r.received);
                 break;
@@ -757,7 +760,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
                             std::string(to_string(def_.expected[1].result)) + ")";
         }
 
-        const auto& ec = def_.close;
+        const auto& ec = *ec_ptr;
         auto codes = [&] {
             std::string s;
             for (auto c : ec.codes)
@@ -833,10 +836,42 @@ class case_session : public std::enable_shared_from_this<case_session> {
 
 } // namespace
 
+namespace {
+/// A fresh connection that must get one echo: the server is still serving.
+const case_def& canary_case() {
+    static const case_def canary = [] {
+        case_def c;
+        c.id = "canary";
+        c.title = "Echo one text message on a fresh connection";
+        c.script = {send_frames{{codec::text_frame("wsconform canary")}, {}, false},
+                    fail_after{seconds(1)}};
+        c.expected = {{verdict::ok, {text_message("wsconform canary")}, std::nullopt}};
+        return c;
+    }();
+    return canary;
+}
+} // namespace
+
 asio::awaitable<case_result> run_case(const case_def& c, const session_settings& settings) {
     auto ex = co_await asio::this_coro::executor;
-    auto session = std::make_shared<case_session>(ex, c, settings);
-    co_return co_await session->run();
+    auto result = co_await std::make_shared<case_session>(ex, c, settings)->run();
+    if (c.check_alive_after) {
+        auto started = std::chrono::steady_clock::now();
+        auto canary = co_await std::make_shared<case_session>(ex, canary_case(), settings)->run();
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
+        if (canary.overall == verdict::ok) {
+            result.notes.push_back("server still serving: a fresh connection got its echo in " +
+                                   std::to_string(ms) + " ms");
+        } else {
+            result.behavior = verdict::failed;
+            result.overall = verdict::failed;
+            result.result = "the server did not serve a fresh connection afterwards (" +
+                            canary.result + "); " + result.result;
+        }
+    }
+    co_return result;
 }
 
 std::string case_result::observation() const {

@@ -349,7 +349,7 @@ def all_ids(catalogue) -> list[str]:
 
 @pytest.fixture(scope="session")
 def autobahn_ids(all_ids) -> list[str]:
-    """Ids of Autobahn's categories (numeric), without our own H.*, M.* cases."""
+    """Ids of Autobahn's categories (numeric), without our own prefixed cases."""
     return [i for i in all_ids if i[0].isdigit()]
 
 

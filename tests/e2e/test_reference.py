@@ -22,8 +22,8 @@ def reference_run(start_module_server, reference_server_command, run_suite,
 def test_full_suite_passes(reference_run):
     run = reference_run
     assert run.returncode == 0, run.stderr + run.stdout
-    # 247 Autobahn cases (1-7, 10) and 53 of our own (H.*, M.*).
-    assert run.summary == {"total": 300, "OK": 297, "NON-STRICT": 0, "INFORMATIONAL": 3,
+    # 247 Autobahn cases (1-7, 10) and 59 of our own (H.*, M.*, L.*).
+    assert run.summary == {"total": 306, "OK": 303, "NON-STRICT": 0, "INFORMATIONAL": 3,
                            "UNIMPLEMENTED": 0, "FAILED": 0}, run.summary
     non_ok = set(run.verdicts) - run.ids_with("OK")
     assert non_ok == REFERENCE_INFORMATIONAL, run.describe(non_ok)
@@ -32,7 +32,7 @@ def test_full_suite_passes(reference_run):
 
 
 def test_index_and_wire_records(reference_run, all_ids, validate_report):
-    assert len(all_ids) == 300
+    assert len(all_ids) == 306
     validate_report(reference_run, all_ids)
     # Every case of the reference run closes cleanly with a code the server sent.
     for case_id, case in reference_run.cases.items():

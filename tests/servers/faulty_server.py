@@ -23,6 +23,7 @@ Faults:
     no-pong     pings are never answered
     any-version any Sec-WebSocket-Version (or none) is accepted
     no-mask     unmasked client frames are accepted
+    trust-length  the declared length is believed: no size limit, no check of the 64-bit MSB
 
 Hostile peers (the tester must end each case with a clear reason, never hang or crash):
     hang        reads the opening handshake and never answers it
@@ -45,7 +46,7 @@ import socket
 import struct
 import sys
 
-FAULTS = ("none", "utf8", "rsv", "close-code", "no-pong", "any-version", "no-mask",
+FAULTS = ("none", "utf8", "rsv", "close-code", "no-pong", "any-version", "no-mask", "trust-length",
           "hang", "silent", "huge-length", "flood", "reset")
 
 WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -278,9 +279,11 @@ class Connection:
             (length,) = struct.unpack("!H", await self.reader.readexactly(2))
         elif length == 127:
             (length,) = struct.unpack("!Q", await self.reader.readexactly(8))
-            if length >> 63:
+            if length >> 63 and self.fault != "trust-length":
                 raise Fail(PROTOCOL_ERROR, "64-bit length with the high bit set")
-        if opcode in DATA_OPCODES and len(self.fragments) + length > MAX_MESSAGE:
+        if self.fault == "trust-length":
+            pass  # waits for whatever the header declares
+        elif opcode in DATA_OPCODES and len(self.fragments) + length > MAX_MESSAGE:
             raise Fail(MESSAGE_TOO_BIG, "message too big")
 
         key = await self.reader.readexactly(4) if masked else b"\0\0\0\0"

@@ -1,0 +1,105 @@
+// [L] Limits, where Autobahn has no case: frame lengths a server must not trust (RFC 6455 §5.2:
+// the 64-bit length's most significant bit MUST be 0; §10.4: implementations SHOULD impose
+// limits) and the minimal length encoding (§5.2: "the minimal number of bytes MUST be used").
+// After each case a fresh connection must still get an echo: the server survived.
+
+#include "cases/builders.hpp"
+#include "cases/catalogue.hpp"
+#include "harness/codec/encoder.hpp"
+
+namespace wsconform::cases {
+
+namespace {
+
+/// A masked frame header (and payload) with exactly this length field, as wire bytes.
+bytes frame_bytes(opcode op, bytes payload, codec::length_form form,
+                  std::optional<std::uint64_t> declared = std::nullopt) {
+    frame f = data_frame(op, std::move(payload));
+    f.form = form;
+    f.declared_length = declared;
+    f.masked = true;
+    f.key = {0x0f, 0x1e, 0x2d, 0x3c};
+    return codec::encode(f);
+}
+
+} // namespace
+
+void add_limit_cases(std::vector<case_def>& out) {
+    auto make = [](std::string id, std::string title, std::string expectation, std::string rfc) {
+        auto c = make_case({std::move(id), "Limits", "", std::move(title), std::move(expectation),
+                            std::move(rfc)});
+        c.check_alive_after = true;
+        return c;
+    };
+
+    {
+        auto c = make("L.1",
+                      "Send a binary frame header declaring 2^63-1 bytes, then trickle payload "
+                      "octets (10 over 1 s)",
+                      "The server fails the connection (1009 or 1002, or a TCP drop) instead of "
+                      "waiting for the payload or allocating it, and serves the next connection.",
+                      "RFC 6455 5.2, 10.4");
+        c.script = {send_bytes(frame_bytes(opcode::binary, {}, codec::length_form::len64,
+                                           (std::uint64_t{1} << 63) - 1))};
+        for (int i = 0; i < 10; ++i) {
+            c.script.push_back(wait(0.1));
+            c.script.push_back(send_bytes(codec::to_bytes("x")));
+        }
+        c.script.push_back(kill_after(3));
+        c.expected = {ok({})};
+        c.close = peer_fails({1009, 1002});
+        out.push_back(std::move(c));
+    }
+    {
+        auto c =
+            make("L.2", "Send a binary frame whose 64-bit length has the most significant bit set",
+                 "The server fails the connection (1002 or 1009, or a TCP drop) and serves the "
+                 "next connection.",
+                 "RFC 6455 5.2");
+        c.script = {
+            send_bytes(frame_bytes(opcode::binary, codec::to_bytes("12345"),
+                                   codec::length_form::len64, (std::uint64_t{1} << 63) | 5)),
+            kill_after(3)};
+        c.expected = {ok({})};
+        c.close = peer_fails({1002, 1009});
+        out.push_back(std::move(c));
+    }
+
+    // Non-minimal length encodings. The MUST in §5.2 binds the sender; the RFC does not say
+    // what the receiver must do. We judge failing the connection OK (the frame is malformed)
+    // and accepting it NON-STRICT (liberal, and what many servers do), so a server is never
+    // FAILED for leniency, but the report shows it.
+    struct non_minimal {
+        const char* id;
+        const char* title;
+        opcode op;
+        bytes payload;
+        codec::length_form form;
+    };
+    const non_minimal cases[] = {
+        {"L.3", "Send a 5-byte text frame with its length in the 16-bit form", opcode::text,
+         codec::to_bytes("Hello"), codec::length_form::len16},
+        {"L.4", "Send a 5-byte text frame with its length in the 64-bit form", opcode::text,
+         codec::to_bytes("Hello"), codec::length_form::len64},
+        {"L.5", "Send a 200-byte binary frame with its length in the 64-bit form", opcode::binary,
+         bytes(200, 0xfe), codec::length_form::len64},
+        {"L.6", "Send a 4-byte ping with its length in the 16-bit form", opcode::ping,
+         codec::to_bytes("ping"), codec::length_form::len16},
+    };
+    for (const auto& n : cases) {
+        auto c = make(n.id, n.title,
+                      "The connection is failed with 1002 (OK); accepting the frame is NON-STRICT.",
+                      "RFC 6455 5.2");
+        c.script = {send_bytes(frame_bytes(n.op, n.payload, n.form)), close_after(0.5)};
+        event accepted = n.op == opcode::ping   ? runner::pong(n.payload)
+                         : n.op == opcode::text ? runner::text_message(n.payload)
+                                                : runner::binary_message(n.payload);
+        // Accepting: we close after 0.5 s with an empty Close; any answer code is fine.
+        auto lenient = tester_closes({1000});
+        c.expected = {ok({}), non_strict({accepted}, lenient)};
+        c.close = peer_fails({1002});
+        out.push_back(std::move(c));
+    }
+}
+
+} // namespace wsconform::cases
