@@ -161,9 +161,11 @@ class Server:
         self.stop()
 
 
-def reference_server(build_dir: Path, tls: bool = False) -> Server:
+def reference_server(build_dir: Path, tls: bool = False, allowed_origin: str | None = None) -> Server:
     binary = build_dir / "server" / "wsconform-server"
     command = [str(binary), "--host", "127.0.0.1", "--port", "0"] + (["--tls"] if tls else [])
+    if allowed_origin:
+        command += ["--allowed-origin", allowed_origin]
     return Server(command, "reference server")
 
 
@@ -175,7 +177,8 @@ def run_cases(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else (
         DEFAULT_REPORTS / _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ"))
     passthrough = []
-    for option in ("agent", "cases", "exclude_cases", "jobs", "timeout_scale", "ca"):
+    for option in ("agent", "cases", "exclude_cases", "jobs", "timeout_scale", "ca",
+                   "allowed_origin"):
         value = getattr(args, option)
         if value is not None:
             passthrough += ["--" + option.replace("_", "-"), str(value)]
@@ -193,7 +196,7 @@ def run_cases(args: argparse.Namespace) -> int:
     if args.target:
         status = invoke(args.target, args.agent or "")
     else:
-        with reference_server(BUILD_DIR, tls=args.tls) as server:
+        with reference_server(BUILD_DIR, tls=args.tls, allowed_origin=args.allowed_origin) as server:
             say(f"reference server at {server.url}")
             status = invoke(server.url, "wsconform-reference")
     if status in (0, 1) and not args.out:
@@ -254,6 +257,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--timeout-scale", dest="timeout_scale", type=float,
                         help="multiply every timer")
     parser.add_argument("--header", action="append", help="extra handshake header 'Name: value'")
+    parser.add_argument("--allowed-origin", dest="allowed_origin",
+                        help="the Origin your server serves (checks that others are refused); "
+                             "the reference server is started with the same policy")
     parser.add_argument("--tls", action="store_true",
                         help="run the reference server with TLS (wss://) when no --target is given")
     parser.add_argument("--tls-verify", dest="tls_verify", action="store_true",

@@ -16,6 +16,7 @@ const std::vector<runner::case_def>& all_cases() {
         add_handshake_cases(out);
         add_masking_cases(out);
         add_limit_cases(out);
+        add_security_cases(out);
         return out;
     }();
     return cases;

@@ -24,5 +24,6 @@ void add_auto_fragmentation_cases(std::vector<runner::case_def>& out); // [10] 5
 void add_handshake_cases(std::vector<runner::case_def>& out); // [H] 4.1, 4.2, 4.4, 9.1
 void add_masking_cases(std::vector<runner::case_def>& out);   // [M] 5.1, 5.3
 void add_limit_cases(std::vector<runner::case_def>& out);     // [L] 5.2, 10.4
+void add_security_cases(std::vector<runner::case_def>& out);  // [S] 10.2
 
 } // namespace wsconform::cases

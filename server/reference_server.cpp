@@ -1,6 +1,6 @@
 /// wsconform-server: the reference RFC 6455 echo server (Boost.Beast, C++20 coroutines).
 ///
-///   wsconform-server [--host 127.0.0.1] [--port 0] [--tls] [--threads N]
+///   wsconform-server [--host 127.0.0.1] [--port 0] [--tls] [--threads N] [--allowed-origin O]
 ///
 /// Prints exactly one line, `listening ws://HOST:PORT/` (or `wss://`), once the socket listens,
 /// then echoes every text/binary message with its type until SIGINT/SIGTERM (exit status 0).
@@ -71,6 +71,9 @@ struct options {
     unsigned short port = 0;
     bool tls = false;
     unsigned threads = 1;
+    /// When set, a handshake whose Origin is present and differs is refused with 403 (RFC 6455
+    /// §10.2); so is one with several Origin headers.
+    std::string allowed_origin;
 };
 
 void usage(std::ostream& os) {
@@ -78,7 +81,8 @@ void usage(std::ostream& os) {
           "  --host ADDR   address to listen on (default 127.0.0.1)\n"
           "  --port N      TCP port, 0 picks a free one (default 0)\n"
           "  --tls         serve wss:// with an in-memory self-signed certificate\n"
-          "  --threads N   io_context worker threads (default 1)\n";
+          "  --threads N   io_context worker threads (default 1)\n"
+          "  --allowed-origin ORIGIN  refuse (403) handshakes from any other Origin\n";
 }
 
 template <class T>
@@ -116,6 +120,11 @@ std::variant<options, int> parse_args(int argc, char** argv) {
         } else if (arg == "--port") {
             auto v = value();
             ok = v && parse_number<unsigned short>(*v, opt.port, 0, 65535);
+        } else if (arg == "--allowed-origin") {
+            auto v = value();
+            ok = v && !v->empty();
+            if (ok)
+                opt.allowed_origin = std::string(*v);
         } else if (arg == "--threads") {
             auto v = value();
             ok = v && parse_number<unsigned>(*v, opt.threads, 1, 1024);
@@ -206,8 +215,23 @@ asio::awaitable<void> reject(websocket::stream<NextLayer>& ws, http::status stat
 /// on larger heads (boostorg/beast#1476). A head of any size up to max_request_head is handed
 /// over already parsed; a small one, with whatever bytes followed it, is handed over raw, so
 /// that frames sent right behind the request are not lost.
+/// RFC 6455 §10.2: a server that serves browsers checks Origin. An Origin other than the
+/// allowed one (exact match: browsers send the serialised, lower-case origin) or more than one
+/// Origin header is refused; a request without Origin (a non-browser client) is served.
+std::optional<std::string_view> bad_origin(const http::request<http::empty_body>& req,
+                                           const std::string& allowed) {
+    if (allowed.empty())
+        return std::nullopt;
+    auto count = req.count(http::field::origin);
+    if (count > 1)
+        return "more than one Origin header";
+    if (count == 1 && req[http::field::origin] != allowed)
+        return "Origin not allowed";
+    return std::nullopt;
+}
+
 template <class NextLayer>
-asio::awaitable<bool> opening_handshake(websocket::stream<NextLayer>& ws) {
+asio::awaitable<bool> opening_handshake(websocket::stream<NextLayer>& ws, const options& opt) {
     constexpr std::size_t beast_read_buffer = 1536; // websocket::stream::tcp_frame_size
 
     std::string head; // the request head, plus any bytes that arrived behind it
@@ -239,6 +263,10 @@ asio::awaitable<bool> opening_handshake(websocket::stream<NextLayer>& ws) {
         co_await reject(ws, http::status::upgrade_required, "Sec-WebSocket-Version missing", true);
         co_return false;
     }
+    if (auto why = bad_origin(req, opt.allowed_origin)) {
+        co_await reject(ws, http::status::forbidden, *why);
+        co_return false;
+    }
     join_list_headers(req);
 
     beast::get_lowest_layer(ws).expires_never(); // the websocket stream's timeouts take over
@@ -263,7 +291,7 @@ asio::awaitable<bool> opening_handshake(websocket::stream<NextLayer>& ws) {
 /// connection ends. Returns on a normal close, a protocol failure (Beast has then already sent
 /// the close frame with the right code and torn the connection down) or an I/O error.
 template <class NextLayer>
-asio::awaitable<void> serve_websocket(websocket::stream<NextLayer>& ws) {
+asio::awaitable<void> serve_websocket(websocket::stream<NextLayer>& ws, const options& opt) {
     // Suggested server timeouts, but a short opening/closing handshake timeout and no idle
     // timeout or keep-alive pings: the server must never send frames the client did not ask for.
     auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
@@ -276,7 +304,7 @@ asio::awaitable<void> serve_websocket(websocket::stream<NextLayer>& ws) {
     ws.read_message_max(max_message_size);
     ws.auto_fragment(false); // echo each message as one frame
 
-    if (!co_await opening_handshake(ws))
+    if (!co_await opening_handshake(ws, opt))
         co_return;
 
     // Strictly sequential read -> write: echoes keep the order of the messages, and a close or
@@ -294,20 +322,20 @@ asio::awaitable<void> serve_websocket(websocket::stream<NextLayer>& ws) {
     }
 }
 
-asio::awaitable<void> plain_session(tcp::socket socket) {
+asio::awaitable<void> plain_session(tcp::socket socket, const options& opt) {
     websocket::stream<wsconform::server::tcp_stream> ws(std::move(socket));
     beast::get_lowest_layer(ws).expires_after(handshake_timeout); // for the request head
-    co_await serve_websocket(ws);
+    co_await serve_websocket(ws, opt);
 }
 
-asio::awaitable<void> tls_session(tcp::socket socket, ssl::context& ctx) {
+asio::awaitable<void> tls_session(tcp::socket socket, ssl::context& ctx, const options& opt) {
     websocket::stream<ssl::stream<wsconform::server::tcp_stream>> ws(std::move(socket), ctx);
     auto& tcp_layer = beast::get_lowest_layer(ws);
     tcp_layer.expires_after(handshake_timeout); // TLS handshake and the HTTP request head
     if (auto [ec] = co_await ws.next_layer().async_handshake(ssl::stream_base::server, use_tuple);
         ec)
         co_return;
-    co_await serve_websocket(ws);
+    co_await serve_websocket(ws, opt);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -325,8 +353,8 @@ void log_exception(std::exception_ptr e) {
     }
 }
 
-asio::awaitable<void> accept_loop(asio::io_context& ioc, tcp::acceptor& acceptor,
-                                  ssl::context* tls) {
+asio::awaitable<void> accept_loop(asio::io_context& ioc, tcp::acceptor& acceptor, ssl::context* tls,
+                                  const options& opt) {
     for (;;) {
         // Every connection gets its own strand, so --threads > 1 needs no further locking.
         tcp::socket socket(asio::make_strand(ioc));
@@ -344,9 +372,9 @@ asio::awaitable<void> accept_loop(asio::io_context& ioc, tcp::acceptor& acceptor
         socket.set_option(tcp::no_delay(true), ignored);
         auto executor = socket.get_executor();
         if (tls != nullptr)
-            asio::co_spawn(executor, tls_session(std::move(socket), *tls), log_exception);
+            asio::co_spawn(executor, tls_session(std::move(socket), *tls, opt), log_exception);
         else
-            asio::co_spawn(executor, plain_session(std::move(socket)), log_exception);
+            asio::co_spawn(executor, plain_session(std::move(socket), opt), log_exception);
     }
 }
 
@@ -413,7 +441,7 @@ int run(const options& opt) {
     std::cout << "listening " << (opt.tls ? "wss" : "ws") << "://" << host << ':' << local.port()
               << '/' << std::endl; // std::endl flushes: the caller waits for this line
 
-    asio::co_spawn(acceptor.get_executor(), accept_loop(ioc, acceptor, tls ? &*tls : nullptr),
+    asio::co_spawn(acceptor.get_executor(), accept_loop(ioc, acceptor, tls ? &*tls : nullptr, opt),
                    [](std::exception_ptr e) {
                        if (e) {
                            log_exception(e);

@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
     CLI::App app{"wsconform " WSCONFORM_VERSION
                  ": WebSocket (RFC 6455) conformance tester. Runs the cases against a server and "
                  "writes OUT/index.json and one wire record per case."};
-    std::string target, out, agent, cases_list = "*", exclude_list, ca_file;
+    std::string target, out, agent, cases_list = "*", exclude_list, ca_file, allowed_origin;
     std::vector<std::string> headers;
     unsigned jobs = runner::default_jobs();
     double timeout_scale = 1.0;
@@ -116,6 +116,9 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0.05, 100.0));
     app.add_option("--header", headers,
                    "extra opening-handshake header 'Name: value' (repeatable)");
+    app.add_option("--allowed-origin", allowed_origin,
+                   "the Origin the server serves, e.g. https://app.example: the S.1 cases check "
+                   "that every other origin is refused");
     app.add_flag("--tls-verify", tls_verify, "verify the server certificate and host name");
     app.add_option("--ca", ca_file, "CA file for --tls-verify (implies it)");
     app.add_flag("--list", list, "print id, group and title of every selected case and exit");
@@ -165,6 +168,9 @@ int main(int argc, char** argv) {
     if (!url)
         return usage_error("bad --target '" + target + "': " + error);
     settings.url = *url;
+    if (!allowed_origin.empty() && !net::parse_origin(allowed_origin, &error))
+        return usage_error("bad --allowed-origin '" + allowed_origin + "': " + error);
+    settings.allowed_origin = allowed_origin;
     settings.timeout_scale = timeout_scale;
     for (const auto& h : headers) {
         auto colon = h.find(':');

@@ -12,6 +12,12 @@ std::optional<target_url> fail(std::string* error, std::string why) {
         *error = std::move(why);
     return std::nullopt;
 }
+
+std::optional<web_origin> fail_origin(std::string* error, std::string why) {
+    if (error)
+        *error = std::move(why);
+    return std::nullopt;
+}
 } // namespace
 
 std::optional<target_url> parse_url(std::string_view url, std::string* error) {
@@ -74,6 +80,32 @@ std::optional<target_url> parse_url(std::string_view url, std::string* error) {
     u.text =
         std::string(u.tls ? "wss://" : "ws://") + host + ":" + std::to_string(u.port) + u.target;
     return u;
+}
+
+std::optional<web_origin> parse_origin(std::string_view origin, std::string* error) {
+    auto sep = origin.find("://");
+    if (sep == std::string_view::npos || sep == 0)
+        return fail_origin(error, "an origin is scheme://host[:port]");
+    web_origin o;
+    o.scheme = std::string(origin.substr(0, sep));
+    auto rest = origin.substr(sep + 3);
+    if (rest.empty() || rest.find_first_of("/?#@ ") != std::string_view::npos)
+        return fail_origin(error, "an origin has no path, query, user or fragment");
+    auto colon = rest.rfind(':');
+    o.host = std::string(rest.substr(0, colon));
+    o.port = o.scheme == "https" || o.scheme == "wss" ? 443 : 80;
+    if (colon != std::string_view::npos) {
+        auto text = rest.substr(colon + 1);
+        unsigned value = 0;
+        auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (ec != std::errc{} || ptr != text.data() + text.size() || value == 0 || value > 65535)
+            return fail_origin(error, "bad port '" + std::string(text) + "'");
+        o.port = static_cast<std::uint16_t>(value);
+        o.port_suffix = ":" + std::string(text);
+    }
+    if (o.host.empty())
+        return fail_origin(error, "missing host");
+    return o;
 }
 
 } // namespace wsconform::net

@@ -20,4 +20,15 @@ struct target_url {
 /// Parses a ws:// or wss:// URL; on failure returns nullopt and says why in `error`.
 std::optional<target_url> parse_url(std::string_view url, std::string* error = nullptr);
 
+/// A Web origin as the Origin header carries it (RFC 6454 §6.2): "scheme://host[:port]".
+struct web_origin {
+    std::string scheme;
+    std::string host;
+    std::uint16_t port = 0;  ///< explicit or the scheme's default (80 / 443)
+    std::string port_suffix; ///< ":port" when the port was written, else empty
+};
+
+/// Parses "scheme://host[:port]" (no path, query, user information or fragment).
+std::optional<web_origin> parse_origin(std::string_view origin, std::string* error = nullptr);
+
 } // namespace wsconform::net

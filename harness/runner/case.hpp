@@ -104,7 +104,9 @@ struct close_expectation {
 };
 
 /// A change to the conforming opening-handshake request (RFC 6455 §4.1). Values may use
-/// {host}, {port} and {host_header} (the target's), and {key} (the request's key).
+/// {host}, {port} and {host_header} (the target's), {key} (the request's key), and the run's
+/// allowed origin: {origin}, {origin_upper}, {origin_scheme}, {origin_other_scheme},
+/// {origin_host}, {origin_port_suffix} (":port" when explicit) and {origin_other_port}.
 struct header_edit {
     enum class action : std::uint8_t { set, add, remove };
     action what = action::set;
@@ -173,6 +175,12 @@ struct case_def {
     /// After the case, a fresh connection must still get an echo in time: the server survived
     /// (limit and DoS cases).
     bool check_alive_after = false;
+    /// The case uses the run's --allowed-origin ({origin...} placeholders); without it the case
+    /// is not run and reported INFORMATIONAL.
+    bool needs_allowed_origin = false;
+    /// For security findings: "high", "medium", "low" (empty for other cases). Reported with
+    /// the case; it says how bad a FAILED (or, for INFORMATIONAL cases, the finding) is.
+    std::string severity;
 };
 
 } // namespace wsconform::runner

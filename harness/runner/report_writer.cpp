@@ -102,6 +102,8 @@ json::object case_entry(const case_def& c, const case_result& r) {
     o["result_close"] = r.result_close;
     o["remote_close_code"] = optional_code(r.remote_close_code);
     o["duration_ms"] = r.duration_ms;
+    if (!c.severity.empty())
+        o["severity"] = c.severity;
     return o;
 }
 

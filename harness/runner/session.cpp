@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <deque>
 #include <sstream>
 #include <utility>
@@ -85,7 +86,8 @@ std::string describe_events(const std::vector<event>& events) {
     return s + "]";
 }
 
-std::string expand(std::string text, const net::target_url& url, std::string_view key) {
+std::string expand(std::string text, const net::target_url& url, std::string_view key,
+                   std::string_view allowed_origin = {}) {
     auto replace = [&](std::string_view from, const std::string& to) {
         for (auto at = text.find(from); at != std::string::npos;
              at = text.find(from, at + to.size()))
@@ -95,6 +97,18 @@ std::string expand(std::string text, const net::target_url& url, std::string_vie
     replace("{host}", url.host);
     replace("{port}", std::to_string(url.port));
     replace("{key}", std::string(key));
+    if (auto o = net::parse_origin(allowed_origin)) {
+        std::string upper(allowed_origin);
+        for (auto& ch : upper)
+            ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+        replace("{origin_upper}", upper);
+        replace("{origin_scheme}", o->scheme);
+        replace("{origin_other_scheme}", o->scheme == "https" ? "http" : "https");
+        replace("{origin_host}", o->host);
+        replace("{origin_port_suffix}", o->port_suffix);
+        replace("{origin_other_port}", std::to_string(o->port == 8443 ? 9443 : 8443));
+        replace("{origin}", std::string(allowed_origin));
+    }
     return text;
 }
 
@@ -102,7 +116,8 @@ std::string expand(std::string text, const net::target_url& url, std::string_vie
 /// are set first so a case can still override them.
 codec::upgrade_request build_request(const request_plan& plan, const net::target_url& url,
                                      std::string_view key,
-                                     const std::vector<codec::header_field>& extra) {
+                                     const std::vector<codec::header_field>& extra,
+                                     std::string_view allowed_origin) {
     auto request = codec::make_upgrade_request(url.host_header, url.target, key);
     for (const auto& h : extra)
         request.set(h.name, h.value);
@@ -113,10 +128,10 @@ codec::upgrade_request build_request(const request_plan& plan, const net::target
     for (const auto& e : plan.edits) {
         switch (e.what) {
         case header_edit::action::set:
-            request.set(e.name, expand(e.value, url, key));
+            request.set(e.name, expand(e.value, url, key, allowed_origin));
             break;
         case header_edit::action::add:
-            request.add(e.name, expand(e.value, url, key));
+            request.add(e.name, expand(e.value, url, key, allowed_origin));
             break;
         case header_edit::action::remove:
             request.remove(e.name);
@@ -202,6 +217,12 @@ class case_session : public std::enable_shared_from_this<case_session> {
     // Opening handshake (RFC 6455 §4.1). Returns true when the WebSocket is open and the
     // script should run; otherwise the case is decided here.
     asio::awaitable<bool> open() {
+        if (def_.needs_allowed_origin && settings_.allowed_origin.empty()) {
+            decide_handshake(verdict::informational,
+                             "not checked: run with --allowed-origin ORIGIN (the origin the "
+                             "server serves) to check its origin policy");
+            co_return false;
+        }
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
             scaled(settings_.connect_timeout));
         if (auto ec = co_await transport_.connect(settings_.url, ms)) {
@@ -211,7 +232,8 @@ class case_session : public std::enable_shared_from_this<case_session> {
         }
         const auto& plan = def_.request;
         auto key = codec::make_key();
-        auto request = build_request(plan, settings_.url, key, settings_.extra_headers);
+        auto request = build_request(plan, settings_.url, key, settings_.extra_headers,
+                                     settings_.allowed_origin);
         auto offer = offer_of(request);
         result_.request = request.serialize();
         bytes wire = codec::to_bytes(result_.request);
@@ -727,6 +749,10 @@ class case_session : public std::enable_shared_from_this<case_session> {
         r.chunks = recorder_.chunks();
         r.was_clean = close_sent_ && close_received_ && !server_drop_timeout_;
         if (handshake_decided_) {
+            if (def_.informational) {
+                r.behavior = verdict::informational;
+                r.behavior_close = close_verdict::informational;
+            }
             r.overall = overall(r.behavior, r.behavior_close);
             return;
         }

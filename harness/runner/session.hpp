@@ -30,6 +30,7 @@ struct session_settings {
     std::uint64_t max_payload = 64ull * 1024 * 1024;   ///< largest frame/message we accept
     std::uint64_t max_received = 256ull * 1024 * 1024; ///< flood guard per case
     std::vector<codec::header_field> extra_headers;    ///< added to every opening handshake
+    std::string allowed_origin; ///< the Origin the server serves (security cases), or empty
 };
 
 /// A frame as it crossed the wire, for the wire log.

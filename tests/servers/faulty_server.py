@@ -24,6 +24,11 @@ Faults:
     any-version any Sec-WebSocket-Version (or none) is accepted
     no-mask     unmasked client frames are accepted
     trust-length  the declared length is believed: no size limit, no check of the 64-bit MSB
+    ignore-origin   --allowed-origin is not enforced
+    origin-prefix   --allowed-origin is enforced with a naive prefix match
+
+With --allowed-origin ORIGIN (and no origin fault), a request whose Origin is present and not
+exactly ORIGIN, or that has several Origin headers, is refused with 403.
 
 Hostile peers (the tester must end each case with a clear reason, never hang or crash):
     hang        reads the opening handshake and never answers it
@@ -46,7 +51,7 @@ import socket
 import struct
 import sys
 
-FAULTS = ("none", "utf8", "rsv", "close-code", "no-pong", "any-version", "no-mask", "trust-length",
+FAULTS = ("none", "utf8", "rsv", "close-code", "no-pong", "any-version", "no-mask", "trust-length", "ignore-origin", "origin-prefix",
           "hang", "silent", "huge-length", "flood", "reset")
 
 WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -124,7 +129,7 @@ def close_payload(code: int | None) -> bytes:
 
 
 async def opening_handshake(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                            fault: str = "none") -> bool:
+                            fault: str = "none", allowed_origin: str | None = None) -> bool:
     """Reads the HTTP upgrade request and answers 101 (True) or an HTTP error (False)."""
     try:
         head = await reader.readuntil(b"\r\n\r\n")
@@ -133,6 +138,7 @@ async def opening_handshake(reader: asyncio.StreamReader, writer: asyncio.Stream
     lines = head.decode("latin-1").split("\r\n")
     request_line = lines[0].split(" ")
     headers: dict[str, str] = {}
+    origins = 0
     for line in lines[1:]:
         if not line:
             continue
@@ -141,6 +147,7 @@ async def opening_handshake(reader: asyncio.StreamReader, writer: asyncio.Stream
             return await http_error(writer, "400 Bad Request")
         name = name.strip().lower()
         value = value.strip()
+        origins += name == "origin"
         headers[name] = f"{headers[name]}, {value}" if name in headers else value
 
     def tokens(name: str) -> set[str]:
@@ -152,6 +159,14 @@ async def opening_handshake(reader: asyncio.StreamReader, writer: asyncio.Stream
         return await http_error(writer, "400 Bad Request")
     if not headers.get("host"):
         return await http_error(writer, "400 Bad Request")
+    if allowed_origin and "origin" in headers and fault != "ignore-origin":
+        origin = headers["origin"]
+        if fault == "origin-prefix":
+            refused = not origin.startswith(allowed_origin)
+        else:
+            refused = origins > 1 or origin != allowed_origin
+        if refused:
+            return await http_error(writer, "403 Forbidden")
     if headers.get("sec-websocket-version") != "13" and fault != "any-version":
         return await http_error(writer, "426 Upgrade Required", "Sec-WebSocket-Version: 13\r\n")
     key = headers.get("sec-websocket-key", "")
@@ -190,11 +205,13 @@ async def http_error(writer: asyncio.StreamWriter, status: str, extra: str = "")
 
 class Connection:
     def __init__(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, fault: str
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, fault: str,
+        allowed_origin: str | None = None,
     ) -> None:
         self.reader = reader
         self.writer = writer
         self.fault = fault
+        self.allowed_origin = allowed_origin
         self.message_opcode: int | None = None  # opcode of the fragmented message in progress
         self.fragments = bytearray()
 
@@ -210,7 +227,8 @@ class Connection:
             return
         try:
             if not await asyncio.wait_for(
-                opening_handshake(self.reader, self.writer, self.fault), HANDSHAKE_TIMEOUT
+                opening_handshake(self.reader, self.writer, self.fault, self.allowed_origin),
+                HANDSHAKE_TIMEOUT
             ):
                 return
             close_code = await self.serve()  # returns once a Close was received
@@ -356,10 +374,11 @@ async def main() -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--fault", choices=FAULTS, default="none")
+    parser.add_argument("--allowed-origin")
     args = parser.parse_args()
 
     async def on_client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await Connection(reader, writer, args.fault).run()
+        await Connection(reader, writer, args.fault, args.allowed_origin).run()
 
     server = await asyncio.start_server(
         on_client, args.host, args.port, limit=STREAM_LIMIT, backlog=1024

@@ -1,0 +1,104 @@
+// [S] Security, where Autobahn has no case. Origin checking against cross-site WebSocket
+// hijacking (RFC 6455 §10.2: a server that serves browsers checks Origin and refuses foreign
+// ones with an HTTP error such as 403): with --allowed-origin, every foreign variant of that
+// origin must be refused; without it, one case reports whether any origin is accepted.
+
+#include "cases/builders.hpp"
+#include "cases/catalogue.hpp"
+
+namespace wsconform::cases {
+
+namespace {
+using action = runner::header_edit::action;
+using rule = runner::handshake_expectation::rule;
+
+runner::request_plan with_origins(std::vector<std::string> origins) {
+    runner::request_plan p;
+    for (auto& o : origins)
+        p.edits.push_back({action::add, "Origin", std::move(o)});
+    return p;
+}
+} // namespace
+
+void add_security_cases(std::vector<case_def>& out) {
+    const std::string refuse =
+        "The handshake is refused with an HTTP error such as 403 Forbidden (no 101).";
+
+    {
+        auto c = make_case({"S.1.1", "Security", "Origin policy",
+                            "Opening handshake from the allowed origin (the control case)",
+                            "101, then an echo: the allowed origin is served.", "RFC 6455 10.2"});
+        c.request = with_origins({"{origin}"});
+        c.script = {send(data_frame(opcode::text, "Hello, wsconform")), kill_after(1)};
+        c.expected = {ok({runner::text_message("Hello, wsconform")})};
+        c.close = tester_closes();
+        c.needs_allowed_origin = true;
+        out.push_back(std::move(c));
+    }
+    struct foreign {
+        const char* title;
+        std::vector<std::string> origins;
+    };
+    const foreign variants[] = {
+        {"another host", {"{origin_scheme}://wsconform-evil.test{origin_port_suffix}"}},
+        {"the allowed host as a prefix of another domain (suffix trick)",
+         {"{origin_scheme}://{origin_host}.wsconform-evil.test{origin_port_suffix}"}},
+        {"the allowed host with a prefix (prefix trick)",
+         {"{origin_scheme}://evil-{origin_host}{origin_port_suffix}"}},
+        {"a subdomain of the allowed host",
+         {"{origin_scheme}://evil.{origin_host}{origin_port_suffix}"}},
+        {"the other scheme", {"{origin_other_scheme}://{origin_host}{origin_port_suffix}"}},
+        {"another port", {"{origin_scheme}://{origin_host}:{origin_other_port}"}},
+        {"the opaque origin 'null' (sandboxed frames, file: pages)", {"null"}},
+        {"the suffix trick in upper case", {"{origin_upper}.WSCONFORM-EVIL.TEST"}},
+        {"two Origin headers, the allowed one first", {"{origin}", "https://wsconform-evil.test"}},
+        {"the allowed origin followed by user-information junk ('@' then another host)",
+         {"{origin}@wsconform-evil.test"}},
+        {"an origin list: the allowed origin and a foreign one",
+         {"{origin} https://wsconform-evil.test"}},
+    };
+    int n = 1;
+    for (const auto& v : variants) {
+        auto c = make_case({"S.1." + std::to_string(++n), "Security", "Origin policy",
+                            std::string("Opening handshake with a foreign Origin: ") + v.title,
+                            refuse, "RFC 6455 10.2"});
+        c.request = with_origins(v.origins);
+        c.handshake.what = rule::must_refuse;
+        c.needs_allowed_origin = true;
+        c.severity = "high"; // cross-site WebSocket hijacking with the user's credentials
+        out.push_back(std::move(c));
+    }
+    {
+        auto c = make_case({"S.1." + std::to_string(++n), "Security", "Origin policy",
+                            "Opening handshake without an Origin header (a non-browser client)",
+                            "Reported (INFORMATIONAL): browsers always send Origin, other clients "
+                            "usually do not, so either answer can be right.",
+                            "RFC 6455 10.2"});
+        c.handshake.what = rule::must_refuse;
+        c.handshake.acceptance_note = "requests without Origin are served (non-browser clients)";
+        c.script = {kill_after(0.2)};
+        c.informational = true;
+        c.needs_allowed_origin = true;
+        out.push_back(std::move(c));
+    }
+    {
+        auto c =
+            make_case({"S.2.1", "Security", "Origin exposure",
+                       "Opening handshake from an unrelated origin (https://wsconform-evil.test)",
+                       "Reported (INFORMATIONAL): a server that accepts any Origin can be "
+                       "opened by pages of any site with the user's cookies (CSWSH), unless "
+                       "it authenticates otherwise.",
+                       "RFC 6455 10.2"});
+        c.request = with_origins({"https://wsconform-evil.test"});
+        c.handshake.what = rule::must_refuse;
+        c.handshake.acceptance_note =
+            "any Origin is accepted: cross-site pages can open this WebSocket with the user's "
+            "credentials unless it authenticates by other means (use --allowed-origin to check a "
+            "policy)";
+        c.informational = true;
+        c.severity = "medium";
+        out.push_back(std::move(c));
+    }
+}
+
+} // namespace wsconform::cases

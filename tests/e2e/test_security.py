@@ -1,0 +1,75 @@
+"""Security (S.*): the origin policy against cross-site WebSocket hijacking.
+
+With --allowed-origin every foreign variant must be refused; the reference server and the
+faulty server (exact match) refuse them all, a server that ignores Origin or matches it by
+prefix fails exactly the variants it lets through.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+ALLOWED = "https://app.example"
+CONTROL = "S.1.1"  # the allowed origin itself: served
+FOREIGN = {f"S.1.{n}" for n in range(2, 13)}  # 11 foreign variants: refused
+NO_ORIGIN = "S.1.13"  # reported: a request without Origin
+ANY_ORIGIN = "S.2.1"  # reported without --allowed-origin: is any origin accepted?
+# What a naive prefix match (origin.startswith(allowed)) lets through: the suffix trick, another
+# port, the allowed origin with '@' junk, an origin list that starts with it, and two headers
+# (joined into one list value by the server).
+PREFIX_LEAKS = {"S.1.3", "S.1.7", "S.1.10", "S.1.11", "S.1.12"}
+
+
+def _run(start_server, command, run_suite, tmp_path, agent, *extra):
+    server = start_server(command)
+    return run_suite(server.url, tmp_path / "out", agent, "--cases", "S.*", *extra, timeout=120)
+
+
+def test_reference_server_refuses_every_foreign_origin(start_server, reference_server_command,
+                                                      run_suite, tmp_path):
+    command = reference_server_command() + ["--allowed-origin", ALLOWED]
+    run = _run(start_server, command, run_suite, tmp_path, "reference", "--allowed-origin", ALLOWED)
+    assert run.returncode == 0
+    assert run.ids_with("OK") == FOREIGN | {CONTROL}, run.describe(run.verdicts)
+    assert run.ids_with("INFORMATIONAL") == {NO_ORIGIN, ANY_ORIGIN}
+    for case_id in FOREIGN:
+        assert run.cases[case_id]["result"] == "refused with status 403", run.describe([case_id])
+        assert run.cases[case_id]["severity"] == "high"
+    assert run.cases[ANY_ORIGIN]["result"] == "refused with status 403"
+    assert run.cases[NO_ORIGIN]["result"].startswith("accepted (101)")
+    assert "severity" not in run.cases[CONTROL]
+
+
+def test_without_allowed_origin_only_the_exposure_is_reported(start_server,
+                                                              reference_server_command,
+                                                              run_suite, tmp_path):
+    run = _run(start_server, reference_server_command(), run_suite, tmp_path, "reference")
+    assert run.returncode == 0
+    assert run.ids_with("INFORMATIONAL") == set(run.verdicts)
+    for case_id in FOREIGN | {CONTROL, NO_ORIGIN}:
+        assert run.cases[case_id]["result"].startswith("not checked: run with --allowed-origin")
+        assert run.wire(case_id)["chunks"] == [], "a case that is not checked sends nothing"
+    assert run.cases[ANY_ORIGIN]["result"].startswith("accepted (101): any Origin is accepted")
+    assert run.cases[ANY_ORIGIN]["severity"] == "medium"
+
+
+@pytest.mark.parametrize("fault, failed", [
+    ("none", set()),
+    ("ignore-origin", FOREIGN),
+    ("origin-prefix", PREFIX_LEAKS),
+])
+def test_origin_faults(fault, failed, start_server, faulty_server_command, run_suite, tmp_path):
+    command = faulty_server_command(fault) + ["--allowed-origin", ALLOWED]
+    run = _run(start_server, command, run_suite, tmp_path, fault, "--allowed-origin", ALLOWED)
+    assert run.ids_with("FAILED") == failed, run.describe(run.ids_with("FAILED") ^ failed)
+    assert run.ids_with("OK") == (FOREIGN - failed) | {CONTROL}
+    for case_id in failed:
+        assert "accepted (101) a request it must refuse" in run.cases[case_id]["result"]
+
+
+def test_bad_allowed_origin_is_a_usage_error(wsconform, tmp_path):
+    for bad in ("app.example", "https://app.example/path", "https://:443", "https://a:99999"):
+        result = wsconform("--target", "ws://127.0.0.1:9/", "--out", str(tmp_path / "o"),
+                           "--allowed-origin", bad, timeout=30)
+        assert result.returncode == 2 and result.stderr.startswith("wsconform: bad --allowed-origin")
+        assert len(result.stderr.splitlines()) == 1
