@@ -100,6 +100,39 @@ void add_limit_cases(std::vector<case_def>& out) {
         c.close = peer_fails({1002});
         out.push_back(std::move(c));
     }
+
+    // Floods: the server keeps up (every reply, in order) or refuses cleanly, and survives.
+    const std::vector<codec::close_code> refusals = {1008, 1009, 1011, 1013};
+    {
+        auto c = make("L.7", "Send 10,000 pings back to back in one write",
+                      "10,000 pongs in order, or a clean refusal (1008/1009/1011/1013); the "
+                      "server serves the next connection.",
+                      "RFC 6455 5.5.2, 10.4");
+        std::vector<frame> pings;
+        std::vector<event> pongs;
+        for (int i = 0; i < 10000; ++i) {
+            auto payload = std::to_string(i);
+            pings.push_back(data_frame(opcode::ping, payload));
+            pongs.push_back(runner::pong(payload));
+        }
+        c.script = {send(std::move(pings)), kill_after(5)};
+        c.expected = {ok(std::move(pongs))};
+        c.close = tester_closes();
+        c.refusal_codes = refusals;
+        out.push_back(std::move(c));
+    }
+    {
+        auto c = make("L.8", "Send one text message as 100,000 one-byte fragments in one write",
+                      "The 100,000-byte message is echoed, or a clean refusal "
+                      "(1008/1009/1011/1013); the server serves the next connection.",
+                      "RFC 6455 5.4, 10.4");
+        bytes payload(100000, 'a');
+        c.script = {send(fragmented(opcode::text, payload, 1)), kill_after(5)};
+        c.expected = {ok({runner::text_message(payload)})};
+        c.close = tester_closes();
+        c.refusal_codes = refusals;
+        out.push_back(std::move(c));
+    }
 }
 
 } // namespace wsconform::cases

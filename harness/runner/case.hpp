@@ -175,6 +175,10 @@ struct case_def {
     /// After the case, a fresh connection must still get an echo in time: the server survived
     /// (limit and DoS cases).
     bool check_alive_after = false;
+    /// The peer may also refuse the load cleanly: closing first with one of these codes is OK
+    /// whatever events came before (flood cases: RFC 6455 §10.4, 1008 policy / 1009 too big /
+    /// 1011 / 1013 try again later).
+    std::vector<codec::close_code> refusal_codes;
     /// The case uses the run's --allowed-origin ({origin...} placeholders); without it the case
     /// is not run and reported INFORMATIONAL.
     bool needs_allowed_origin = false;

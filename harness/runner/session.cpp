@@ -817,6 +817,25 @@ class case_session : public std::enable_shared_from_this<case_session> {
             r.result_close = "Connection was properly closed";
         }
 
+        if (!def_.refusal_codes.empty() && !r.closed_by_me && r.remote_close_code &&
+            std::find(def_.refusal_codes.begin(), def_.refusal_codes.end(), *r.remote_close_code) !=
+                def_.refusal_codes.end()) {
+            r.behavior = verdict::ok;
+            r.behavior_close = close_verdict::ok;
+            r.result = "refused the load cleanly with close code " +
+                       std::to_string(*r.remote_close_code) + " after " +
+                       std::to_string(r.received.size()) + " events";
+            r.result_close = "Connection was closed by the peer with an allowed code";
+        } else if (!def_.refusal_codes.empty() && !r.closed_by_me && !close_received_ &&
+                   !r.dropped_by_me) {
+            // It protected itself, but §7.1.7 says it SHOULD send a Close frame first.
+            r.behavior = verdict::non_strict;
+            r.behavior_close = close_verdict::ok;
+            r.result = "refused the load by dropping the connection without a Close frame after " +
+                       std::to_string(r.received.size()) +
+                       " events (RFC 6455 7.1.7: it SHOULD send a Close with a status code)";
+            r.result_close = "The peer dropped the TCP connection";
+        }
         if (def_.wrong_code_fails_behavior && r.behavior_close == close_verdict::wrong_code) {
             r.behavior = verdict::failed;
             r.result += "; a wrong close code fails this case";
