@@ -242,6 +242,36 @@ void add_handshake_cases(std::vector<case_def>& out) {
         echo_once(c);
         out.push_back(std::move(c));
     }
+
+    // H.5: robustness. A huge request may be refused (431, 400) or served, but the server must
+    // stay up for the next connection.
+    {
+        struct huge {
+            const char* title;
+            runner::request_plan plan;
+        };
+        std::vector<huge> huges;
+        huges.push_back(
+            {"one header of 64 KiB", edits({add("X-Wsconform-Big", std::string(64 * 1024, 'b'))})});
+        runner::request_plan many;
+        for (int i = 0; i < 1000; ++i)
+            many.edits.push_back(add("X-Wsconform-" + std::to_string(i), "v"));
+        huges.push_back({"1000 extra headers", many});
+        int h5 = 0;
+        for (auto& h : huges) {
+            auto c = make_case({"H.5." + std::to_string(++h5), "Handshake", "Robustness",
+                                std::string("Opening handshake with ") + h.title,
+                                "Refused (such as 431 or 400, or the connection closed) or served "
+                                "(101 and an echo); either way the server serves the next "
+                                "connection.",
+                                "RFC 6455 4.2.1, 10.4"});
+            c.request = std::move(h.plan);
+            c.handshake.what = rule::may_refuse;
+            c.check_alive_after = true;
+            echo_once(c);
+            out.push_back(std::move(c));
+        }
+    }
 }
 
 } // namespace wsconform::cases

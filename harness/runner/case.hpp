@@ -131,6 +131,7 @@ struct handshake_expectation {
         must_upgrade,       ///< 101 with a correct response, then the script runs
         must_refuse,        ///< an HTTP error response (no 101)
         must_not_negotiate, ///< 101 without `extension` selected, or a refusal
+        may_refuse,         ///< 101 and the script, or any refusal (robustness cases)
     };
     rule what = rule::must_upgrade;
     /// Headers a refusal must carry: the value must contain this token (§4.4:
