@@ -161,11 +161,14 @@ class Server:
         self.stop()
 
 
-def reference_server(build_dir: Path, tls: bool = False, allowed_origin: str | None = None) -> Server:
+def reference_server(build_dir: Path, tls: bool = False, allowed_origin: str | None = None,
+                     required_header: str | None = None) -> Server:
     binary = build_dir / "server" / "wsconform-server"
     command = [str(binary), "--host", "127.0.0.1", "--port", "0"] + (["--tls"] if tls else [])
     if allowed_origin:
         command += ["--allowed-origin", allowed_origin]
+    if required_header:
+        command += ["--require-header", required_header]
     return Server(command, "reference server")
 
 

@@ -1,7 +1,9 @@
 // [S] Security, where Autobahn has no case. Origin checking against cross-site WebSocket
 // hijacking (RFC 6455 §10.2: a server that serves browsers checks Origin and refuses foreign
 // ones with an HTTP error such as 403): with --allowed-origin, every foreign variant of that
-// origin must be refused; without it, one case reports whether any origin is accepted.
+// origin must be refused; without it, one case reports whether any origin is accepted. And
+// authentication (§10.5): with credentials given by --header, a handshake without them must be
+// refused.
 
 #include "cases/builders.hpp"
 #include "cases/catalogue.hpp"
@@ -97,6 +99,19 @@ void add_security_cases(std::vector<case_def>& out) {
             "policy)";
         c.informational = true;
         c.severity = "medium";
+        out.push_back(std::move(c));
+    }
+    {
+        auto c = make_case({"S.3.1", "Security", "Credentials",
+                            "Opening handshake without the configured Cookie / Authorization "
+                            "headers (every other case sends them)",
+                            "Refused with an HTTP error such as 401 or 403: the endpoint does not "
+                            "serve anonymous clients.",
+                            "RFC 6455 10.5"});
+        c.request.without_credentials = true;
+        c.handshake.what = rule::must_refuse;
+        c.needs_credentials = true;
+        c.severity = "high";
         out.push_back(std::move(c));
     }
 }

@@ -74,6 +74,9 @@ struct options {
     /// When set, a handshake whose Origin is present and differs is refused with 403 (RFC 6455
     /// §10.2); so is one with several Origin headers.
     std::string allowed_origin;
+    /// When set ("Name: value"), a handshake without exactly this header is refused with 401
+    /// (a stand-in for cookie or token authentication, RFC 6455 §10.5).
+    std::string required_header;
 };
 
 void usage(std::ostream& os) {
@@ -82,7 +85,8 @@ void usage(std::ostream& os) {
           "  --port N      TCP port, 0 picks a free one (default 0)\n"
           "  --tls         serve wss:// with an in-memory self-signed certificate\n"
           "  --threads N   io_context worker threads (default 1)\n"
-          "  --allowed-origin ORIGIN  refuse (403) handshakes from any other Origin\n";
+          "  --allowed-origin ORIGIN  refuse (403) handshakes from any other Origin\n"
+          "  --require-header 'Name: value'  refuse (401) handshakes without this header\n";
 }
 
 template <class T>
@@ -125,6 +129,11 @@ std::variant<options, int> parse_args(int argc, char** argv) {
             ok = v && !v->empty();
             if (ok)
                 opt.allowed_origin = std::string(*v);
+        } else if (arg == "--require-header") {
+            auto v = value();
+            ok = v && v->find(':') != std::string_view::npos && v->front() != ':';
+            if (ok)
+                opt.required_header = std::string(*v);
         } else if (arg == "--threads") {
             auto v = value();
             ok = v && parse_number<unsigned>(*v, opt.threads, 1, 1024);
@@ -262,6 +271,17 @@ asio::awaitable<bool> opening_handshake(websocket::stream<NextLayer>& ws, const 
     if (req.find(http::field::sec_websocket_version) == req.end() && websocket::is_upgrade(req)) {
         co_await reject(ws, http::status::upgrade_required, "Sec-WebSocket-Version missing", true);
         co_return false;
+    }
+    if (!opt.required_header.empty()) {
+        auto colon = opt.required_header.find(':');
+        auto name = std::string_view(opt.required_header).substr(0, colon);
+        auto value = std::string_view(opt.required_header).substr(colon + 1);
+        while (!value.empty() && value.front() == ' ')
+            value.remove_prefix(1);
+        if (req[name] != value) {
+            co_await reject(ws, http::status::unauthorized, "credentials required");
+            co_return false;
+        }
     }
     if (auto why = bad_origin(req, opt.allowed_origin)) {
         co_await reject(ws, http::status::forbidden, *why);

@@ -123,6 +123,8 @@ struct request_plan {
     write_plan plan;                ///< chop the request (e.g. one octet per write)
     /// Send the script's first step (frames) in the same write as the request.
     bool first_step_with_request = false;
+    /// Leave out the run's credential headers (--header Cookie / Authorization).
+    bool without_credentials = false;
 };
 
 /// What the server must do with the opening handshake.
@@ -183,6 +185,9 @@ struct case_def {
     /// The case uses the run's --allowed-origin ({origin...} placeholders); without it the case
     /// is not run and reported INFORMATIONAL.
     bool needs_allowed_origin = false;
+    /// The case needs credential headers (--header 'Cookie: ...' or 'Authorization: ...');
+    /// without them it is not run and reported INFORMATIONAL.
+    bool needs_credentials = false;
     /// For security findings: "high", "medium", "low" (empty for other cases). Reported with
     /// the case; it says how bad a FAILED (or, for INFORMATIONAL cases, the finding) is.
     std::string severity;

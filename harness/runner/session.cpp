@@ -112,6 +112,10 @@ std::string expand(std::string text, const net::target_url& url, std::string_vie
     return text;
 }
 
+bool is_credential(std::string_view header) {
+    return codec::iequals(header, "Cookie") || codec::iequals(header, "Authorization");
+}
+
 /// The conforming request (§4.1) with the case's changes applied; the run's --header values
 /// are set first so a case can still override them.
 codec::upgrade_request build_request(const request_plan& plan, const net::target_url& url,
@@ -120,7 +124,8 @@ codec::upgrade_request build_request(const request_plan& plan, const net::target
                                      std::string_view allowed_origin) {
     auto request = codec::make_upgrade_request(url.host_header, url.target, key);
     for (const auto& h : extra)
-        request.set(h.name, h.value);
+        if (!(plan.without_credentials && is_credential(h.name)))
+            request.set(h.name, h.value);
     request.method = plan.method;
     request.version = plan.version;
     if (plan.target)
@@ -217,6 +222,14 @@ class case_session : public std::enable_shared_from_this<case_session> {
     // Opening handshake (RFC 6455 §4.1). Returns true when the WebSocket is open and the
     // script should run; otherwise the case is decided here.
     asio::awaitable<bool> open() {
+        if (def_.needs_credentials &&
+            std::none_of(settings_.extra_headers.begin(), settings_.extra_headers.end(),
+                         [](const codec::header_field& h) { return is_credential(h.name); })) {
+            decide_handshake(verdict::informational,
+                             "not checked: give the credentials your server requires with "
+                             "--header 'Cookie: ...' or --header 'Authorization: ...'");
+            co_return false;
+        }
         if (def_.needs_allowed_origin && settings_.allowed_origin.empty()) {
             decide_handshake(verdict::informational,
                              "not checked: run with --allowed-origin ORIGIN (the origin the "

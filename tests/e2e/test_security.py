@@ -14,6 +14,8 @@ CONTROL = "S.1.1"  # the allowed origin itself: served
 FOREIGN = {f"S.1.{n}" for n in range(2, 13)}  # 11 foreign variants: refused
 NO_ORIGIN = "S.1.13"  # reported: a request without Origin
 ANY_ORIGIN = "S.2.1"  # reported without --allowed-origin: is any origin accepted?
+CREDENTIALS = "S.3.1"  # with --header credentials: a handshake without them is refused
+TOKEN = "Authorization: Bearer wsconform-test"
 # What a naive prefix match (origin.startswith(allowed)) lets through: the suffix trick, another
 # port, the allowed origin with '@' junk, an origin list that starts with it, and two headers
 # (joined into one list value by the server).
@@ -31,7 +33,7 @@ def test_reference_server_refuses_every_foreign_origin(start_server, reference_s
     run = _run(start_server, command, run_suite, tmp_path, "reference", "--allowed-origin", ALLOWED)
     assert run.returncode == 0
     assert run.ids_with("OK") == FOREIGN | {CONTROL}, run.describe(run.verdicts)
-    assert run.ids_with("INFORMATIONAL") == {NO_ORIGIN, ANY_ORIGIN}
+    assert run.ids_with("INFORMATIONAL") == {NO_ORIGIN, ANY_ORIGIN, CREDENTIALS}
     for case_id in FOREIGN:
         assert run.cases[case_id]["result"] == "refused with status 403", run.describe([case_id])
         assert run.cases[case_id]["severity"] == "high"
@@ -73,3 +75,27 @@ def test_bad_allowed_origin_is_a_usage_error(wsconform, tmp_path):
                            "--allowed-origin", bad, timeout=30)
         assert result.returncode == 2 and result.stderr.startswith("wsconform: bad --allowed-origin")
         assert len(result.stderr.splitlines()) == 1
+
+
+def test_credentials_are_required(start_server, reference_server_command, faulty_server_command,
+                                  run_suite, tmp_path):
+    # The reference server requiring a token: the suite (which sends it on every handshake)
+    # passes, and the handshake without it is refused with 401.
+    server = start_server(reference_server_command() + ["--require-header", TOKEN])
+    run = run_suite(server.url, tmp_path / "ref", "reference", "--cases", f"{CREDENTIALS},1.1.1",
+                    "--header", TOKEN, timeout=60)
+    assert run.ids_with("OK") == {CREDENTIALS, "1.1.1"}, run.describe(run.verdicts)
+    assert run.cases[CREDENTIALS]["result"] == "refused with status 401"
+    assert TOKEN not in run.wire(CREDENTIALS)["http_request"]
+    assert TOKEN in run.wire("1.1.1")["http_request"]
+    # A server that checks no credentials serves the anonymous handshake: FAILED, severity high.
+    anonymous = start_server(faulty_server_command("none"))
+    run = run_suite(anonymous.url, tmp_path / "anon", "anonymous", "--cases", CREDENTIALS,
+                    "--header", TOKEN, timeout=60)
+    assert run.ids_with("FAILED") == {CREDENTIALS}
+    assert run.cases[CREDENTIALS]["severity"] == "high"
+    # Without credentials given, the case is not checked.
+    run = run_suite(anonymous.url, tmp_path / "none", "anonymous", "--cases", CREDENTIALS,
+                    timeout=60)
+    assert run.ids_with("INFORMATIONAL") == {CREDENTIALS}
+    assert run.cases[CREDENTIALS]["result"].startswith("not checked: give the credentials")
