@@ -114,6 +114,22 @@ void add_security_cases(std::vector<case_def>& out) {
         c.severity = "high";
         out.push_back(std::move(c));
     }
+    {
+        auto c = make_case(
+            {"S.4.1", "Security", "TLS", "Send the opening handshake in plain text to the TLS port",
+             "Refused (a TLS alert, an HTTP error or the connection closed), and the "
+             "server serves the next (TLS) connection. Not checked for ws:// "
+             "targets.",
+             "RFC 6455 4.1, 10.6"});
+        c.request.plaintext_to_tls_port = true;
+        c.handshake.what = rule::may_refuse;
+        c.check_alive_after = true;
+        c.script = {send(data_frame(opcode::text, "Hello, wsconform")), kill_after(1)};
+        c.expected = {ok({runner::text_message("Hello, wsconform")})};
+        c.close = tester_closes();
+        c.severity = "low";
+        out.push_back(std::move(c));
+    }
 }
 
 } // namespace wsconform::cases

@@ -125,6 +125,9 @@ struct request_plan {
     bool first_step_with_request = false;
     /// Leave out the run's credential headers (--header Cookie / Authorization).
     bool without_credentials = false;
+    /// Against a wss:// target, send the request in plain text to the TLS port (the case is
+    /// not checked against ws:// targets).
+    bool plaintext_to_tls_port = false;
 };
 
 /// What the server must do with the opening handshake.

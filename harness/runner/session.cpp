@@ -230,6 +230,10 @@ class case_session : public std::enable_shared_from_this<case_session> {
                              "--header 'Cookie: ...' or --header 'Authorization: ...'");
             co_return false;
         }
+        if (def_.request.plaintext_to_tls_port && !settings_.url.tls) {
+            decide_handshake(verdict::informational, "not checked: the target is not a wss:// URL");
+            co_return false;
+        }
         if (def_.needs_allowed_origin && settings_.allowed_origin.empty()) {
             decide_handshake(verdict::informational,
                              "not checked: run with --allowed-origin ORIGIN (the origin the "
@@ -238,7 +242,10 @@ class case_session : public std::enable_shared_from_this<case_session> {
         }
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
             scaled(settings_.connect_timeout));
-        if (auto ec = co_await transport_.connect(settings_.url, ms)) {
+        auto url = settings_.url;
+        if (def_.request.plaintext_to_tls_port)
+            url.tls = false; // same host and port, no TLS
+        if (auto ec = co_await transport_.connect(url, ms)) {
             result_.result = "could not connect to " + settings_.url.text + ": " + ec.message();
             result_.result_close = "the opening handshake was never completed";
             co_return false;

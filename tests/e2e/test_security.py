@@ -16,6 +16,7 @@ NO_ORIGIN = "S.1.13"  # reported: a request without Origin
 ANY_ORIGIN = "S.2.1"  # reported without --allowed-origin: is any origin accepted?
 CREDENTIALS = "S.3.1"  # with --header credentials: a handshake without them is refused
 TOKEN = "Authorization: Bearer wsconform-test"
+PLAINTEXT_TO_TLS = "S.4.1"  # only checked against wss:// targets
 # What a naive prefix match (origin.startswith(allowed)) lets through: the suffix trick, another
 # port, the allowed origin with '@' junk, an origin list that starts with it, and two headers
 # (joined into one list value by the server).
@@ -33,7 +34,7 @@ def test_reference_server_refuses_every_foreign_origin(start_server, reference_s
     run = _run(start_server, command, run_suite, tmp_path, "reference", "--allowed-origin", ALLOWED)
     assert run.returncode == 0
     assert run.ids_with("OK") == FOREIGN | {CONTROL}, run.describe(run.verdicts)
-    assert run.ids_with("INFORMATIONAL") == {NO_ORIGIN, ANY_ORIGIN, CREDENTIALS}
+    assert run.ids_with("INFORMATIONAL") == {NO_ORIGIN, ANY_ORIGIN, CREDENTIALS, PLAINTEXT_TO_TLS}
     for case_id in FOREIGN:
         assert run.cases[case_id]["result"] == "refused with status 403", run.describe([case_id])
         assert run.cases[case_id]["severity"] == "high"
@@ -99,3 +100,15 @@ def test_credentials_are_required(start_server, reference_server_command, faulty
                     timeout=60)
     assert run.ids_with("INFORMATIONAL") == {CREDENTIALS}
     assert run.cases[CREDENTIALS]["result"].startswith("not checked: give the credentials")
+
+
+def test_plaintext_request_to_the_tls_port(start_server, reference_server_command, run_suite,
+                                           tmp_path):
+    server = start_server(reference_server_command(tls=True))
+    run = run_suite(server.url, tmp_path / "out", "reference-tls", "--cases", PLAINTEXT_TO_TLS,
+                    timeout=60)
+    assert run.ids_with("OK") == {PLAINTEXT_TO_TLS}, run.describe(run.verdicts)
+    assert run.cases[PLAINTEXT_TO_TLS]["result"].startswith("refused")
+    wire = run.wire(PLAINTEXT_TO_TLS)
+    assert wire["http_request"].startswith("GET ")  # sent as plain text
+    assert any(n.startswith("server still serving") for n in wire["notes"])
