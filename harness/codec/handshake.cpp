@@ -134,6 +134,13 @@ std::vector<std::string> header_list(const std::vector<header_field>& headers,
     return out;
 }
 
+std::vector<std::string> extension_names(const std::vector<header_field>& headers) {
+    std::vector<std::string> names;
+    for (const auto& ext : header_list(headers, "Sec-WebSocket-Extensions"))
+        names.emplace_back(trim(std::string_view(ext).substr(0, ext.find(';'))));
+    return names;
+}
+
 response_parse_status parse_response(std::string_view data, upgrade_response& out,
                                      std::string* error) {
     http::response_parser<http::empty_body> parser;
@@ -187,8 +194,7 @@ std::vector<handshake_problem> check_response(const upgrade_response& r,
         problem("Sec-WebSocket-Accept is '" + *accept + "', expected '" +
                     compute_accept(offer.key) + "'",
                 "4.1");
-    for (const auto& ext : r.list("Sec-WebSocket-Extensions")) {
-        auto name = std::string(trim(std::string_view(ext).substr(0, ext.find(';'))));
+    for (const auto& name : extension_names(r.headers)) {
         if (!has_token(offer.extensions, name))
             problem("extension '" + name + "' selected but not offered", "4.1");
     }

@@ -31,6 +31,10 @@ bool iequals(std::string_view a, std::string_view b);
 std::vector<std::string> header_list(const std::vector<header_field>& headers,
                                      std::string_view name);
 
+/// The extension names of Sec-WebSocket-Extensions lines ("permessage-deflate; x=1" ->
+/// "permessage-deflate"), in order (RFC 6455 §9.1).
+std::vector<std::string> extension_names(const std::vector<header_field>& headers);
+
 /// An HTTP/1.1 request kept as ordered lines so any of them can be broken on purpose.
 struct upgrade_request {
     std::string method = "GET";

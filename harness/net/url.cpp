@@ -7,13 +7,9 @@
 namespace wsconform::net {
 
 namespace {
-std::optional<target_url> fail(std::string* error, std::string why) {
-    if (error)
-        *error = std::move(why);
-    return std::nullopt;
-}
-
-std::optional<web_origin> fail_origin(std::string* error, std::string why) {
+/// Says why in `error`; returns no value.
+template <class T>
+std::optional<T> fail(std::string* error, std::string why) {
     if (error)
         *error = std::move(why);
     return std::nullopt;
@@ -31,26 +27,27 @@ std::optional<target_url> parse_url(std::string_view url, std::string* error) {
     } else if (lower.starts_with("ws://")) {
         url.remove_prefix(5);
     } else {
-        return fail(error, "scheme must be ws:// or wss://");
+        return fail<target_url>(error, "scheme must be ws:// or wss://");
     }
     if (auto hash = url.find('#'); hash != std::string_view::npos)
-        return fail(error, "fragment identifiers are not allowed in WebSocket URLs (RFC 6455 3)");
+        return fail<target_url>(
+            error, "fragment identifiers are not allowed in WebSocket URLs (RFC 6455 3)");
     auto slash = url.find_first_of("/?");
     std::string_view authority = url.substr(0, slash);
     std::string_view rest =
         slash == std::string_view::npos ? std::string_view{} : url.substr(slash);
     if (authority.find('@') != std::string_view::npos)
-        return fail(error, "user information is not supported in the URL");
+        return fail<target_url>(error, "user information is not supported in the URL");
     std::string_view port_text;
     if (authority.starts_with('[')) {
         auto close = authority.find(']');
         if (close == std::string_view::npos)
-            return fail(error, "unterminated IPv6 literal");
+            return fail<target_url>(error, "unterminated IPv6 literal");
         u.host = std::string(authority.substr(1, close - 1));
         auto after = authority.substr(close + 1);
         if (!after.empty()) {
             if (after.front() != ':')
-                return fail(error, "junk after IPv6 literal");
+                return fail<target_url>(error, "junk after IPv6 literal");
             port_text = after.substr(1);
         }
     } else {
@@ -60,7 +57,7 @@ std::optional<target_url> parse_url(std::string_view url, std::string* error) {
             port_text = authority.substr(colon + 1);
     }
     if (u.host.empty())
-        return fail(error, "missing host");
+        return fail<target_url>(error, "missing host");
     std::uint16_t default_port = u.tls ? 443 : 80;
     u.port = default_port;
     if (!port_text.empty()) {
@@ -69,7 +66,7 @@ std::optional<target_url> parse_url(std::string_view url, std::string* error) {
             std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
         if (ec != std::errc{} || ptr != port_text.data() + port_text.size() || value == 0 ||
             value > 65535)
-            return fail(error, "bad port '" + std::string(port_text) + "'");
+            return fail<target_url>(error, "bad port '" + std::string(port_text) + "'");
         u.port = static_cast<std::uint16_t>(value);
     }
     u.target = rest.empty() ? "/" : std::string(rest);
@@ -85,12 +82,12 @@ std::optional<target_url> parse_url(std::string_view url, std::string* error) {
 std::optional<web_origin> parse_origin(std::string_view origin, std::string* error) {
     auto sep = origin.find("://");
     if (sep == std::string_view::npos || sep == 0)
-        return fail_origin(error, "an origin is scheme://host[:port]");
+        return fail<web_origin>(error, "an origin is scheme://host[:port]");
     web_origin o;
     o.scheme = std::string(origin.substr(0, sep));
     auto rest = origin.substr(sep + 3);
     if (rest.empty() || rest.find_first_of("/?#@ ") != std::string_view::npos)
-        return fail_origin(error, "an origin has no path, query, user or fragment");
+        return fail<web_origin>(error, "an origin has no path, query, user or fragment");
     auto colon = rest.rfind(':');
     o.host = std::string(rest.substr(0, colon));
     o.port = o.scheme == "https" || o.scheme == "wss" ? 443 : 80;
@@ -99,12 +96,12 @@ std::optional<web_origin> parse_origin(std::string_view origin, std::string* err
         unsigned value = 0;
         auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
         if (ec != std::errc{} || ptr != text.data() + text.size() || value == 0 || value > 65535)
-            return fail_origin(error, "bad port '" + std::string(text) + "'");
+            return fail<web_origin>(error, "bad port '" + std::string(text) + "'");
         o.port = static_cast<std::uint16_t>(value);
         o.port_suffix = ":" + std::string(text);
     }
     if (o.host.empty())
-        return fail_origin(error, "missing host");
+        return fail<web_origin>(error, "missing host");
     return o;
 }
 

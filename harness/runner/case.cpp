@@ -7,25 +7,15 @@ event text_message(std::string_view text) {
 }
 
 event text_message(codec::bytes utf8) {
-    event e;
-    e.what = event::kind::message;
-    e.payload = std::move(utf8);
-    return e;
+    return {event::kind::message, false, std::move(utf8), {}};
 }
 
 event binary_message(codec::bytes payload) {
-    event e;
-    e.what = event::kind::message;
-    e.binary = true;
-    e.payload = std::move(payload);
-    return e;
+    return {event::kind::message, true, std::move(payload), {}};
 }
 
 event pong(codec::bytes payload) {
-    event e;
-    e.what = event::kind::pong;
-    e.payload = std::move(payload);
-    return e;
+    return {event::kind::pong, false, std::move(payload), {}};
 }
 
 event pong(std::string_view payload) {
@@ -33,10 +23,7 @@ event pong(std::string_view payload) {
 }
 
 event timeout_marker(std::string tag) {
-    event e;
-    e.what = event::kind::timeout;
-    e.tag = std::move(tag);
-    return e;
+    return {event::kind::timeout, false, {}, std::move(tag)};
 }
 
 } // namespace wsconform::runner

@@ -154,12 +154,7 @@ codec::upgrade_offer offer_of(const codec::upgrade_request& request) {
     auto keys = request.list("Sec-WebSocket-Key");
     offer.key = keys.empty() ? "" : keys.front();
     offer.protocols = request.list("Sec-WebSocket-Protocol");
-    for (const auto& ext : request.list("Sec-WebSocket-Extensions")) {
-        auto name = std::string_view(ext).substr(0, ext.find(';'));
-        while (!name.empty() && name.back() == ' ')
-            name.remove_suffix(1);
-        offer.extensions.emplace_back(name);
-    }
+    offer.extensions = codec::extension_names(request.headers);
     return offer;
 }
 
@@ -259,11 +254,9 @@ class case_session : public std::enable_shared_from_this<case_session> {
         bytes wire = codec::to_bytes(result_.request);
         if (plan.first_step_with_request && !def_.script.empty()) {
             if (const auto* first = std::get_if<send_frames>(&def_.script.front())) {
-                for (frame f : first->frames) {
-                    if (!f.masked && !first->send_unmasked)
-                        codec::mask(f, keys_);
-                    log_frame(true, f);
-                    codec::encode(f, wire);
+                for (const frame& f : first->frames) {
+                    auto b = outgoing(f, first->send_unmasked);
+                    wire.insert(wire.end(), b.begin(), b.end());
                 }
                 first_step_sent_ = true;
             }
@@ -350,8 +343,8 @@ class case_session : public std::enable_shared_from_this<case_session> {
             problems.insert(problems.begin(),
                             {"the server accepted (101) a request it must refuse", def_.rfc});
         if (def_.handshake.what == handshake_expectation::rule::must_not_negotiate) {
-            for (const auto& ext : response.list("Sec-WebSocket-Extensions"))
-                if (codec::iequals(ext.substr(0, ext.find(';')), def_.handshake.extension))
+            for (const auto& name : codec::extension_names(response.headers))
+                if (codec::iequals(name, def_.handshake.extension))
                     problems.push_back(
                         {"the server accepted the malformed " + def_.handshake.extension + " offer",
                          def_.rfc});
@@ -445,23 +438,21 @@ class case_session : public std::enable_shared_from_this<case_session> {
         }
     }
 
-    void record_sent(const frame& f) { log_frame(true, f); }
-
-    void send_frame(frame f, bool keep_unmasked = false) {
-        if (!f.masked && !keep_unmasked)
+    /// The wire bytes of a frame we send: masked with a fresh key unless it has its own key or
+    /// must go unmasked (we are the client, §5.3), and logged.
+    bytes outgoing(frame f, bool unmasked = false) {
+        if (!f.masked && !unmasked)
             codec::mask(f, keys_);
-        record_sent(f);
-        enqueue(codec::encode(f));
+        log_frame(true, f);
+        return codec::encode(f);
     }
+
+    void send_frame(frame f) { enqueue(outgoing(std::move(f))); }
 
     void send_step(const send_frames& s) {
         std::vector<bytes> per_frame;
-        for (frame f : s.frames) {
-            if (!f.masked && !s.send_unmasked)
-                codec::mask(f, keys_);
-            record_sent(f);
-            per_frame.push_back(codec::encode(f));
-        }
+        for (const frame& f : s.frames)
+            per_frame.push_back(outgoing(f, s.send_unmasked));
         write_pieces(std::move(per_frame), s.plan);
     }
 
