@@ -5,7 +5,7 @@ Builds Release (through run_suite.py's build), starts the reference server once,
 selected cases REPEAT times with each --jobs value, and prints the median, min and max wall
 time per setting. Standard library only; figures are for the README and closing notes.
 
-    python3 bench/suite_wall_time.py [--repeat 5] [--jobs 1,64] [--cases '*']
+    python3 bench/suite_wall_time.py [--repeat 5] [--jobs 1,64] [--cases '*'] [--exclude-cases P]
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--jobs", default="1,64", help="comma-separated --jobs values")
     parser.add_argument("--cases", default="*")
+    parser.add_argument("--exclude-cases", dest="exclude_cases", help="e.g. @slow")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
 
@@ -42,9 +43,11 @@ def main() -> int:
             for _ in range(args.repeat):
                 with tempfile.TemporaryDirectory() as out:
                     started = time.perf_counter()
-                    status = subprocess.call([str(runner), "--target", server.url, "--out", out,
-                                              "--cases", args.cases, "--jobs", str(jobs), "--quiet"],
-                                             stdout=subprocess.DEVNULL)
+                    command = [str(runner), "--target", server.url, "--out", out, "--cases",
+                               args.cases, "--jobs", str(jobs), "--quiet"]
+                    if args.exclude_cases:
+                        command += ["--exclude-cases", args.exclude_cases]
+                    status = subprocess.call(command, stdout=subprocess.DEVNULL)
                     times.append(time.perf_counter() - started)
                     summary = json.loads(Path(out, "index.json").read_text())["targets"][0]["summary"]
                     verdicts.add(json.dumps(summary, sort_keys=True))

@@ -272,6 +272,25 @@ void add_handshake_cases(std::vector<case_def>& out) {
             out.push_back(std::move(c));
         }
     }
+    // Slow-loris: a server that waits forever for a request head can be exhausted by clients
+    // that send a byte now and then. We give up after 15 s and report how long it waited.
+    {
+        auto c = make_case({"H.5.3", "Handshake", "Robustness",
+                            "Send the opening handshake at one octet per second (for up to 15 s)",
+                            "The server closes the connection or refuses (such as 408) once its "
+                            "handshake timeout passes (OK; the record says after how long), or "
+                            "still waits after 15 s (INFORMATIONAL); either way it serves the "
+                            "next connection.",
+                            "RFC 6455 4.2.1, 10.4"});
+        c.request.plan.chop = 1;
+        c.request.trickle_interval = runner::seconds(1);
+        c.request.trickle_limit = runner::seconds(15);
+        c.handshake.what = rule::may_refuse;
+        c.check_alive_after = true;
+        c.tags = {"slow"};
+        echo_once(c);
+        out.push_back(std::move(c));
+    }
 }
 
 } // namespace wsconform::cases

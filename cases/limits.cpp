@@ -5,6 +5,7 @@
 
 #include "cases/builders.hpp"
 #include "cases/catalogue.hpp"
+#include "harness/codec/deflate.hpp"
 #include "harness/codec/encoder.hpp"
 
 namespace wsconform::cases {
@@ -119,6 +120,7 @@ void add_limit_cases(std::vector<case_def>& out) {
         c.expected = {ok(std::move(pongs))};
         c.close = tester_closes();
         c.refusal_codes = refusals;
+        c.tags = {"slow"};
         out.push_back(std::move(c));
     }
     {
@@ -131,7 +133,76 @@ void add_limit_cases(std::vector<case_def>& out) {
         c.expected = {ok({runner::text_message(payload)})};
         c.close = tester_closes();
         c.refusal_codes = refusals;
+        c.tags = {"slow"};
         out.push_back(std::move(c));
+    }
+    {
+        auto c = make("L.9",
+                      "Find the largest binary message the server echoes (doubling from 1 MiB, "
+                      "then bisecting to the byte; bounded at 64 MiB)",
+                      "A limit exists and a message beyond it is refused with close 1009 (OK; "
+                      "the record gives the limit); another code or a drop is NON-STRICT; no "
+                      "limit up to 64 MiB is INFORMATIONAL.",
+                      "RFC 6455 7.4.1, 10.4");
+        c.run_as = runner::size_limit_search{};
+        c.tags = {"slow"};
+        out.push_back(std::move(c));
+    }
+    {
+        auto c = make("L.10",
+                      "Open 1,000 connections at once; once all are open, each sends a text "
+                      "message",
+                      "Each connection gets its echo, or is refused cleanly (an HTTP error, a "
+                      "refused TCP connect, or close 1008/1011/1013); the server serves the "
+                      "next connection within 1 s.",
+                      "RFC 6455 10.4");
+        c.run_as = runner::connection_crowd{1000};
+        c.script = {runner::wait_for_crowd{}, send(data_frame(opcode::text, "crowd member")),
+                    kill_after(10)};
+        c.expected = {ok({runner::text_message("crowd member")})};
+        c.close = tester_closes();
+        c.handshake.what = runner::handshake_expectation::rule::may_refuse;
+        c.refusal_codes = {1008, 1011, 1013};
+        c.tags = {"slow"};
+        out.push_back(std::move(c));
+    }
+
+    // Decompression bombs (RFC 7692 with RFC 6455 §10.4): DEFLATE's best ratio is about
+    // 1032:1, so 1 GiB of zeros takes about 1 MiB on the wire. A server must bound what it
+    // inflates, not what it receives.
+    const bytes bomb = codec::make_deflate_bomb(std::uint64_t{1} << 30);
+    const char* bomb_expectation =
+        "The server stops inflating at its message limit and closes with 1009, then serves the "
+        "next connection; echoing the message FAILS. UNIMPLEMENTED when it does not negotiate "
+        "permessage-deflate.";
+    auto bomb_case = [&](std::string id, std::string title, std::vector<frame> frames) {
+        auto c = make(std::move(id), std::move(title), bomb_expectation,
+                      "RFC 7692 7.2.2; RFC 6455 7.4.1, 10.4");
+        c.request.edits = {
+            {runner::header_edit::action::set, "Sec-WebSocket-Extensions", "permessage-deflate"}};
+        c.handshake.requires_extension = "permessage-deflate";
+        c.script = {send(std::move(frames)), kill_after(10)};
+        c.expected = {ok({})};
+        c.close = peer_fails({1009});
+        return c;
+    };
+    {
+        auto f = data_frame(opcode::binary, bomb, true, 4); // RSV1: compressed
+        out.push_back(bomb_case("L.11",
+                                "Send one compressed binary frame of " +
+                                    std::to_string(bomb.size()) +
+                                    " bytes that inflates to 1 GiB of zeros",
+                                {std::move(f)}));
+    }
+    {
+        // The same bomb in 16 KiB fragments: only the first carries RSV1 (RFC 7692 §6.1). A
+        // server that checks each frame, not the whole message, lets it through.
+        auto frames = fragmented(opcode::binary, bomb, 16 * 1024);
+        frames.front().rsv = 4;
+        out.push_back(bomb_case("L.12",
+                                "Send the same 1 GiB decompression bomb as " +
+                                    std::to_string(frames.size()) + " fragments of 16 KiB",
+                                std::move(frames)));
     }
 }
 

@@ -130,6 +130,42 @@ void add_security_cases(std::vector<case_def>& out) {
         c.severity = "low";
         out.push_back(std::move(c));
     }
+    // TLS set-up, checked by handshakes of our own (no WebSocket connection): legacy versions
+    // (RFC 8996) are a warning; certificate problems are reported, since a test deployment
+    // often has a self-signed certificate on purpose.
+    using kind = runner::tls_check::kind;
+    struct tls_case {
+        const char* id;
+        const char* title;
+        const char* expectation;
+        kind what;
+        const char* severity;
+    };
+    const tls_case tls_cases[] = {
+        {"S.4.2", "Connect with a client that offers only TLS 1.0",
+         "Refused (a TLS alert); accepting it is NON-STRICT (RFC 8996 deprecates TLS 1.0).",
+         kind::legacy_tls_1_0, "medium"},
+        {"S.4.3", "Connect with a client that offers only TLS 1.1",
+         "Refused (a TLS alert); accepting it is NON-STRICT (RFC 8996 deprecates TLS 1.1).",
+         kind::legacy_tls_1_1, "medium"},
+        {"S.4.4", "Verify the server's certificate chain against the trust store (or --ca)",
+         "The chain verifies (OK); otherwise INFORMATIONAL, with OpenSSL's reason.",
+         kind::certificate_chain, "low"},
+        {"S.4.5", "Check the server certificate's validity period",
+         "Valid now and for at least 14 more days (OK); otherwise INFORMATIONAL, with the dates.",
+         kind::certificate_expiry, "low"},
+        {"S.4.6", "Check that the server certificate names the URL's host",
+         "The certificate is valid for the host (OK); otherwise INFORMATIONAL.",
+         kind::certificate_host, "low"},
+    };
+    for (const auto& t : tls_cases) {
+        auto c = make_case({t.id, "Security", "TLS", t.title,
+                            std::string(t.expectation) + " Not checked for ws:// targets.",
+                            "RFC 6455 10.6; RFC 8996; RFC 6125"});
+        c.run_as = runner::tls_check{t.what};
+        c.severity = t.severity;
+        out.push_back(std::move(c));
+    }
 }
 
 } // namespace wsconform::cases

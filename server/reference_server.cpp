@@ -58,8 +58,7 @@ using tcp = boost::asio::ip::tcp;
 using namespace std::chrono_literals;
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t max_message_size = 64U * 1024U * 1024U;
-constexpr auto handshake_timeout = 5s;
+constexpr auto response_write_timeout = 5s;
 constexpr std::string_view server_name = "wsconform-reference/0.1";
 constexpr std::size_t max_request_head = 16U * 1024U;
 
@@ -77,6 +76,11 @@ struct options {
     /// When set ("Name: value"), a handshake without exactly this header is refused with 401
     /// (a stand-in for cookie or token authentication, RFC 6455 §10.5).
     std::string required_header;
+    /// Larger messages are refused with close 1009 (RFC 6455 §7.4.1). 16 MiB: the largest
+    /// message Autobahn's 9.x cases send.
+    std::uint64_t max_message_size = 16U * 1024U * 1024U;
+    /// A client must complete TLS and send its request head within this (slow-loris guard).
+    std::chrono::seconds handshake_timeout{5};
 };
 
 void usage(std::ostream& os) {
@@ -86,7 +90,9 @@ void usage(std::ostream& os) {
           "  --tls         serve wss:// with an in-memory self-signed certificate\n"
           "  --threads N   io_context worker threads (default 1)\n"
           "  --allowed-origin ORIGIN  refuse (403) handshakes from any other Origin\n"
-          "  --require-header 'Name: value'  refuse (401) handshakes without this header\n";
+          "  --require-header 'Name: value'  refuse (401) handshakes without this header\n"
+          "  --max-message-size N  refuse larger messages with close 1009 (default 16777216)\n"
+          "  --handshake-timeout S seconds a client has for TLS and its request (default 5)\n";
 }
 
 template <class T>
@@ -134,6 +140,15 @@ std::variant<options, int> parse_args(int argc, char** argv) {
             ok = v && v->find(':') != std::string_view::npos && v->front() != ':';
             if (ok)
                 opt.required_header = std::string(*v);
+        } else if (arg == "--max-message-size") {
+            auto v = value();
+            ok = v &&
+                 parse_number<std::uint64_t>(*v, opt.max_message_size, 1, std::uint64_t{1} << 40);
+        } else if (arg == "--handshake-timeout") {
+            auto v = value();
+            unsigned seconds = 0;
+            ok = v && parse_number<unsigned>(*v, seconds, 1, 3600);
+            opt.handshake_timeout = std::chrono::seconds(seconds);
         } else if (arg == "--threads") {
             auto v = value();
             ok = v && parse_number<unsigned>(*v, opt.threads, 1, 1024);
@@ -206,7 +221,7 @@ asio::awaitable<void> reject(websocket::stream<NextLayer>& ws, http::status stat
     res.set(http::field::connection, "close");
     res.body() = std::string(why) + "\n";
     res.prepare_payload();
-    beast::get_lowest_layer(ws).expires_after(handshake_timeout);
+    beast::get_lowest_layer(ws).expires_after(response_write_timeout);
     co_await http::async_write(ws.next_layer(), res, use_tuple);
     beast::error_code ignored;
     beast::get_lowest_layer(ws).socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -315,13 +330,16 @@ asio::awaitable<void> serve_websocket(websocket::stream<NextLayer>& ws, const op
     // Suggested server timeouts, but a short opening/closing handshake timeout and no idle
     // timeout or keep-alive pings: the server must never send frames the client did not ask for.
     auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
-    timeouts.handshake_timeout = handshake_timeout;
+    timeouts.handshake_timeout = opt.handshake_timeout;
     timeouts.idle_timeout = websocket::stream_base::none();
     timeouts.keep_alive_pings = false;
     ws.set_option(timeouts);
     ws.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(beast::http::field::server, server_name); }));
-    ws.read_message_max(max_message_size);
+    ws.read_message_max(opt.max_message_size); // also bounds inflated messages
+    websocket::permessage_deflate deflate;
+    deflate.server_enable = true;
+    ws.set_option(deflate);
     ws.auto_fragment(false); // echo each message as one frame
 
     if (!co_await opening_handshake(ws, opt))
@@ -344,14 +362,14 @@ asio::awaitable<void> serve_websocket(websocket::stream<NextLayer>& ws, const op
 
 asio::awaitable<void> plain_session(tcp::socket socket, const options& opt) {
     websocket::stream<wsconform::server::tcp_stream> ws(std::move(socket));
-    beast::get_lowest_layer(ws).expires_after(handshake_timeout); // for the request head
+    beast::get_lowest_layer(ws).expires_after(opt.handshake_timeout); // for the request head
     co_await serve_websocket(ws, opt);
 }
 
 asio::awaitable<void> tls_session(tcp::socket socket, ssl::context& ctx, const options& opt) {
     websocket::stream<ssl::stream<wsconform::server::tcp_stream>> ws(std::move(socket), ctx);
     auto& tcp_layer = beast::get_lowest_layer(ws);
-    tcp_layer.expires_after(handshake_timeout); // TLS handshake and the HTTP request head
+    tcp_layer.expires_after(opt.handshake_timeout); // TLS handshake and the HTTP request head
     if (auto [ec] = co_await ws.next_layer().async_handshake(ssl::stream_base::server, use_tuple);
         ec)
         co_return;

@@ -146,7 +146,8 @@ int main(int argc, char** argv) {
     const auto& catalogue = cases::all_cases();
     std::vector<const runner::case_def*> selected;
     for (const auto& c : catalogue)
-        if (runner::matches_any(*include, c.id) && !runner::matches_any(exclude, c.id))
+        if (runner::matches_any(*include, c.id, c.tags) &&
+            !runner::matches_any(exclude, c.id, c.tags))
             selected.push_back(&c);
 
     if (list) {
@@ -181,7 +182,8 @@ int main(int argc, char** argv) {
         settings.extra_headers.push_back({h.substr(0, colon), value});
     }
     if (url->tls) {
-        settings.tls = net::make_tls_context({tls_verify || !ca_file.empty(), ca_file}, &error);
+        settings.tls_setup = {.verify = tls_verify || !ca_file.empty(), .ca_file = ca_file};
+        settings.tls = net::make_tls_context(settings.tls_setup, &error);
         if (!settings.tls)
             return usage_error(error);
     }

@@ -9,6 +9,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <ctime>
 
 namespace wsconform::net {
 
@@ -20,24 +23,32 @@ constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 std::shared_ptr<asio::ssl::context> make_tls_context(const tls_settings& settings,
                                                      std::string* error) {
     auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
-    error_code ec;
-    if (settings.verify) {
-        ctx->set_verify_mode(asio::ssl::verify_peer, ec);
-        if (!ec) {
-            if (settings.ca_file.empty())
-                ctx->set_default_verify_paths(ec);
-            else
-                ctx->load_verify_file(settings.ca_file, ec);
-        }
-    } else {
-        ctx->set_verify_mode(asio::ssl::verify_none, ec);
-    }
-    if (ec) {
+    auto failed = [&](const std::string& why) -> std::shared_ptr<asio::ssl::context> {
         if (error)
-            *error = "TLS setup failed: " + ec.message() +
-                     (settings.ca_file.empty() ? "" : " (" + settings.ca_file + ")");
+            *error = "TLS setup failed: " + why;
         return nullptr;
+    };
+    if (settings.versions != tls_versions::defaults) {
+        // Legacy versions need security level 0 in OpenSSL 3 (SHA-1 signatures, RFC 8996).
+        int version = settings.versions == tls_versions::only_1_0 ? TLS1_VERSION : TLS1_1_VERSION;
+        SSL_CTX* native = ctx->native_handle();
+        SSL_CTX_set_security_level(native, 0);
+        if (SSL_CTX_set_min_proto_version(native, version) != 1 ||
+            SSL_CTX_set_max_proto_version(native, version) != 1 ||
+            SSL_CTX_set_cipher_list(native, "ALL:@SECLEVEL=0") != 1)
+            return failed("this OpenSSL cannot offer the legacy TLS version");
     }
+    error_code ec;
+    ctx->set_verify_mode(settings.verify ? asio::ssl::verify_peer : asio::ssl::verify_none, ec);
+    if (!ec && (settings.verify || settings.load_trust)) {
+        if (settings.ca_file.empty())
+            ctx->set_default_verify_paths(ec);
+        else
+            ctx->load_verify_file(settings.ca_file, ec);
+    }
+    if (ec)
+        return failed(ec.message() +
+                      (settings.ca_file.empty() ? "" : " (" + settings.ca_file + ")"));
     return ctx;
 }
 
@@ -112,6 +123,42 @@ transport::read_some(std::span<codec::byte> buffer) {
     if (ec == asio::ssl::error::stream_truncated)
         ec = asio::error::eof;
     co_return std::pair{ec, n};
+}
+
+std::optional<tls_peer> transport::peer(std::string_view host) const {
+    if (!tls_)
+        return std::nullopt;
+    SSL* ssl = tls_->native_handle();
+    tls_peer p;
+    p.protocol = SSL_get_version(ssl);
+    p.verify_result = SSL_get_verify_result(ssl);
+    p.verify_message = X509_verify_cert_error_string(p.verify_result);
+    std::unique_ptr<X509, decltype(&X509_free)> cert(SSL_get1_peer_certificate(ssl), &X509_free);
+    if (!cert)
+        return p;
+    p.has_certificate = true;
+    if (auto* name = X509_get_subject_name(cert.get())) {
+        std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
+        if (bio && X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253) >= 0) {
+            char* data = nullptr;
+            auto n = BIO_get_mem_data(bio.get(), &data);
+            p.subject.assign(data, static_cast<std::size_t>(n));
+        }
+    }
+    auto unix_time = [](const ASN1_TIME* t) -> std::int64_t {
+        std::tm tm{};
+        if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
+            return 0;
+        return static_cast<std::int64_t>(timegm(&tm));
+    };
+    p.not_before = unix_time(X509_get0_notBefore(cert.get()));
+    p.not_after = unix_time(X509_get0_notAfter(cert.get()));
+    const std::string h(host);
+    error_code ec;
+    asio::ip::make_address(h, ec);
+    p.names_host = ec ? X509_check_host(cert.get(), h.c_str(), h.size(), 0, nullptr) == 1
+                      : X509_check_ip_asc(cert.get(), h.c_str(), 0) == 1;
+    return p;
 }
 
 void transport::shutdown_send() {

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -22,9 +23,29 @@ namespace wsconform::net {
 namespace asio = boost::asio;
 using error_code = boost::system::error_code;
 
+/// Which TLS versions a client offers: the library's defaults, or exactly one legacy version
+/// (to find out whether a server still accepts it).
+enum class tls_versions : std::uint8_t { defaults, only_1_0, only_1_1 };
+
 struct tls_settings {
     bool verify = false; ///< verify the certificate chain and host name
     std::string ca_file; ///< trust anchors; empty: the system's default paths
+    tls_versions versions = tls_versions::defaults;
+    /// Load the trust anchors even without `verify`, so the verification result can be read
+    /// after the handshake (transport::tls_peer) while the connection still goes ahead.
+    bool load_trust = false;
+};
+
+/// What the TLS handshake showed about the server.
+struct tls_peer {
+    std::string protocol; ///< "TLSv1.3"
+    bool has_certificate = false;
+    long verify_result = 0;      ///< X509_V_OK (0) or an X509_V_ERR_* code
+    std::string verify_message;  ///< OpenSSL's text for verify_result
+    std::string subject;         ///< one line, e.g. "CN=localhost"
+    std::int64_t not_before = 0; ///< Unix time
+    std::int64_t not_after = 0;  ///< Unix time
+    bool names_host = false;     ///< the certificate is valid for the URL's host (RFC 6125)
 };
 
 /// The TLS client context shared by all connections of a run.
@@ -49,6 +70,9 @@ class transport {
     /// Drops the connection at once; pending operations complete with operation_aborted.
     void close();
     bool is_open() const { return socket_.is_open(); }
+    /// After a TLS connect: the negotiated protocol and the server's certificate, checked
+    /// against `host`. Empty for plain TCP.
+    std::optional<tls_peer> peer(std::string_view host) const;
 
   private:
     asio::ip::tcp::socket socket_;

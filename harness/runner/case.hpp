@@ -88,7 +88,12 @@ struct close_after {
     seconds after;
 };
 
-using step = std::variant<send_frames, send_raw, pause, start_close, fail_after, close_after>;
+/// Waits until every connection of a crowd (see `connection_crowd`) has finished its opening
+/// handshake, so they are all open at once. Elsewhere it does nothing.
+struct wait_for_crowd {};
+
+using step = std::variant<send_frames, send_raw, pause, start_close, fail_after, close_after,
+                          wait_for_crowd>;
 
 /// How the connection must end (Autobahn's `expectedClose`).
 struct close_expectation {
@@ -128,6 +133,10 @@ struct request_plan {
     /// Against a wss:// target, send the request in plain text to the TLS port (the case is
     /// not checked against ws:// targets).
     bool plaintext_to_tls_port = false;
+    /// Send the request one piece (`plan.chop` octets) per `trickle_interval`, reading all the
+    /// while, and give up after `trickle_limit` (slow-handshake cases); zero = all at once.
+    seconds trickle_interval{0};
+    seconds trickle_limit{0};
 };
 
 /// What the server must do with the opening handshake.
@@ -143,10 +152,43 @@ struct handshake_expectation {
     /// Sec-WebSocket-Version: 13).
     std::vector<codec::header_field> refusal_headers;
     std::string extension; ///< for must_not_negotiate
+    /// For must_upgrade: the case needs this extension (permessage-deflate); a server that does
+    /// not select it is UNIMPLEMENTED for the case.
+    std::string requires_extension;
     /// For must_refuse: a 101 is allowed and reported INFORMATIONAL (a server may speak more
     /// than one version, RFC 6455 §4.4); `acceptance_note` says what it means.
     std::string acceptance_note;
 };
+
+/// Procedures for what one scripted connection cannot check; the runner builds them from
+/// scripted connections and TLS handshakes.
+
+/// Finds the largest binary message the server echoes: probes double from `first` up to
+/// `bound`, then bisect to the exact size; reports whether a larger one is refused with 1009.
+struct size_limit_search {
+    std::uint64_t first = 1u << 20;
+    std::uint64_t bound = 64u << 20;
+};
+
+/// Opens `connections` connections at once; each runs the case's script, which starts with
+/// `wait_for_crowd`. Each must get its echo or be refused cleanly.
+struct connection_crowd {
+    unsigned connections = 1000;
+};
+
+/// A check of the target's TLS set-up (wss:// only).
+struct tls_check {
+    enum class kind : std::uint8_t {
+        legacy_tls_1_0,     ///< is a TLS 1.0-only client accepted?
+        legacy_tls_1_1,     ///< is a TLS 1.1-only client accepted?
+        certificate_chain,  ///< does the chain verify against the trust store (or --ca)?
+        certificate_expiry, ///< is the certificate within its validity period, for how long?
+        certificate_host,   ///< does it name the host of the URL?
+    };
+    kind what = kind::certificate_chain;
+};
+
+using procedure = std::variant<std::monostate, size_limit_search, connection_crowd, tls_check>;
 
 struct expected_outcome {
     verdict result = verdict::ok;
@@ -194,6 +236,12 @@ struct case_def {
     /// For security findings: "high", "medium", "low" (empty for other cases). Reported with
     /// the case; it says how bad a FAILED (or, for INFORMATIONAL cases, the finding) is.
     std::string severity;
+    /// Labels for selecting groups of cases: "slow" marks cases that take seconds by design
+    /// (slow handshakes, floods); `--exclude-cases @slow` drops them.
+    std::vector<std::string> tags;
+    /// Not one scripted connection: a procedure the runner carries out (`script` and
+    /// `expected` then describe one connection of it, where it has any).
+    procedure run_as;
 };
 
 } // namespace wsconform::runner

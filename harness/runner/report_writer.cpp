@@ -104,6 +104,23 @@ json::object case_entry(const case_def& c, const case_result& r) {
     o["duration_ms"] = r.duration_ms;
     if (!c.severity.empty())
         o["severity"] = c.severity;
+    if (!c.tags.empty()) {
+        json::array tags;
+        for (const auto& t : c.tags)
+            tags.push_back(json::value(t));
+        o["tags"] = std::move(tags);
+    }
+    if (!r.metrics.empty()) {
+        json::object metrics;
+        for (const auto& [name, value] : r.metrics) {
+            // Whole numbers (sizes, counts, milliseconds) as JSON integers.
+            if (value == static_cast<double>(static_cast<std::int64_t>(value)))
+                metrics[name] = static_cast<std::int64_t>(value);
+            else
+                metrics[name] = value;
+        }
+        o["metrics"] = std::move(metrics);
+    }
     return o;
 }
 

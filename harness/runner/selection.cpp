@@ -1,5 +1,7 @@
 #include "harness/runner/selection.hpp"
 
+#include <algorithm>
+
 namespace wsconform::runner {
 
 namespace {
@@ -36,6 +38,20 @@ std::optional<case_pattern> case_pattern::parse(std::string_view text, std::stri
             *error = "empty case pattern";
         return std::nullopt;
     }
+    if (text.front() == '@') {
+        bool ok = text.size() > 1;
+        for (char c : text.substr(1))
+            ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-');
+        if (!ok) {
+            if (error)
+                *error = "bad tag pattern '" + std::string(text) +
+                         "' (tags are lower-case words, e.g. @slow)";
+            return std::nullopt;
+        }
+        case_pattern p;
+        p.text_ = std::string(text);
+        return p;
+    }
     for (char c : text) {
         bool ok = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
                   c == '.' || c == '*' || c == '_' || c == '-';
@@ -51,7 +67,9 @@ std::optional<case_pattern> case_pattern::parse(std::string_view text, std::stri
     return p;
 }
 
-bool case_pattern::matches(std::string_view id) const {
+bool case_pattern::matches(std::string_view id, std::span<const std::string> tags) const {
+    if (text_.front() == '@')
+        return std::find(tags.begin(), tags.end(), std::string_view(text_).substr(1)) != tags.end();
     // Autobahn: a pattern with '*' is a regex anchored at the start only; without '*' the id
     // is taken verbatim. Anchoring at the start and letting a trailing '*' run to the end gives
     // the same selections for every pattern Autobahn users write.
@@ -76,9 +94,10 @@ std::optional<std::vector<case_pattern>> parse_patterns(std::string_view list, s
     return out;
 }
 
-bool matches_any(const std::vector<case_pattern>& patterns, std::string_view id) {
+bool matches_any(const std::vector<case_pattern>& patterns, std::string_view id,
+                 std::span<const std::string> tags) {
     for (const auto& p : patterns)
-        if (p.matches(id))
+        if (p.matches(id, tags))
             return true;
     return false;
 }

@@ -1,9 +1,10 @@
 #pragma once
 /// Case selection with Autobahn's patterns: "*" is a wildcard, "." is literal, and a pattern
 /// matches from the start of the id; without "*" the id must match exactly. "1.*" does not
-/// select "10.1.1".
+/// select "10.1.1". "@tag" selects the cases carrying that tag ("@slow").
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,7 +15,7 @@ class case_pattern {
   public:
     /// Parses one pattern; nullopt (with a reason) for an empty or malformed pattern.
     static std::optional<case_pattern> parse(std::string_view text, std::string* error = nullptr);
-    bool matches(std::string_view id) const;
+    bool matches(std::string_view id, std::span<const std::string> tags = {}) const;
     const std::string& text() const { return text_; }
 
   private:
@@ -25,6 +26,7 @@ class case_pattern {
 std::optional<std::vector<case_pattern>> parse_patterns(std::string_view list,
                                                         std::string* error = nullptr);
 
-bool matches_any(const std::vector<case_pattern>& patterns, std::string_view id);
+bool matches_any(const std::vector<case_pattern>& patterns, std::string_view id,
+                 std::span<const std::string> tags = {});
 
 } // namespace wsconform::runner

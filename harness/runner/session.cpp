@@ -1,6 +1,7 @@
 #include "harness/runner/session.hpp"
 
 #include "harness/codec/decoder.hpp"
+#include "harness/codec/deflate.hpp"
 #include "harness/codec/encoder.hpp"
 #include "harness/codec/message.hpp"
 
@@ -165,7 +166,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
     case_session(asio::any_io_executor ex, const case_def& c, const session_settings& s)
         : ex_(ex), def_(c), settings_(s), transport_(ex, s.tls, &recorder_), done_(ex),
           kill_timer_(ex), close_after_timer_(ex), close_handshake_timer_(ex), drop_timer_(ex),
-          deadline_(ex), pause_timer_(ex),
+          deadline_(ex), pause_timer_(ex), trickle_timer_(ex),
           decoder_({.incoming_mask = codec::masking_rule::forbidden,
                     .max_payload = s.max_payload,
                     .check_close_payload = false}),
@@ -176,6 +177,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
     asio::awaitable<case_result> run() {
         result_.started_at = iso_now();
         if (!co_await open()) {
+            arrive_at_gate();
             finish_verdicts();
             co_return std::move(result_);
         }
@@ -198,6 +200,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
             auto [ec] = co_await done_.async_wait(asio::as_tuple(asio::use_awaitable));
             (void)ec;
         }
+        arrive_at_gate();
         cancel_timers();
         result_.duration_ms = (closed_at_ - opened_at_) / 1000;
         finish_verdicts();
@@ -241,6 +244,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
         if (def_.request.plaintext_to_tls_port)
             url.tls = false; // same host and port, no TLS
         if (auto ec = co_await transport_.connect(url, ms)) {
+            result_.connect_error = ec;
             result_.result = "could not connect to " + settings_.url.text + ": " + ec.message();
             result_.result_close = "the opening handshake was never completed";
             co_return false;
@@ -264,14 +268,25 @@ class case_session : public std::enable_shared_from_this<case_session> {
         // A server may answer (431, 400) and close before the whole request is written: on a
         // write error, still read what it sent.
         std::string write_error;
-        for (auto piece : codec::chop(wire, plan.plan.chop)) {
-            if (auto ec = co_await transport_.write(piece)) {
-                write_error = "could not send the whole opening handshake: " + ec.message();
-                break;
+        const bool trickling = plan.trickle_interval > seconds(0);
+        const auto connected_at = std::chrono::steady_clock::now();
+        if (trickling) {
+            // Slow handshake: the writer trickles while we read, so we see the moment the
+            // server gives up on us.
+            request_octets_ = wire.size();
+            asio::co_spawn(ex_, trickle_request(shared_from_this(), std::move(wire)),
+                           asio::detached);
+        } else {
+            for (auto piece : codec::chop(wire, plan.plan.chop)) {
+                if (auto ec = co_await transport_.write(piece)) {
+                    write_error = "could not send the whole opening handshake: " + ec.message();
+                    break;
+                }
             }
         }
 
-        asio::steady_timer timer(ex_, scaled(settings_.open_handshake_timeout));
+        asio::steady_timer timer(
+            ex_, scaled(trickling ? plan.trickle_limit : settings_.open_handshake_timeout));
         bool timed_out = false;
         timer.async_wait([&, self = shared_from_this()](auto ec) {
             if (!ec) {
@@ -305,9 +320,32 @@ class case_session : public std::enable_shared_from_this<case_session> {
             }
         }
         timer.cancel();
+        std::string held; // for slow handshakes: how long the server kept us
+        if (trickling) {
+            stop_trickle();
+            auto held_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now() - connected_at)
+                               .count();
+            result_.metrics["held_ms"] = static_cast<double>(held_ms);
+            result_.metrics["request_octets_sent"] = static_cast<double>(trickled_octets_);
+            held = " after " + format_seconds(held_ms) + " (" + std::to_string(trickled_octets_) +
+                   " of " + std::to_string(request_octets_) + " request octets sent)";
+            if (timed_out) {
+                transport_.close();
+                decide_handshake(verdict::informational,
+                                 "the server still held the slow handshake open" + held +
+                                     ": no handshake timeout at or below that (slow-loris "
+                                     "exposure, RFC 6455 10.4)");
+                co_return false;
+            }
+        }
         result_.response = data.substr(0, ended.empty() ? response.header_bytes : 4096);
         if (!ended.empty()) {
             transport_.close();
+            if (trickling && data.empty()) {
+                decide_handshake(verdict::ok, "the server closed the slow handshake" + held);
+                co_return false;
+            }
             // A server that must refuse may also just close the connection: refused, though
             // without the HTTP error response §4.2.1 asks for.
             if (def_.handshake.what == handshake_expectation::rule::may_refuse && !timed_out) {
@@ -328,6 +366,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
         if (def_.handshake.what != handshake_expectation::rule::must_upgrade &&
             response.status != 101) {
             judge_refusal(response);
+            result_.result += held;
             transport_.close();
             co_return false;
         }
@@ -349,6 +388,33 @@ class case_session : public std::enable_shared_from_this<case_session> {
                         {"the server accepted the malformed " + def_.handshake.extension + " offer",
                          def_.rfc});
         }
+        bool deflate_agreed = false;
+        if (def_.handshake.what == handshake_expectation::rule::must_upgrade && problems.empty()) {
+            // RFC 7692 §7.1: a selected permessage-deflate must answer the offer it came from.
+            auto offers = codec::parse_deflate_offers(request.list("Sec-WebSocket-Extensions"));
+            if (!offers.empty() && !offers.front().error) {
+                auto agreed = codec::parse_deflate_response(response.headers, offers.front().params,
+                                                            offer.extensions);
+                if (agreed.error)
+                    problems.push_back(
+                        {"invalid permessage-deflate response: " + agreed.detail,
+                         std::string(codec::rfc_reference(
+                             static_cast<codec::deflate_error>(agreed.error.value())))});
+                deflate_agreed = agreed.agreed.has_value();
+            }
+        }
+        if (const auto& needed = def_.handshake.requires_extension;
+            problems.empty() && !needed.empty()) {
+            auto selected = codec::extension_names(response.headers);
+            if (std::none_of(selected.begin(), selected.end(), [&](const std::string& name) {
+                    return codec::iequals(name, needed);
+                })) {
+                decide_handshake(verdict::unimplemented, "the server did not negotiate " + needed +
+                                                             ", which this case needs");
+                transport_.close();
+                co_return false;
+            }
+        }
         if (!problems.empty()) {
             std::string why = "opening handshake refused or invalid:";
             for (const auto& p : problems)
@@ -360,10 +426,52 @@ class case_session : public std::enable_shared_from_this<case_session> {
             transport_.close();
             co_return false;
         }
+        if (deflate_agreed) { // RSV1 marks compressed messages (RFC 7692 §6)
+            auto options = decoder_.options();
+            options.allowed_rsv = 4;
+            decoder_ = codec::decoder(options);
+        }
         auto rest = std::string_view(data).substr(response.header_bytes);
         decoder_.feed(
             codec::byte_view(reinterpret_cast<const codec::byte*>(rest.data()), rest.size()));
         co_return true;
+    }
+
+    /// Writes the request one piece per interval until it is all out, the server has
+    /// answered or closed (stop_trickle), or the case's limit is reached.
+    static asio::awaitable<void> trickle_request(std::shared_ptr<case_session> self, bytes wire) {
+        // Copied: this coroutine may outlive the case (the session object lives on, the case
+        // definition need not).
+        const auto interval = self->scaled(self->def_.request.trickle_interval);
+        const auto chop = std::max<std::size_t>(1, self->def_.request.plan.chop);
+        for (auto piece : codec::chop(wire, chop)) {
+            if (self->trickle_stopped_)
+                co_return;
+            if (auto ec = co_await self->transport_.write(piece))
+                co_return;
+            self->trickled_octets_ += piece.size();
+            self->trickle_timer_.expires_after(interval);
+            auto [ec] =
+                co_await self->trickle_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+            (void)ec;
+        }
+    }
+
+    void stop_trickle() {
+        trickle_stopped_ = true;
+        trickle_timer_.cancel();
+    }
+
+    static std::string format_seconds(std::int64_t ms) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(ms) / 1000.0);
+        return buf;
+    }
+
+    /// Counts this connection in at its crowd's gate (once), if it belongs to one.
+    void arrive_at_gate() {
+        if (settings_.gate && !std::exchange(arrived_, true))
+            settings_.gate->arrive();
     }
 
     /// A request the server had to refuse got a non-101 answer: an HTTP error with the headers
@@ -578,6 +686,12 @@ class case_session : public std::enable_shared_from_this<case_session> {
                     co_return;
                 if (!p->marker.empty())
                     result_.received.push_back(timeout_marker(p->marker));
+            } else if (std::holds_alternative<wait_for_crowd>(s)) {
+                arrive_at_gate();
+                if (settings_.gate)
+                    co_await settings_.gate->wait();
+                if (state_ != state::open)
+                    co_return;
             } else if (auto* c = std::get_if<start_close>(&s)) {
                 send_close_body(c->body);
             } else if (auto* k = std::get_if<fail_after>(&s)) {
@@ -882,7 +996,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
     net::transport transport_;
     asio::steady_timer done_;
     asio::steady_timer kill_timer_, close_after_timer_, close_handshake_timer_, drop_timer_,
-        deadline_, pause_timer_;
+        deadline_, pause_timer_, trickle_timer_;
     codec::decoder decoder_;
     codec::message_assembler assembler_;
     codec::mask_source keys_;
@@ -897,6 +1011,10 @@ class case_session : public std::enable_shared_from_this<case_session> {
     bool frames_truncated_ = false;
     bool first_step_sent_ = false;
     bool handshake_decided_ = false; ///< a handshake case decided at the handshake
+    bool trickle_stopped_ = false;
+    std::size_t trickled_octets_ = 0;
+    std::size_t request_octets_ = 0;
+    bool arrived_ = false;  ///< counted in at the crowd's gate
     std::string violation_; ///< the first RFC violation the peer made, for the verdict's reason
     std::int64_t opened_at_ = 0;
     std::int64_t closed_at_ = 0;
@@ -905,42 +1023,26 @@ class case_session : public std::enable_shared_from_this<case_session> {
 
 } // namespace
 
-namespace {
-/// A fresh connection that must get one echo: the server is still serving.
-const case_def& canary_case() {
-    static const case_def canary = [] {
-        case_def c;
-        c.id = "canary";
-        c.title = "Echo one text message on a fresh connection";
-        c.script = {send_frames{{codec::text_frame("wsconform canary")}, {}, false},
-                    fail_after{seconds(1)}};
-        c.expected = {{verdict::ok, {text_message("wsconform canary")}, std::nullopt}};
-        return c;
-    }();
-    return canary;
+crowd_gate::crowd_gate(asio::any_io_executor ex, std::size_t members)
+    : waiting_for_(members), released_(ex) {
+    released_.expires_at(asio::steady_timer::time_point::max());
 }
-} // namespace
 
-asio::awaitable<case_result> run_case(const case_def& c, const session_settings& settings) {
+void crowd_gate::arrive() {
+    if (waiting_for_ > 0 && --waiting_for_ == 0)
+        released_.cancel();
+}
+
+asio::awaitable<void> crowd_gate::wait() {
+    if (waiting_for_ == 0)
+        co_return;
+    auto [ec] = co_await released_.async_wait(asio::as_tuple(asio::use_awaitable));
+    (void)ec; // cancelled: released
+}
+
+asio::awaitable<case_result> run_connection(const case_def& c, const session_settings& settings) {
     auto ex = co_await asio::this_coro::executor;
-    auto result = co_await std::make_shared<case_session>(ex, c, settings)->run();
-    if (c.check_alive_after) {
-        auto started = std::chrono::steady_clock::now();
-        auto canary = co_await std::make_shared<case_session>(ex, canary_case(), settings)->run();
-        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - started)
-                      .count();
-        if (canary.overall == verdict::ok) {
-            result.notes.push_back("server still serving: a fresh connection got its echo in " +
-                                   std::to_string(ms) + " ms");
-        } else {
-            result.behavior = verdict::failed;
-            result.overall = verdict::failed;
-            result.result = "the server did not serve a fresh connection afterwards (" +
-                            canary.result + "); " + result.result;
-        }
-    }
-    co_return result;
+    co_return co_await std::make_shared<case_session>(ex, c, settings)->run();
 }
 
 std::string case_result::observation() const {

@@ -9,13 +9,30 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <boost/asio/steady_timer.hpp>
+
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace wsconform::runner {
+
+/// Holds the connections of a crowd until all of them have arrived (opened, or failed to).
+class crowd_gate {
+  public:
+    crowd_gate(boost::asio::any_io_executor ex, std::size_t members);
+    /// Counts one member in; the last one releases everybody.
+    void arrive();
+    /// Returns once every member has arrived.
+    boost::asio::awaitable<void> wait();
+
+  private:
+    std::size_t waiting_for_;
+    boost::asio::steady_timer released_;
+};
 
 struct session_settings {
     net::target_url url;
@@ -30,7 +47,10 @@ struct session_settings {
     std::uint64_t max_payload = 64ull * 1024 * 1024;   ///< largest frame/message we accept
     std::uint64_t max_received = 256ull * 1024 * 1024; ///< flood guard per case
     std::vector<codec::header_field> extra_headers;    ///< added to every opening handshake
-    std::string allowed_origin; ///< the Origin the server serves (security cases), or empty
+    std::string allowed_origin;  ///< the Origin the server serves (security cases), or empty
+    net::tls_settings tls_setup; ///< how the run's TLS context was made (for TLS checks)
+    /// Set for the connections of a crowd (`wait_for_crowd`).
+    std::shared_ptr<class crowd_gate> gate;
 };
 
 /// A frame as it crossed the wire, for the wire log.
@@ -54,6 +74,7 @@ struct case_result {
     std::string remote_close_reason;
     std::optional<codec::close_code> local_close_code;
     bool handshake_ok = false;
+    boost::system::error_code connect_error; ///< why the TCP/TLS connect failed, if it did
     bool closed_by_me = false;
     bool failed_by_me = false;
     bool dropped_by_me = false;
@@ -66,12 +87,20 @@ struct case_result {
     std::string response; ///< the response header as received
     std::vector<net::wire_chunk> chunks;
     std::vector<frame_record> frames;
+    /// Figures a case measured (a size limit, a hold time, counts), by name.
+    std::map<std::string, double> metrics;
 
     /// One line: what the peer did.
     std::string observation() const;
 };
 
-/// Runs `c` against `settings.url`. Never throws for anything the peer does.
+/// Runs `c`'s script over one connection to `settings.url`, with its opening handshake and
+/// verdicts. Never throws for anything the peer does.
+boost::asio::awaitable<case_result> run_connection(const case_def& c,
+                                                   const session_settings& settings);
+
+/// Runs case `c`: one connection, or the procedure `c.run_as` names; then, for cases that
+/// check it, whether a fresh connection still gets an echo.
 boost::asio::awaitable<case_result> run_case(const case_def& c, const session_settings& settings);
 
 } // namespace wsconform::runner

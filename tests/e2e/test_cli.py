@@ -114,7 +114,7 @@ def test_list(wsconform):
     assert all(len(row) == 3 and all(field.strip() for field in row) for row in rows), \
         [line for line in lines if len(line.split("\t")) != 3][:3]
     ids = [row[0] for row in rows]
-    assert len(ids) == len(set(ids)) == 326
+    assert len(ids) == len(set(ids)) == 336
     # Autobahn's categories first, in Autobahn's order, then our own prefixes.
     autobahn = [i for i in ids if i[0].isdigit()]
     ours = ids[len(autobahn):]
@@ -127,10 +127,10 @@ def test_list(wsconform):
     assert autobahn[0] == "1.1.1" and autobahn[-1] == "10.1.1"
     key = [tuple(int(p) for p in i.split(".")) for i in autobahn]
     assert key == sorted(key), "not in Autobahn order"
-    assert sum(i.startswith("H.") for i in ours) == 47
+    assert sum(i.startswith("H.") for i in ours) == 48
     assert sum(i.startswith("M.") for i in ours) == 8
-    assert sum(i.startswith("L.") for i in ours) == 8
-    assert sum(i.startswith("S.") for i in ours) == 16
+    assert sum(i.startswith("L.") for i in ours) == 12
+    assert sum(i.startswith("S.") for i in ours) == 21
     assert all(re.fullmatch(r"[HMLS](\.\d+)+", i) for i in ours)
 
 
@@ -160,3 +160,15 @@ def test_run_suite_starts_and_stops_reference_server(binaries, tmp_path):
     # The server is gone: its port refuses connections.
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", int(match.group(1))), timeout=5).close()
+
+
+def test_tag_patterns_select_the_slow_cases(wsconform):
+    slow = wsconform("--list", "--cases", "@slow", timeout=30)
+    assert slow.returncode == 0, slow.stderr
+    assert [line.split("\t")[0] for line in slow.stdout.splitlines()] == [
+        "H.5.3", "L.7", "L.8", "L.9", "L.10"]
+    rest = wsconform("--list", "--cases", "L.*", "--exclude-cases", "@slow", timeout=30)
+    assert [line.split("\t")[0] for line in rest.stdout.splitlines()] == [
+        "L.1", "L.2", "L.3", "L.4", "L.5", "L.6", "L.11", "L.12"]
+    bad = wsconform("--list", "--cases", "@Slow!", timeout=30)
+    assert bad.returncode == 2 and "bad tag pattern '@Slow!'" in bad.stderr

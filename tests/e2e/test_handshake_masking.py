@@ -22,13 +22,15 @@ UNMASKED_CASES = {"M.1", "M.2", "M.3", "M.4", "M.5"}
 
 def _run(start_server, command, run_suite, out, agent):
     server = start_server(command)
-    return run_suite(server.url, out, agent, "--cases", SELECTION, timeout=120)
+    # The slow handshake (H.5.3, 5-15 s) has its own tests in test_limits.py.
+    return run_suite(server.url, out, agent, "--cases", SELECTION, "--exclude-cases", "@slow",
+                     timeout=120)
 
 
 def test_reference_server_passes_every_handshake_and_masking_case(
         start_server, reference_server_command, run_suite, catalogue, tmp_path):
     run = _run(start_server, reference_server_command(), run_suite, tmp_path / "out", "reference")
-    ids = {case_id for case_id, _, _ in catalogue if case_id.startswith(("H.", "M."))}
+    ids = {case_id for case_id, _, _ in catalogue if case_id.startswith(("H.", "M."))} - {"H.5.3"}
     assert run.returncode == 0, run.describe(set(run.verdicts) - run.ids_with("OK"))
     assert set(run.verdicts) == ids and len(ids) == 47 + 8
     # The huge requests (H.5) are refused with 431 and the server keeps serving. (The server

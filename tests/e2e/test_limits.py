@@ -1,4 +1,6 @@
-"""Limits (L.*): frame lengths a server must not trust, and non-minimal length encodings.
+"""Limits (L.*) and the slow handshake (H.5.3): frame lengths a server must not trust,
+non-minimal length encodings, floods, the message-size limit, a crowd of connections,
+decompression bombs.
 
 Each L case also opens a fresh connection afterwards that must get its echo: the server survived.
 """
@@ -17,6 +19,10 @@ UNTRUSTED_LENGTH = {"L.1", "L.2"}  # 2^63-1 declared then a trickle; 64-bit leng
 NON_MINIMAL_DATA = {"L.3", "L.4", "L.5"}  # text/binary frames with a non-minimal length form
 NON_MINIMAL_PING = {"L.6"}
 FLOODS = {"L.7", "L.8"}  # 10,000 pings in one write; one message in 100,000 1-byte fragments
+SIZE_LIMIT = "L.9"  # the largest message echoed, found by doubling then bisecting
+CROWD = "L.10"  # 1,000 connections open at once, each echoes
+BOMBS = {"L.11", "L.12"}  # 1 GiB of zeros deflated to ~1 MiB: one frame, 16 KiB fragments
+SLOW_HANDSHAKE = "H.5.3"  # the request at one octet per second, for up to 15 s
 
 
 def _run(start_server, command, run_suite, tmp_path, agent):
@@ -24,17 +30,83 @@ def _run(start_server, command, run_suite, tmp_path, agent):
     return run_suite(server.url, tmp_path / "out", agent, "--cases", "L.*", timeout=120)
 
 
-def test_reference_server_fails_every_bad_length_and_survives(start_server,
-                                                             reference_server_command,
-                                                             run_suite, tmp_path):
+def test_reference_server_passes_every_limit_case(start_server, reference_server_command,
+                                                 run_suite, tmp_path):
     run = _run(start_server, reference_server_command(), run_suite, tmp_path, "reference")
     assert run.returncode == 0
-    assert run.ids_with("OK") == UNTRUSTED_LENGTH | NON_MINIMAL_DATA | NON_MINIMAL_PING | FLOODS
+    assert run.ids_with("OK") == (UNTRUSTED_LENGTH | NON_MINIMAL_DATA | NON_MINIMAL_PING | FLOODS
+                                  | {SIZE_LIMIT, CROWD} | BOMBS), run.describe(run.verdicts)
     for case_id in run.verdicts:
         notes = run.wire(case_id)["notes"]
         assert any(n.startswith("server still serving") for n in notes), (case_id, notes)
     # Beast refuses the 2^63-1 header as too big for its limit (1009), not after waiting.
     assert {run.cases[i]["remote_close_code"] for i in UNTRUSTED_LENGTH} == {1009}
+    # The reference server's limit is 16 MiB (--max-message-size), found to the byte.
+    assert run.cases[SIZE_LIMIT]["metrics"] == {
+        "largest_echoed_bytes": 16 << 20, "smallest_refused_bytes": (16 << 20) + 1,
+        "refusal_close_code": 1009}
+    assert run.cases[SIZE_LIMIT]["result"].startswith("largest message echoed: 16777216 bytes")
+    assert run.cases[SIZE_LIMIT]["tags"] == ["slow"]
+    crowd = run.cases[CROWD]["metrics"]
+    assert (crowd["connections"], crowd["opened"], crowd["echoed"], crowd["failed"]) == (
+        1000, 1000, 1000, 0)
+    # Beast inflates up to its message limit, then closes with 1009.
+    for case_id in BOMBS:
+        assert run.cases[case_id]["remote_close_code"] == 1009
+        assert "permessage-deflate" in run.wire(case_id)["http_response"]
+
+
+def test_size_limit_is_found_to_the_byte(start_server, faulty_server_command, run_suite,
+                                        tmp_path):
+    server = start_server(faulty_server_command("none") + ["--max-message", "100000"])
+    run = run_suite(server.url, tmp_path / "out", "limited", "--cases", SIZE_LIMIT)
+    assert run.ids_with("OK") == {SIZE_LIMIT}, run.describe(run.verdicts)
+    assert run.cases[SIZE_LIMIT]["metrics"]["largest_echoed_bytes"] == 100000
+    assert run.cases[SIZE_LIMIT]["metrics"]["smallest_refused_bytes"] == 100001
+    # The record is the refused probe's connection, and lists every probe.
+    wire = run.wire(SIZE_LIMIT)
+    assert wire["remote_close_code"] == 1009
+    probes = [n.strip() for n in wire["notes"] if n.startswith("  ")]
+    assert probes[0] == "1048576 bytes: refused with close 1009"
+    assert "100000 bytes: echoed" in probes and "100001 bytes: refused with close 1009" in probes
+
+
+def test_reference_server_times_out_a_slow_handshake(start_server, reference_server_command,
+                                                     run_suite, tmp_path):
+    server = start_server(reference_server_command() + ["--handshake-timeout", "3"])
+    run = run_suite(server.url, tmp_path / "out", "reference", "--cases", SLOW_HANDSHAKE)
+    assert run.ids_with("OK") == {SLOW_HANDSHAKE}, run.describe(run.verdicts)
+    case = run.cases[SLOW_HANDSHAKE]
+    assert case["result"].startswith("the server closed the slow handshake after ")
+    assert 2500 <= case["metrics"]["held_ms"] <= 6000, case["metrics"]
+    notes = run.wire(SLOW_HANDSHAKE)["notes"]
+    assert any(n.startswith("while the slow handshake was held, a fresh connection got its echo")
+               for n in notes), notes
+
+
+def test_serial_server_fails_the_slow_handshake_and_the_crowd(start_server,
+                                                             faulty_server_command, run_suite,
+                                                             tmp_path):
+    # One connection at a time and no handshake timeout: the slow client blocks the canary,
+    # and the crowd's connections wait in the accept queue until their handshakes time out.
+    server = start_server(faulty_server_command("serial"))
+    run = run_suite(server.url, tmp_path / "out", "serial", "--cases",
+                    f"{SLOW_HANDSHAKE},{CROWD}", "--jobs", "1", timeout=120)
+    assert run.returncode == 1
+    assert run.ids_with("FAILED") == {SLOW_HANDSHAKE, CROWD}, run.describe(run.verdicts)
+    assert "a fresh connection was not served" in run.cases[SLOW_HANDSHAKE]["result"]
+    assert "still held the slow handshake open after 15.0 s" in run.cases[SLOW_HANDSHAKE]["result"]
+    assert run.cases[SLOW_HANDSHAKE]["metrics"]["held_ms"] >= 15000
+    assert run.cases[CROWD]["metrics"]["failed"] > 0
+
+
+def test_unbounded_inflate_fails_the_bombs(start_server, faulty_server_command, run_suite,
+                                          tmp_path):
+    server = start_server(faulty_server_command("inflate-unbounded"))
+    run = run_suite(server.url, tmp_path / "out", "inflate", "--cases", "L.11,L.12")
+    assert run.ids_with("FAILED") == BOMBS, run.describe(run.verdicts)
+    for case_id in BOMBS:  # the whole message came back: it was inflated, not refused
+        assert "observed [binary 1040462 bytes]" in run.cases[case_id]["result"]
 
 
 @pytest.mark.parametrize("fault, failed", [
@@ -49,26 +121,50 @@ def test_trusting_the_declared_length_fails(fault, failed, start_server, faulty_
     # The stdlib server accepts non-minimal data frame lengths (NON-STRICT) but refuses a ping
     # whose 7-bit length field says 126 (its control-frame check comes first).
     assert run.ids_with("NON-STRICT") == NON_MINIMAL_DATA, run.describe(run.verdicts)
-    assert run.ids_with("OK") == (UNTRUSTED_LENGTH - failed) | NON_MINIMAL_PING | FLOODS
+    assert run.ids_with("OK") == (UNTRUSTED_LENGTH - failed) | NON_MINIMAL_PING | FLOODS | {CROWD}
+    # Its limit is 64 MiB, the search's bound: no limit found. No permessage-deflate.
+    assert run.ids_with("INFORMATIONAL") == {SIZE_LIMIT}
+    assert run.ids_with("UNIMPLEMENTED") == BOMBS
+
+
+def _run_third_party(start_server, command, run_suite, tmp_path, agent):
+    # With the library's permessage-deflate on (--deflate), so the bombs are checked; and the
+    # slow handshake, which holds each run for 15 s when the server has no handshake timeout.
+    server = start_server(command + ["--deflate"])
+    return run_suite(server.url, tmp_path / "out", agent, "--cases", f"L.*,{SLOW_HANDSHAKE}",
+                     timeout=120)
 
 
 def test_python_websockets(start_server, run_suite, tmp_path):
-    run = _run(start_server, [PYTHON, str(SERVERS / "websockets_echo.py")], run_suite, tmp_path,
-               "websockets")
+    run = _run_third_party(start_server, [PYTHON, str(SERVERS / "websockets_echo.py")], run_suite,
+                           tmp_path, "websockets")
     # websockets 10.4 does not check the minimal length form, also not for control frames.
     assert run.ids_with("NON-STRICT") == NON_MINIMAL_DATA | NON_MINIMAL_PING, run.describe(
         run.verdicts)
-    assert run.ids_with("OK") == UNTRUSTED_LENGTH | FLOODS
+    assert run.ids_with("OK") == UNTRUSTED_LENGTH | FLOODS | {SIZE_LIMIT, CROWD} | BOMBS
+    # Its default max_size (1 MiB), to the byte, refused with 1009; its bound on inflated size
+    # stops the bombs.
+    assert run.cases[SIZE_LIMIT]["metrics"]["largest_echoed_bytes"] == 1 << 20
+    assert run.cases[SIZE_LIMIT]["metrics"]["refusal_close_code"] == 1009
+    assert {run.cases[i]["remote_close_code"] for i in BOMBS} == {1009}
+    # Its open_timeout does not cover a request head that never completes (held >= 15 s).
+    assert run.ids_with("INFORMATIONAL") == {SLOW_HANDSHAKE}
+    assert run.cases[SLOW_HANDSHAKE]["metrics"]["held_ms"] >= 15000
 
 
 def test_node_ws(start_server, node_ws, run_suite, tmp_path):
-    run = _run(start_server, [node_ws, str(SERVERS / "ws_echo.js")], run_suite, tmp_path, "ws")
+    run = _run_third_party(start_server, [node_ws, str(SERVERS / "ws_echo.js")], run_suite,
+                           tmp_path, "ws")
     # ws does not check the minimal length form of data frames; a ping with a 16-bit length
     # is refused (its control-frame length check looks at the 7-bit field).
     # ws terminates a connection with more than 60 pending auto-pongs (its maxPendingAutoPongs
     # guard): it survives the ping flood but drops TCP without a Close frame (NON-STRICT, RFC
     # 6455 7.1.7). It refuses the 100,000-fragment message cleanly with 1008.
     assert run.ids_with("NON-STRICT") == NON_MINIMAL_DATA | {"L.7"}, run.describe(run.verdicts)
-    assert run.ids_with("OK") == UNTRUSTED_LENGTH | NON_MINIMAL_PING | {"L.8"}
+    assert run.ids_with("OK") == UNTRUSTED_LENGTH | NON_MINIMAL_PING | {"L.8", CROWD} | BOMBS
     assert "without a Close frame" in run.cases["L.7"]["result"]
     assert run.cases["L.8"]["result"].startswith("refused the load cleanly with close code 1008")
+    # The echo server sets maxPayload to 64 MiB, the search's bound; Node's HTTP server holds a
+    # request head that never completes for longer than 15 s.
+    assert run.ids_with("INFORMATIONAL") == {SIZE_LIMIT, SLOW_HANDSHAKE}
+    assert {run.cases[i]["remote_close_code"] for i in BOMBS} == {1009}

@@ -1,4 +1,4 @@
-"""Security (S.*): the origin policy against cross-site WebSocket hijacking.
+"""Security (S.*): the origin policy against cross-site WebSocket hijacking, credentials, TLS.
 
 With --allowed-origin every foreign variant must be refused; the reference server and the
 faulty server (exact match) refuse them all, a server that ignores Origin or matches it by
@@ -6,6 +6,10 @@ prefix fails exactly the variants it lets through.
 """
 
 from __future__ import annotations
+
+import re
+import shutil
+import subprocess
 
 import pytest
 
@@ -34,7 +38,8 @@ def test_reference_server_refuses_every_foreign_origin(start_server, reference_s
     run = _run(start_server, command, run_suite, tmp_path, "reference", "--allowed-origin", ALLOWED)
     assert run.returncode == 0
     assert run.ids_with("OK") == FOREIGN | {CONTROL}, run.describe(run.verdicts)
-    assert run.ids_with("INFORMATIONAL") == {NO_ORIGIN, ANY_ORIGIN, CREDENTIALS, PLAINTEXT_TO_TLS}
+    assert run.ids_with("INFORMATIONAL") == {NO_ORIGIN, ANY_ORIGIN, CREDENTIALS, PLAINTEXT_TO_TLS,
+                                             *TLS_CHECKS}  # TLS: not checked over ws://
     for case_id in FOREIGN:
         assert run.cases[case_id]["result"] == "refused with status 403", run.describe([case_id])
         assert run.cases[case_id]["severity"] == "high"
@@ -112,3 +117,68 @@ def test_plaintext_request_to_the_tls_port(start_server, reference_server_comman
     wire = run.wire(PLAINTEXT_TO_TLS)
     assert wire["http_request"].startswith("GET ")  # sent as plain text
     assert any(n.startswith("server still serving") for n in wire["notes"])
+
+
+# --- TLS set-up (S.4.2-S.4.6) ----------------------------------------------------------------
+
+LEGACY_TLS = {"S.4.2", "S.4.3"}  # a client offering only TLS 1.0 / only TLS 1.1
+CHAIN, EXPIRY, HOST_NAME = "S.4.4", "S.4.5", "S.4.6"
+TLS_CHECKS = LEGACY_TLS | {CHAIN, EXPIRY, HOST_NAME}
+
+
+def _certificate(tmp_path, name, subject, days, san=None):
+    """A self-signed certificate and key made with the openssl command."""
+    openssl = shutil.which("openssl")
+    if not openssl:
+        pytest.fail("the openssl command is required (Debian: apt-get install -y openssl)",
+                    pytrace=False)
+    cert, key = tmp_path / f"{name}.pem", tmp_path / f"{name}.key"
+    command = [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+               "-nodes", "-keyout", str(key), "-out", str(cert), "-days", str(days),
+               "-subj", subject]
+    if san:
+        command += ["-addext", f"subjectAltName={san}"]
+    subprocess.run(command, check=True, capture_output=True, timeout=30)
+    return cert, key
+
+
+def test_reference_server_tls_setup(start_server, reference_server_command, run_suite, tmp_path):
+    server = start_server(reference_server_command(tls=True))
+    run = run_suite(server.url, tmp_path / "out", "reference-tls", "--cases", "S.4.*", timeout=60)
+    # TLS 1.2+ only; a self-signed certificate for localhost and 127.0.0.1, valid 30 days.
+    assert run.ids_with("OK") == LEGACY_TLS | {"S.4.1", EXPIRY, HOST_NAME}, run.describe(
+        run.verdicts)
+    assert run.ids_with("INFORMATIONAL") == {CHAIN}
+    assert "self-signed certificate" in run.cases[CHAIN]["result"]
+    assert run.cases["S.4.2"]["result"].startswith("the server refused a TLS 1.0-only client")
+    assert 28 <= run.cases[EXPIRY]["metrics"]["days_left"] <= 30
+    assert run.cases[HOST_NAME]["severity"] == "low"
+
+
+def test_legacy_tls_and_a_bad_certificate_are_reported(start_server, faulty_server_command,
+                                                      run_suite, tmp_path):
+    cert, key = _certificate(tmp_path, "wrong", "/CN=wrong.example", 3)
+    server = start_server(faulty_server_command("none") + ["--tls", str(cert), str(key),
+                                                           "--tls-legacy"])
+    assert server.url.startswith("wss://")
+    run = run_suite(server.url, tmp_path / "out", "legacy", "--cases", "S.4.2,S.4.3,S.4.4,"
+                    "S.4.5,S.4.6", timeout=60)
+    assert run.returncode == 0  # warnings and reports, not failures
+    assert run.ids_with("NON-STRICT") == LEGACY_TLS, run.describe(run.verdicts)
+    assert run.cases["S.4.2"]["result"].startswith("the server accepted a TLS 1.0-only client")
+    assert run.cases["S.4.3"]["severity"] == "medium"
+    assert run.ids_with("INFORMATIONAL") == {CHAIN, EXPIRY, HOST_NAME}
+    # Three days from now: 2 or 3 whole days left, depending on the second it was made in.
+    assert re.match(r"the certificate expires in [23] days \(", run.cases[EXPIRY]["result"])
+    assert "CN=wrong.example" in run.cases[HOST_NAME]["result"]
+    assert "not valid for 127.0.0.1" in run.cases[HOST_NAME]["result"]
+
+
+def test_a_certificate_trusted_with_ca_passes(start_server, faulty_server_command, run_suite,
+                                              tmp_path):
+    cert, key = _certificate(tmp_path, "good", "/CN=127.0.0.1", 90, san="IP:127.0.0.1")
+    server = start_server(faulty_server_command("none") + ["--tls", str(cert), str(key)])
+    run = run_suite(server.url, tmp_path / "out", "trusted", "--cases", "S.4.*", "--ca",
+                    str(cert), timeout=60)
+    assert run.ids_with("OK") == TLS_CHECKS | {"S.4.1"}, run.describe(run.verdicts)
+    assert run.cases[CHAIN]["result"] == f"the certificate chain verifies against --ca {cert}"

@@ -26,9 +26,15 @@ Faults:
     trust-length  the declared length is believed: no size limit, no check of the 64-bit MSB
     ignore-origin   --allowed-origin is not enforced
     origin-prefix   --allowed-origin is enforced with a naive prefix match
+    inflate-unbounded  negotiates permessage-deflate, inflates every compressed message without
+                a limit and echoes it (still compressed): a decompression bomb goes through
+    serial      one connection at a time and no handshake timeout: a slow client starves the
+                others (slow-loris), a crowd of clients waits in the accept queue
 
 With --allowed-origin ORIGIN (and no origin fault), a request whose Origin is present and not
-exactly ORIGIN, or that has several Origin headers, is refused with 403.
+exactly ORIGIN, or that has several Origin headers, is refused with 403. --max-message N sets
+the size beyond which a message is refused with close 1009 (default 64 MiB). --tls CERT KEY
+serves wss:// with that certificate; --tls-legacy also accepts TLS 1.0 and 1.1 clients.
 
 Hostile peers (the tester must end each case with a clear reason, never hang or crash):
     hang        reads the opening handshake and never answers it
@@ -48,11 +54,14 @@ import contextlib
 import hashlib
 import signal
 import socket
+import ssl
 import struct
 import sys
+import warnings
+import zlib
 
 FAULTS = ("none", "utf8", "rsv", "close-code", "no-pong", "any-version", "no-mask", "trust-length", "ignore-origin", "origin-prefix",
-          "hang", "silent", "huge-length", "flood", "reset")
+          "serial", "inflate-unbounded", "hang", "silent", "huge-length", "flood", "reset")
 
 WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 SERVER_NAME = "wsconform-faulty/0.1"
@@ -108,15 +117,26 @@ def unmask(payload: bytes, key: bytes) -> bytes:
     )
 
 
-def encode_frame(opcode: int, payload: bytes = b"") -> bytes:
-    """A single unmasked server frame with FIN set."""
+def inflate_without_limit(message: bytes) -> int:
+    """Inflates a permessage-deflate message all the way (RFC 7692 §7.2.2), counting bytes."""
+    inflater = zlib.decompressobj(-15)
+    data, total = message + b"\x00\x00\xff\xff", 0
+    while data:
+        total += len(inflater.decompress(data, 1 << 20))
+        data = inflater.unconsumed_tail
+    return total
+
+
+def encode_frame(opcode: int, payload: bytes = b"", rsv: int = 0) -> bytes:
+    """A single unmasked server frame with FIN set (and `rsv`, e.g. 0x40 for RSV1)."""
     n = len(payload)
+    first = 0x80 | rsv | opcode
     if n < 126:
-        header = struct.pack("!BB", 0x80 | opcode, n)
+        header = struct.pack("!BB", first, n)
     elif n < 1 << 16:
-        header = struct.pack("!BBH", 0x80 | opcode, 126, n)
+        header = struct.pack("!BBH", first, 126, n)
     else:
-        header = struct.pack("!BBQ", 0x80 | opcode, 127, n)
+        header = struct.pack("!BBQ", first, 127, n)
     return header + payload
 
 
@@ -130,7 +150,10 @@ def close_payload(code: int | None) -> bytes:
 
 async def opening_handshake(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                             fault: str = "none", allowed_origin: str | None = None) -> bool:
-    """Reads the HTTP upgrade request and answers 101 (True) or an HTTP error (False)."""
+    """Reads the HTTP upgrade request and answers 101 (True) or an HTTP error (False).
+
+    Only the inflate-unbounded fault negotiates an extension: permessage-deflate, when offered.
+    """
     try:
         head = await reader.readuntil(b"\r\n\r\n")
     except (asyncio.IncompleteReadError, asyncio.LimitOverrunError):
@@ -177,13 +200,16 @@ async def opening_handshake(reader: asyncio.StreamReader, writer: asyncio.Stream
         return await http_error(writer, "400 Bad Request")
 
     accept = base64.b64encode(hashlib.sha1(key.encode("ascii") + WS_GUID).digest()).decode()
+    extensions = {t.split(";")[0].strip() for t in tokens("sec-websocket-extensions")}
+    deflate = fault == "inflate-unbounded" and "permessage-deflate" in extensions
     writer.write(
         (
             "HTTP/1.1 101 Switching Protocols\r\n"
             "Upgrade: websocket\r\n"
             "Connection: Upgrade\r\n"
             f"Sec-WebSocket-Accept: {accept}\r\n"
-            f"Server: {SERVER_NAME}\r\n"
+            + ("Sec-WebSocket-Extensions: permessage-deflate\r\n" if deflate else "")
+            + f"Server: {SERVER_NAME}\r\n"
             "\r\n"
         ).encode("ascii")
     )
@@ -206,13 +232,15 @@ async def http_error(writer: asyncio.StreamWriter, status: str, extra: str = "")
 class Connection:
     def __init__(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, fault: str,
-        allowed_origin: str | None = None,
+        allowed_origin: str | None = None, max_message: int = MAX_MESSAGE,
     ) -> None:
         self.reader = reader
+        self.max_message = max_message
         self.writer = writer
         self.fault = fault
         self.allowed_origin = allowed_origin
         self.message_opcode: int | None = None  # opcode of the fragmented message in progress
+        self.compressed = False  # the message in progress has RSV1 (inflate-unbounded)
         self.fragments = bytearray()
 
     async def send(self, opcode: int, payload: bytes = b"") -> None:
@@ -228,7 +256,7 @@ class Connection:
         try:
             if not await asyncio.wait_for(
                 opening_handshake(self.reader, self.writer, self.fault, self.allowed_origin),
-                HANDSHAKE_TIMEOUT
+                None if self.fault == "serial" else HANDSHAKE_TIMEOUT
             ):
                 return
             close_code = await self.serve()  # returns once a Close was received
@@ -284,7 +312,9 @@ class Connection:
         length = b1 & 0x7F
 
         # Header checks come before reading the payload: fail fast.
-        if rsv and self.fault != "rsv":
+        if rsv == 0x40 and self.fault == "inflate-unbounded" and opcode != OP_CONT:
+            self.compressed = True  # RSV1 on the first frame: a compressed message
+        elif rsv and self.fault != "rsv":
             raise Fail(PROTOCOL_ERROR, "RSV bits set without a negotiated extension")
         if opcode not in DATA_OPCODES and opcode not in CONTROL_OPCODES:
             raise Fail(PROTOCOL_ERROR, f"reserved opcode {opcode:#x}")
@@ -301,7 +331,7 @@ class Connection:
                 raise Fail(PROTOCOL_ERROR, "64-bit length with the high bit set")
         if self.fault == "trust-length":
             pass  # waits for whatever the header declares
-        elif opcode in DATA_OPCODES and len(self.fragments) + length > MAX_MESSAGE:
+        elif opcode in DATA_OPCODES and len(self.fragments) + length > self.max_message:
             raise Fail(MESSAGE_TOO_BIG, "message too big")
 
         key = await self.reader.readexactly(4) if masked else b"\0\0\0\0"
@@ -323,6 +353,12 @@ class Connection:
         message_opcode, message = self.message_opcode, bytes(self.fragments)
         self.message_opcode = None
         self.fragments = bytearray()
+        if self.compressed:
+            self.compressed = False
+            inflate_without_limit(message)
+            self.writer.write(encode_frame(message_opcode, message, rsv=0x40))
+            await self.writer.drain()
+            return
         if self.fault in ("huge-length", "flood", "reset"):
             await self.misbehave()
         if message_opcode == OP_TEXT and self.fault != "utf8" and not is_valid_utf8(message):
@@ -375,17 +411,38 @@ async def main() -> int:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--fault", choices=FAULTS, default="none")
     parser.add_argument("--allowed-origin")
+    parser.add_argument("--max-message", type=int, default=MAX_MESSAGE)
+    parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    parser.add_argument("--tls-legacy", action="store_true")
     args = parser.parse_args()
 
+    tls = None
+    if args.tls:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(*args.tls)
+        if args.tls_legacy:
+            # OpenSSL 3 needs security level 0 for TLS 1.0/1.1 (SHA-1 in the handshake).
+            tls.set_ciphers("ALL:@SECLEVEL=0")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)  # the point of the option
+                tls.minimum_version = ssl.TLSVersion.TLSv1
+
+    one_at_a_time = asyncio.Lock()
+
     async def on_client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await Connection(reader, writer, args.fault, args.allowed_origin).run()
+        connection = Connection(reader, writer, args.fault, args.allowed_origin, args.max_message)
+        if args.fault == "serial":
+            async with one_at_a_time:
+                await connection.run()
+        else:
+            await connection.run()
 
     server = await asyncio.start_server(
-        on_client, args.host, args.port, limit=STREAM_LIMIT, backlog=1024
+        on_client, args.host, args.port, limit=STREAM_LIMIT, backlog=1024, ssl=tls
     )
     host, port = server.sockets[0].getsockname()[:2]
     host = f"[{host}]" if ":" in host else host
-    print(f"listening ws://{host}:{port}/", flush=True)
+    print(f"listening {'wss' if tls else 'ws'}://{host}:{port}/", flush=True)
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -3,7 +3,9 @@
 
 Listens on 127.0.0.1 (--port, default 0 = a free one) and prints
 "listening ws://127.0.0.1:PORT/" on stdout once ready. Echoes every message back as it came
-(str as text, bytes as binary). No compression; messages up to 64 MiB. Run with /usr/bin/python3.
+(str as text, bytes as binary). Messages up to 64 MiB; no compression unless --deflate, which
+turns on the library's default permessage-deflate (and its default 1 MiB message limit, the
+configuration most deployments run). Run with /usr/bin/python3.
 """
 
 import argparse
@@ -22,13 +24,13 @@ async def echo(websocket, path=None):
         pass
 
 
-async def main(port: int) -> None:
+async def main(port: int, deflate: bool) -> None:
     loop = asyncio.get_running_loop()
     stop = loop.create_future()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set_result, None)
-    async with websockets.serve(echo, "127.0.0.1", port, max_size=64 * 1024 * 1024,
-                                compression=None) as server:
+    options = {} if deflate else {"max_size": 64 * 1024 * 1024, "compression": None}
+    async with websockets.serve(echo, "127.0.0.1", port, **options) as server:
         bound = server.sockets[0].getsockname()[1]
         print(f"listening ws://127.0.0.1:{bound}/", flush=True)
         await stop
@@ -37,5 +39,7 @@ async def main(port: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0)
-    asyncio.run(main(parser.parse_args().port))
+    parser.add_argument("--deflate", action="store_true")
+    args = parser.parse_args()
+    asyncio.run(main(args.port, args.deflate))
     sys.exit(0)
