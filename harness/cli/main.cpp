@@ -12,8 +12,11 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <unistd.h>
 
 namespace {
@@ -93,6 +96,46 @@ void print_summary(const runner::target_report& t, std::int64_t wall_ms) {
     std::fflush(stdout);
 }
 
+/// Writes DIR/<id>.bin for every case that sends frames; each file lands whole (written next
+/// to its final name, then renamed). Deterministic: the masks come from a fixed seed per case.
+std::optional<std::size_t> export_seeds(const std::vector<const runner::case_def*>& cases,
+                                        const std::filesystem::path& dir, std::string& error) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+        error = "cannot create --export-seeds directory " + dir.string() + ": " + ec.message();
+        return std::nullopt;
+    }
+    std::size_t written = 0;
+    for (const auto* c : cases) {
+        std::uint64_t seed = 14695981039346656037ull; // FNV-1a of the id: stable everywhere
+        for (unsigned char ch : c->id)
+            seed = (seed ^ ch) * 1099511628211ull;
+        codec::mask_source keys(seed);
+        auto data = runner::script_bytes(*c, keys);
+        if (data.empty())
+            continue;
+        auto path = dir / (c->id + ".bin");
+        auto partial = dir / (c->id + ".bin.partial");
+        {
+            std::ofstream file(partial, std::ios::binary | std::ios::trunc);
+            file.write(reinterpret_cast<const char*>(data.data()),
+                       static_cast<std::streamsize>(data.size()));
+            if (!file.flush()) {
+                error = "cannot write " + partial.string();
+                return std::nullopt;
+            }
+        }
+        std::filesystem::rename(partial, path, ec);
+        if (ec) {
+            error = "cannot write " + path.string() + ": " + ec.message();
+            return std::nullopt;
+        }
+        ++written;
+    }
+    return written;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -122,6 +165,10 @@ int main(int argc, char** argv) {
     app.add_flag("--tls-verify", tls_verify, "verify the server certificate and host name");
     app.add_option("--ca", ca_file, "CA file for --tls-verify (implies it)");
     app.add_flag("--list", list, "print id, group and title of every selected case and exit");
+    std::string seeds_dir;
+    app.add_option("--export-seeds", seeds_dir,
+                   "write the octets each selected case sends (after the handshake) to "
+                   "DIR/<id>.bin, as fuzzing seeds, and exit");
     app.add_flag("--quiet,-q", quiet, "no progress output");
     app.set_version_flag("--version", WSCONFORM_VERSION);
     try {
@@ -150,6 +197,13 @@ int main(int argc, char** argv) {
             !runner::matches_any(exclude, c.id, c.tags))
             selected.push_back(&c);
 
+    if (!seeds_dir.empty()) {
+        auto written = export_seeds(selected, seeds_dir, error);
+        if (!written)
+            return usage_error(error);
+        std::printf("exported %zu seeds to %s\n", *written, seeds_dir.c_str());
+        return 0;
+    }
     if (list) {
         for (const auto* c : selected)
             std::printf("%s\t%s%s%s\t%s\n", c->id.c_str(), c->group.c_str(),

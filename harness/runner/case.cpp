@@ -26,4 +26,25 @@ event timeout_marker(std::string tag) {
     return {event::kind::timeout, false, {}, std::move(tag)};
 }
 
+codec::bytes script_bytes(const case_def& c, codec::mask_source& keys) {
+    codec::bytes out;
+    auto append_frame = [&](codec::frame f, bool unmasked) {
+        if (!f.masked && !unmasked)
+            codec::mask(f, keys);
+        auto wire = codec::encode(f);
+        out.insert(out.end(), wire.begin(), wire.end());
+    };
+    for (const auto& s : c.script) {
+        if (const auto* frames = std::get_if<send_frames>(&s)) {
+            for (const auto& f : frames->frames)
+                append_frame(f, frames->send_unmasked);
+        } else if (const auto* raw = std::get_if<send_raw>(&s)) {
+            out.insert(out.end(), raw->data.begin(), raw->data.end());
+        } else if (const auto* close = std::get_if<start_close>(&s)) {
+            append_frame(codec::close_frame_raw(close->body), false);
+        }
+    }
+    return out;
+}
+
 } // namespace wsconform::runner

@@ -3,6 +3,7 @@
 /// events a conforming peer produces, and how the closing handshake must go. Cases know
 /// nothing of sockets, threads or report formats; the session executes them.
 
+#include "harness/codec/encoder.hpp"
 #include "harness/codec/frame.hpp"
 #include "harness/runner/verdict.hpp"
 
@@ -243,5 +244,10 @@ struct case_def {
     /// `expected` then describe one connection of it, where it has any).
     procedure run_as;
 };
+
+/// The octets the case's script writes after the opening handshake, in order, with our frames
+/// masked by keys from `keys` (as the session masks them): seeds for fuzzing the frame decoder.
+/// Empty for cases that send no frames of their own (handshake-only cases, procedures).
+codec::bytes script_bytes(const case_def& c, codec::mask_source& keys);
 
 } // namespace wsconform::runner

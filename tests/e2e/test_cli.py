@@ -172,3 +172,27 @@ def test_tag_patterns_select_the_slow_cases(wsconform):
         "L.1", "L.2", "L.3", "L.4", "L.5", "L.6", "L.11", "L.12"]
     bad = wsconform("--list", "--cases", "@Slow!", timeout=30)
     assert bad.returncode == 2 and "bad tag pattern '@Slow!'" in bad.stderr
+
+
+def test_export_seeds_writes_what_each_case_sends(wsconform, tmp_path):
+    out = tmp_path / "seeds"
+    result = wsconform("--export-seeds", str(out), "--cases", "1.1.*,2.1,H.2.1,L.9", timeout=30)
+    assert result.returncode == 0, result.stderr
+    # H.2.1 is refused at the handshake and L.9 builds its messages as it goes: no seeds.
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted([f"1.1.{n}.bin" for n in range(1, 9)] + ["2.1.bin"])
+    assert result.stdout == f"exported 9 seeds to {out}\n"
+    # 1.1.1: an empty masked text frame, then the Close the script sends (none: the session
+    # closes), so FIN+text, MASK+length 0, and the 4-byte key.
+    first = (out / "1.1.1.bin").read_bytes()
+    assert first[:2] == b"\x81\x80" and len(first) == 6
+    second = (out / "1.1.2.bin").read_bytes()
+    assert second[:2] == b"\x81\xfd" and len(second) == 2 + 4 + 125
+    key, payload = second[2:6], second[6:]
+    assert bytes(b ^ key[i % 4] for i, b in enumerate(payload)) == b"*" * 125
+    # The same seeds every time: masks come from a fixed seed per case.
+    again = tmp_path / "again"
+    wsconform("--export-seeds", str(again), "--cases", "1.1.2", timeout=30)
+    assert (again / "1.1.2.bin").read_bytes() == second
+    bad = wsconform("--export-seeds", "/proc/forbidden/seeds", timeout=30)
+    assert bad.returncode == 2 and bad.stderr.startswith("wsconform: cannot create --export-seeds")
