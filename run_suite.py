@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
-"""wsconform orchestration: build, start servers under test, run the cases, run the tests.
+"""wsconform orchestration: build, start servers under test, run the cases, report, test.
 
     python3 run_suite.py [--target URL] [--out DIR] [options]   run the conformance suite
+    python3 run_suite.py report DIR [DIR...] [--out OUT]          re-render (or merge) reports
+    python3 run_suite.py diff OLD_DIR NEW_DIR [--html FILE]       verdict changes between runs
     python3 run_suite.py test                                     run the project's own tests
 
 Without --target the suite runs against the built-in reference server, started on a free
-loopback port and stopped afterwards. Exit status: 0 nothing FAILED, 1 some case FAILED,
-2 the run could not be done. Standard library only.
+loopback port and stopped afterwards. Every run writes index.html, junit.xml and summary.md
+next to its index.json. Exit status: 0 nothing FAILED (or only what --expect-failures
+expects), 1 some case FAILED, a stale expected failure, or (diff) a regression, 2 the run
+could not be done. Standard library only.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+
+import reports
 
 ROOT = Path(__file__).resolve().parent
 # WSCONFORM_BUILD_DIR lets the project's tests reuse the build they already made.
@@ -38,7 +44,9 @@ BUILD_PACKAGES = {
     "libcli11-dev": None,
 }
 TEST_PACKAGES = {
+    "chromium": "chromium",  # the report's browser tests (headless, driven over DevTools)
     "libgtest-dev": None,
+    "openssl": "openssl",  # test certificates for the TLS checks (S.4.*)
     "python3-pytest": None,
     "python3-websockets": None,
 }
@@ -175,6 +183,8 @@ def reference_server(build_dir: Path, tls: bool = False, allowed_origin: str | N
 # --- run -----------------------------------------------------------------------------------------
 
 def run_cases(args: argparse.Namespace) -> int:
+    # A bad baseline is bad input: say so before minutes of building and running.
+    baseline = load_baseline(args.expect_failures)
     build(BUILD_DIR)
     runner = BUILD_DIR / "harness" / "wsconform"
     out = Path(args.out) if args.out else (
@@ -202,7 +212,9 @@ def run_cases(args: argparse.Namespace) -> int:
         with reference_server(BUILD_DIR, tls=args.tls, allowed_origin=args.allowed_origin) as server:
             say(f"reference server at {server.url}")
             status = invoke(server.url, "wsconform-reference")
-    if status in (0, 1) and not args.out:
+    if status not in (0, 1):
+        return status
+    if not args.out:
         latest = DEFAULT_REPORTS / "latest"
         try:
             if latest.is_symlink() or latest.exists():
@@ -210,7 +222,74 @@ def run_cases(args: argparse.Namespace) -> int:
             latest.symlink_to(out.name)
         except OSError:
             pass
-    return status
+    try:
+        return write_report([out], out, baseline)
+    except reports.ReportError as error:
+        # The runner's index.json and wire records are complete and stay where they are.
+        raise RunError(f"report: {error} (the results are in {out / 'index.json'})")
+
+
+# --- reports -------------------------------------------------------------------------------------
+
+def load_baseline(path: str | None) -> reports.Baseline | None:
+    if path is None:
+        return None
+    try:
+        return reports.load_baseline(path)
+    except reports.ReportError as error:
+        raise RunError(str(error))
+
+
+def write_report(sources: list[Path], out: Path | None, baseline: reports.Baseline | None,
+                 save_baseline: str | None = None) -> int:
+    """Renders the report of finished runs and says what it means; returns the exit status
+    the runs give (0 or 1), --expect-failures applied."""
+    report = reports.generate(sources, out, baseline)
+    for run in report.runs:
+        for warning in run.warnings:
+            say(f"warning: {warning}")
+    for line in report.outcome.messages():
+        say(line)
+    if baseline is not None:
+        expected = sum(len(t.expected) for t in report.outcome.targets)
+        say(f"{baseline.path}: {expected} FAILED case{'s' * (expected != 1)} expected")
+    say(f"report: {report.files['index.html']} (also junit.xml, summary.md)")
+    if save_baseline:
+        reports.write_file(Path(save_baseline), reports.write_baseline(report.targets))
+        say(f"expected failures of this run written to {save_baseline}")
+    try:
+        if summary := reports.append_job_summary(report.summary_md):
+            say(f"summary appended to {summary}")
+    except OSError as error:  # the report itself is written; a job summary is a courtesy
+        say(f"warning: cannot append to $GITHUB_STEP_SUMMARY: {error}")
+    return report.outcome.exit_status
+
+
+def run_report(args: argparse.Namespace) -> int:
+    baseline = load_baseline(args.expect_failures)
+    try:
+        return write_report([Path(d) for d in args.dirs], Path(args.out) if args.out else None,
+                            baseline, args.save_expect_failures)
+    except reports.ReportError as error:
+        raise RunError(str(error))
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    try:
+        comparison = reports.compare(reports.load_run(args.old), reports.load_run(args.new))
+        sys.stdout.write(reports.render_diff_text(comparison))
+        if args.html:
+            target = Path(args.html)
+            if target.is_dir():
+                target = target / "diff.html"
+            reports.write_file(target, reports.render_diff_html(comparison, target))
+            say(f"diff: {target}")
+    except reports.ReportError as error:
+        raise RunError(str(error))
+    regressions = comparison.count("regression")
+    if regressions:
+        say(f"{regressions} regression{'s' * (regressions != 1)}")
+    return comparison.exit_status
 
 
 # --- test ----------------------------------------------------------------------------------------
@@ -247,6 +326,31 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         args = parser.parse_args(argv[1:])
         args.command = "test"
         return args
+    if argv and argv[0] == "report":
+        parser = argparse.ArgumentParser(
+            prog="run_suite.py report",
+            description="Render index.html, junit.xml and summary.md of finished runs from their "
+                        "index.json and wire records; several runs are merged into one matrix. "
+                        "Exit status as a run's: 1 when a case FAILED (and was not expected).")
+        parser.add_argument("dirs", nargs="+", metavar="DIR", help="run directory")
+        parser.add_argument("--out", help="where to write (default: DIR; required with several)")
+        add_expect_failures(parser)
+        parser.add_argument("--save-expect-failures", dest="save_expect_failures", metavar="FILE",
+                            help="write the runs' FAILED cases and case counts as a baseline")
+        args = parser.parse_args(argv[1:])
+        args.command = "report"
+        return args
+    if argv and argv[0] == "diff":
+        parser = argparse.ArgumentParser(
+            prog="run_suite.py diff",
+            description="List every case whose verdict changed between two runs: regressions, "
+                        "fixes, other changes. Exit status 1 when there is a regression.")
+        parser.add_argument("old", metavar="OLD_DIR")
+        parser.add_argument("new", metavar="NEW_DIR")
+        parser.add_argument("--html", metavar="FILE", help="also write the diff as HTML")
+        args = parser.parse_args(argv[1:])
+        args.command = "diff"
+        return args
     parser = argparse.ArgumentParser(
         prog="run_suite.py",
         description="Run the WebSocket conformance suite. Without --target, against the "
@@ -268,9 +372,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--tls-verify", dest="tls_verify", action="store_true",
                         help="verify the target's certificate")
     parser.add_argument("--ca", help="CA file for --tls-verify")
+    add_expect_failures(parser)
     args = parser.parse_args(argv)
     args.command = "run"
     return args
+
+
+def add_expect_failures(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--expect-failures", dest="expect_failures", metavar="FILE",
+                        help="case patterns expected to fail ('agent: pattern' for one target); "
+                             "a listed case that passes fails the run")
 
 
 def main(argv: list[str]) -> int:
@@ -279,9 +390,8 @@ def main(argv: list[str]) -> int:
     except SystemExit as exit_:
         return 0 if exit_.code == 0 else 2
     try:
-        if args.command == "test":
-            return run_tests(args)
-        return run_cases(args)
+        commands = {"test": run_tests, "report": run_report, "diff": run_diff, "run": run_cases}
+        return commands[args.command](args)
     except RunError as error:
         say(str(error))
         return 2

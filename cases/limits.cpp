@@ -199,10 +199,10 @@ void add_limit_cases(std::vector<case_def>& out) {
         // server that checks each frame, not the whole message, lets it through.
         auto frames = fragmented(opcode::binary, bomb, 16 * 1024);
         frames.front().rsv = 4;
-        out.push_back(bomb_case("L.12",
-                                "Send the same 1 GiB decompression bomb as " +
-                                    std::to_string(frames.size()) + " fragments of 16 KiB",
-                                std::move(frames)));
+        // Named before the call: the frames are moved into it.
+        auto title = "Send the same 1 GiB decompression bomb as " + std::to_string(frames.size()) +
+                     " fragments of 16 KiB";
+        out.push_back(bomb_case("L.12", std::move(title), std::move(frames)));
     }
 }
 

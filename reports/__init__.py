@@ -1,0 +1,20 @@
+"""wsconform reports: index.json and the wire records in; HTML, JUnit, Markdown and diffs out.
+
+Standard library only, no network: any old run can be re-rendered from its directory.
+
+    generate(["reports/runs/latest"])            index.html, junit.xml, summary.md
+    compare(load_run(old), load_run(new))        verdict changes between two runs
+"""
+
+from .baseline import Baseline, Outcome, evaluate, load_baseline, write_baseline
+from .diff import Comparison, compare, render_diff_html, render_diff_text
+from .generate import OUTPUTS, Report, generate, write_file
+from .markdown import append_job_summary
+from .model import SCHEMA, VERDICTS, ReportError, Run, Target, load_run, load_runs
+
+__all__ = [
+    "Baseline", "Comparison", "OUTPUTS", "Outcome", "Report", "ReportError", "Run", "SCHEMA",
+    "Target", "VERDICTS", "append_job_summary", "compare", "evaluate", "generate", "load_baseline",
+    "load_run", "load_runs", "render_diff_html", "render_diff_text", "write_baseline",
+    "write_file",
+]
