@@ -42,18 +42,18 @@ struct summary {
     friend bool operator==(const summary&, const summary&) = default;
 };
 
-/// Checks every result of one pass over `wire` against the reference as it comes.
+/// Checks every result of one pass over `wire` as it comes. Both passes read views
+/// (decoder::next_view; next() only copies the payload out), so no frame allocates: the judged
+/// pass is checked against the reference, the compared one only for content.
 class checker {
   public:
-    /// `judge`: check against the reference. The pass that is compared with a judged one only
-    /// needs its frames' content pinned down (the re-encode check).
     checker(byte_view wire, const fz::ref::frame_rules& rules, std::uint64_t max_payload,
             std::vector<summary>& out, bool judge)
         : wire_(wire), rules_(rules), max_payload_(max_payload), out_(out), judge_(judge) {
         out_.clear();
     }
 
-    void on_result(const decode_result& r) {
+    void on_result(const decode_view_result& r) {
         const byte_view here = wire_.subspan(static_cast<std::size_t>(at_));
         out_.push_back({r.what, r.error.value(), r.frame_offset, r.frame_size});
         if (!judge_) {
@@ -65,12 +65,12 @@ class checker {
         }
         const auto verdict = fz::ref::judge_frame(here, rules_, in_message_);
         if (r.what == status::frame) {
-            const frame& f = r.value;
+            const frame_view& f = r.value;
             FUZZ_CHECK(r.frame_offset == at_, "frame offset is not where the previous one ended");
             FUZZ_CHECK(verdict.frame_complete && verdict.frame_size == r.frame_size,
                        "frame returned before all its bytes were there");
             FUZZ_CHECK(verdict.errors.empty(), "frame returned that breaks a checked rule");
-            FUZZ_CHECK(f.form != length_form::minimal && !f.declared_length,
+            FUZZ_CHECK(f.form != length_form::minimal,
                        "decoded frame must record the length form it was sent with");
             FUZZ_CHECK(f.payload.size() <= max_payload_, "payload above max_payload");
             pin_content(r, here);
@@ -100,13 +100,29 @@ class checker {
     std::uint64_t consumed() const { return at_; }
 
   private:
-    // The frame re-encodes to exactly the bytes it was decoded from.
-    static void pin_content(const decode_result& r, byte_view here) {
+    /// The frame re-encodes to exactly the bytes it was decoded from: the header from the same
+    /// fields with an empty payload that declares the real length, then the payload masked.
+    static void pin_content(const decode_view_result& r, byte_view here) {
+        const frame_view& v = r.value;
+        FUZZ_CHECK(r.frame_size >= v.payload.size() && r.frame_size <= here.size(),
+                   "frame size does not fit the stream");
+        header_.fin = v.fin;
+        header_.rsv = v.rsv;
+        header_.op = v.op;
+        header_.masked = v.masked;
+        header_.key = v.key;
+        header_.form = v.form;
+        header_.declared_length = v.payload.size();
         scratch_.clear();
-        encode(r.value, scratch_);
-        FUZZ_CHECK(scratch_.size() == r.frame_size &&
+        encode(header_, scratch_);
+        const std::size_t header_size = scratch_.size();
+        FUZZ_CHECK(header_size + v.payload.size() == r.frame_size &&
                        std::equal(scratch_.begin(), scratch_.end(), here.begin()),
-                   "frame does not re-encode to the bytes it came from");
+                   "frame header does not re-encode to the bytes it came from");
+        const byte_view sent = here.subspan(header_size, v.payload.size());
+        for (std::size_t i = 0; i < sent.size(); ++i)
+            FUZZ_CHECK((v.payload[i] ^ (v.masked ? v.key[i & 3] : 0)) == sent[i],
+                       "payload is not the bytes sent, unmasked");
     }
 
     byte_view wire_;
@@ -116,20 +132,21 @@ class checker {
     bool judge_;
     std::uint64_t at_ = 0;
     bool in_message_ = false;
-    static inline bytes scratch_; // reused: one encode per frame, no allocation
+    static inline bytes scratch_; // reused: one header encode per frame, no allocation
+    static inline frame header_;  // its payload stays empty: no allocation
 };
 
 void decode_whole(const decoder_options& options, byte_view wire, checker& check) {
     decoder d(options);
     d.feed(wire);
     for (;;) {
-        const auto r = d.next();
+        const auto r = d.next_view();
         check.on_result(r);
         if (r.what == status::frame)
             continue;
         if (r.what == status::error) {
             // Sticky: asking again gives the same error at the same offset.
-            const auto again = d.next();
+            const auto again = d.next_view();
             FUZZ_CHECK(again.what == status::error && again.error == r.error &&
                            again.frame_offset == r.frame_offset,
                        "error is not sticky");
@@ -151,7 +168,7 @@ void decode_chunked(const decoder_options& options, byte_view wire, fz::chunker&
             return;
         d.feed(piece);
         for (;;) {
-            const auto r = d.next();
+            const auto r = d.next_view();
             if (r.what == status::need_more)
                 return;
             check.on_result(r);
@@ -162,7 +179,7 @@ void decode_chunked(const decoder_options& options, byte_view wire, fz::chunker&
         }
     });
     if (!stopped)
-        check.on_result(d.next()); // the final need_more
+        check.on_result(d.next_view()); // the final need_more
 }
 
 } // namespace

@@ -108,30 +108,6 @@ class checked_inflater {
     inflater z_;
 };
 
-/// Open codec issue (reported, not fixed here): when zlib reports corrupt data, inflater::run
-/// returns the error without delivering, or checking against the limit, the bytes zlib
-/// produced in that same call. So how much of a corrupt message is delivered, and even
-/// whether it is reported as corrupt or as over the limit, depends on the fragmenting.
-/// While it is open, results that differ only that way are accepted: a corrupt/incomplete
-/// side must have delivered a prefix of the other side's output. Set to false once the
-/// inflater delivers (and limits) that output before reporting the error. Reproducers:
-/// corpus/regressions/inflate/partial-output-before-corrupt-depends-on-fragments.hex and
-/// corpus/regressions/inflate/limit-or-corrupt-depends-on-fragments.hex
-constexpr bool open_issue_output_dropped_on_corrupt = true;
-
-bool is_partial_error(std::error_code e) {
-    return e == deflate_error::inflate_corrupt || e == deflate_error::inflate_incomplete;
-}
-
-/// `cut` stopped at corrupt or incomplete data having delivered a prefix of what `full`
-/// delivered, and `full` said the same or that the limit was reached.
-bool explained_by_open_issue(const message_result& cut, const message_result& full) {
-    return is_partial_error(cut.error) &&
-           (full.error == cut.error || full.error == deflate_error::inflate_limit_exceeded) &&
-           cut.size <= full.size &&
-           std::equal(cut.inflated.begin(), cut.inflated.end(), full.inflated.begin());
-}
-
 /// Documented limitation (inflater_options::window_bits in deflate.hpp): a back-reference
 /// beyond the agreed window is only rejected when it also reaches past the current output
 /// chunk, so with a window under 15 bits one fragmenting may fail with "invalid distance too
@@ -148,9 +124,6 @@ bool explained_by_window_limitation(const message_result& cut, const message_res
 
 bool same_result(const message_result& a, const message_result& b, int window_bits) {
     if (a == b)
-        return true;
-    if (open_issue_output_dropped_on_corrupt &&
-        (explained_by_open_issue(a, b) || explained_by_open_issue(b, a)))
         return true;
     return documented_limitation_window_distance &&
            (explained_by_window_limitation(a, b, window_bits) ||

@@ -13,10 +13,22 @@ void decoder::feed(byte_view data) {
     buffer_.insert(buffer_.end(), data.begin(), data.end());
 }
 
-decode_result decoder::fail(protocol_error e) {
+frame frame_view::to_frame() const {
+    frame f;
+    f.fin = fin;
+    f.rsv = rsv;
+    f.op = op;
+    f.masked = masked;
+    f.key = key;
+    f.form = form;
+    f.payload.assign(payload.begin(), payload.end());
+    return f;
+}
+
+decode_view_result decoder::fail(protocol_error e) {
     error_ = make_error_code(e);
     error_offset_ = consumed_;
-    decode_result r;
+    decode_view_result r;
     r.what = decode_result::status::error;
     r.error = error_;
     r.frame_offset = error_offset_;
@@ -24,19 +36,31 @@ decode_result decoder::fail(protocol_error e) {
 }
 
 decode_result decoder::next() {
+    const auto v = next_view();
+    decode_result r;
+    r.what = v.what;
+    r.error = v.error;
+    r.frame_offset = v.frame_offset;
+    r.frame_size = v.frame_size;
+    if (v.what == decode_result::status::frame)
+        r.value = v.value.to_frame();
+    return r;
+}
+
+decode_view_result decoder::next_view() {
     if (error_) {
-        decode_result r;
+        decode_view_result r;
         r.what = decode_result::status::error;
         r.error = error_;
         r.frame_offset = error_offset_;
         return r;
     }
-    const byte* p = buffer_.data() + pos_;
     const std::size_t avail = buffer_.size() - pos_;
-    if (avail < 2)
+    if (avail < wanted_)
         return {};
+    byte* p = buffer_.data() + pos_;
 
-    frame f;
+    frame_view f;
     f.fin = (p[0] & 0x80) != 0;
     f.rsv = static_cast<std::uint8_t>((p[0] >> 4) & 7);
     f.op = opcode_from_nibble(p[0]);
@@ -77,7 +101,7 @@ decode_result decoder::next() {
     std::uint64_t length = len7;
     if (len7 == 126) {
         if (avail < 4)
-            return {};
+            return need(4);
         length = std::uint64_t(p[2]) << 8 | p[3];
         header = 4;
         f.form = length_form::len16;
@@ -85,7 +109,7 @@ decode_result decoder::next() {
             return fail(protocol_error::non_minimal_length);
     } else if (len7 == 127) {
         if (avail < 10)
-            return {};
+            return need(10);
         length = 0;
         for (int i = 0; i < 8; ++i)
             length = length << 8 | p[2 + i];
@@ -103,16 +127,18 @@ decode_result decoder::next() {
         return fail(protocol_error::payload_too_big);
     if (f.masked) {
         if (avail < header + 4)
-            return {};
+            return need(header + 4);
         std::copy(p + header, p + header + 4, f.key.begin());
         header += 4;
     }
     if (avail - header < length)
-        return {};
+        return need(header + length);
 
-    f.payload.assign(p + header, p + header + length);
+    // The frame is consumed below, so its bytes may be unmasked where they lie.
+    const std::span<byte> payload(p + header, static_cast<std::size_t>(length));
     if (f.masked)
-        apply_mask(f.payload, f.key);
+        apply_mask(payload, f.key);
+    f.payload = payload;
 
     if (rules && options_.check_close_payload && f.op == opcode::close) {
         close_payload cp;
@@ -134,13 +160,14 @@ decode_result decoder::next() {
     else if (f.op == opcode::continuation && f.fin)
         in_message_ = false;
 
-    decode_result r;
+    decode_view_result r;
     r.what = decode_result::status::frame;
     r.frame_offset = consumed_;
     r.frame_size = header + length;
-    r.value = std::move(f);
+    r.value = f;
     pos_ += header + length;
     consumed_ += header + length;
+    wanted_ = 2;
     return r;
 }
 

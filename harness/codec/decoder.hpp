@@ -37,6 +37,31 @@ struct decode_result {
     std::uint64_t frame_size = 0;   ///< wire size of the frame (header + payload)
 };
 
+/// A frame as it lies in the decoder's buffer: the header fields and a view of the payload,
+/// unmasked in place. Nothing is copied, so a reader that streams payloads or only looks at
+/// headers allocates nothing per frame. Valid until the next feed(), next() or next_view().
+struct frame_view {
+    bool fin = true;
+    std::uint8_t rsv = 0;
+    opcode op = opcode::text;
+    bool masked = false;
+    mask_key key{};
+    length_form form = length_form::len7;
+    byte_view payload; ///< unmasked
+
+    /// An owning copy.
+    frame to_frame() const;
+};
+
+struct decode_view_result {
+    using status = decode_result::status;
+    status what = status::need_more;
+    frame_view value;
+    std::error_code error;
+    std::uint64_t frame_offset = 0;
+    std::uint64_t frame_size = 0;
+};
+
 class decoder {
   public:
     explicit decoder(decoder_options options = {}) : options_(options) {}
@@ -46,6 +71,8 @@ class decoder {
     /// Takes the next frame out of the input, or tells that more bytes are needed, or reports
     /// the first violation. An error is sticky: every later call returns it again.
     decode_result next();
+    /// As next(), without copying the payload (see frame_view).
+    decode_view_result next_view();
 
     /// Bytes fed but not yet consumed by a returned frame.
     std::size_t buffered() const { return buffer_.size() - pos_; }
@@ -56,11 +83,19 @@ class decoder {
     const decoder_options& options() const { return options_; }
 
   private:
-    decode_result fail(protocol_error e);
+    decode_view_result fail(protocol_error e);
+    /// need_more, remembering that nothing can happen before `total` bytes are buffered.
+    decode_view_result need(std::uint64_t total) {
+        wanted_ = total;
+        return {};
+    }
 
     decoder_options options_;
     bytes buffer_;
     std::size_t pos_ = 0;
+    /// Bytes the next frame needs before next() can say more than need_more: a payload fed in
+    /// small reads is then waited for without parsing its header again on every read.
+    std::uint64_t wanted_ = 2;
     std::uint64_t consumed_ = 0;
     bool in_message_ = false;
     std::error_code error_;

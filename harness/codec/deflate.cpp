@@ -559,13 +559,12 @@ std::error_code inflater::run(byte_view in) {
             uInt consumed = had - z.avail_in;
             std::size_t produced = room - z.avail_out;
             message_in_ += consumed;
-            if (rc == Z_DATA_ERROR || rc == Z_NEED_DICT)
-                return fail(deflate_error::inflate_corrupt,
-                            std::string(z.msg ? z.msg : "invalid data") + " near compressed byte " +
-                                std::to_string(message_in_));
-            if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
+            const bool corrupt = rc == Z_DATA_ERROR || rc == Z_NEED_DICT;
+            if (!corrupt && rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
                 zlib_failure(rc, "inflate");
             // Deliver what fits, so the sink or message() holds exactly the limit on failure.
+            // Output made before corrupt data is delivered (and limited) too: otherwise the
+            // verdict on a message would depend on how the peer fragmented it.
             const bool over = produced > remaining;
             if (over)
                 produced = static_cast<std::size_t>(remaining);
@@ -587,6 +586,10 @@ std::error_code inflater::run(byte_view in) {
                 return fail(deflate_error::inflate_limit_exceeded,
                             "inflated message exceeds limit " +
                                 std::to_string(options_.max_message) + " bytes");
+            if (corrupt)
+                return fail(deflate_error::inflate_corrupt,
+                            std::string(z.msg ? z.msg : "invalid data") + " near compressed byte " +
+                                std::to_string(message_in_));
             if (rc == Z_STREAM_END) {
                 restart_keeping_window();
                 at_boundary_ = true;

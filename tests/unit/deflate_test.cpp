@@ -224,6 +224,31 @@ TEST(DeflateCorrupt, StoredLengthsDisagree) {
         << in.error_detail();
 }
 
+// Output zlib made before the data turned corrupt is delivered and limited however the message
+// was fragmented (corpus/regressions/inflate/*-depends-on-fragments.hex).
+TEST(DeflateCorrupt, OutputBeforeCorruptDataDoesNotDependOnFragments) {
+    // A stored block "Hello", then a stored block whose LEN and NLEN disagree.
+    const bytes message = hex("00 05 00 fa ff 48 65 6c 6c 6f 00 05 00 fa fe 48");
+    for (const std::uint64_t limit : {std::uint64_t{1000}, std::uint64_t{1}}) {
+        const auto expected = limit == 1 ? deflate_error::inflate_limit_exceeded
+                                         : deflate_error::inflate_corrupt;
+        for (const std::size_t piece : {message.size(), std::size_t{1}}) {
+            std::string delivered;
+            inflater_options options;
+            options.max_message = limit;
+            inflater in(options, [&](byte_view chunk) {
+                delivered.append(chunk.begin(), chunk.end());
+            });
+            std::error_code ec;
+            for (std::size_t at = 0; at < message.size() && !ec; at += piece)
+                ec = in.feed(byte_view(message).subspan(at, std::min(piece, message.size() - at)));
+            EXPECT_EQ(ec, expected) << "limit " << limit << ", pieces of " << piece;
+            EXPECT_EQ(delivered, std::string("Hello").substr(0, limit))
+                << "limit " << limit << ", pieces of " << piece;
+        }
+    }
+}
+
 TEST(DeflateCorrupt, ReferenceBeforeTheStart) {
     // §7.2.3.2's second message refers to "Hello" from the first one.
     inflater in;
