@@ -224,6 +224,55 @@ TEST(Decoder, BufferedAndOffsetTrackConsumption) {
     EXPECT_EQ(d.next().what, status::need_more);
 }
 
+TEST(Decoder, ViewsUnmaskTheBufferInPlaceAndMatchOwningFrames) {
+    // RFC 6455 §5.7 masked "Hello", then unmasked "Hello".
+    const bytes wire = hex("81 85 37 fa 21 3d 7f 9f 4d 51 58 81 05 48 65 6c 6c 6f");
+    decoder owning;
+    decoder viewing;
+    owning.feed(wire);
+    viewing.feed(wire);
+    for (int i = 0; i < 2; ++i) {
+        const auto a = owning.next();
+        const auto b = viewing.next_view();
+        ASSERT_EQ(b.what, status::frame);
+        EXPECT_EQ(b.frame_offset, a.frame_offset);
+        EXPECT_EQ(b.frame_size, a.frame_size);
+        EXPECT_EQ(bytes(b.value.payload.begin(), b.value.payload.end()), to_bytes("Hello"));
+        EXPECT_EQ(b.value.to_frame(), a.value);
+    }
+    EXPECT_EQ(viewing.next_view().what, status::need_more);
+}
+
+TEST(Decoder, PayloadFedOneByteAtATimeWaitsWithoutReparsing) {
+    // A 64-bit length, then one byte at a time: need_more until the last byte, and a header
+    // error fed later is still found after the frame.
+    frame f = binary_frame(bytes(70000, 0x5a));
+    f.masked = true;
+    f.key = {1, 2, 3, 4};
+    bytes wire = encode(f);
+    wire.push_back(0x83); // reserved opcode 3 next
+    wire.push_back(0x80);
+    decoder d({.incoming_mask = masking_rule::required});
+    std::size_t frames = 0;
+    for (std::size_t at = 0; at < wire.size(); ++at) {
+        d.feed(byte_view(wire).subspan(at, 1));
+        const auto r = d.next_view();
+        if (at + 1 < wire.size() - 2) {
+            ASSERT_EQ(r.what, status::need_more) << "byte " << at;
+        } else if (at + 1 == wire.size() - 2) {
+            ASSERT_EQ(r.what, status::frame);
+            EXPECT_EQ(r.frame_size, wire.size() - 2);
+            EXPECT_EQ(r.value.payload.size(), 70000u);
+            ++frames;
+        } else if (at + 1 == wire.size()) {
+            EXPECT_EQ(r.what, status::error);
+            EXPECT_EQ(r.error, protocol_error::reserved_opcode);
+            EXPECT_EQ(r.frame_offset, wire.size() - 2);
+        }
+    }
+    EXPECT_EQ(frames, 1u);
+}
+
 // ---- Every protocol_error --------------------------------------------------------------------
 
 TEST(DecoderErrors, ReservedBits) {
