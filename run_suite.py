@@ -4,6 +4,8 @@
     python3 run_suite.py [--target URL] [--out DIR] [options]   run the conformance suite
     python3 run_suite.py report DIR [DIR...] [--out OUT]          re-render (or merge) reports
     python3 run_suite.py diff OLD_DIR NEW_DIR [--html FILE]       verdict changes between runs
+    python3 run_suite.py fuzz [--seconds N] [--jobs N] [--out DIR] the libFuzzer targets
+    python3 run_suite.py fuzz-live --target URL --seconds N ...   fuzz a running server
     python3 run_suite.py test                                     run the project's own tests
 
 Without --target the suite runs against the built-in reference server, started on a free
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import importlib
 import os
 import shutil
 import signal
@@ -45,6 +48,8 @@ BUILD_PACKAGES = {
 }
 TEST_PACKAGES = {
     "chromium": "chromium",  # the report's browser tests (headless, driven over DevTools)
+    "clang-14": "clang++-14",  # the libFuzzer targets (run_suite.py fuzz, tests/e2e/test_fuzzing.py)
+    "libclang-rt-14-dev": None,  # libFuzzer and the sanitizer runtimes (only recommended by clang-14)
     "libgtest-dev": None,
     "openssl": "openssl",  # test certificates for the TLS checks (S.4.*)
     "python3-pytest": None,
@@ -315,6 +320,19 @@ def run_tests(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- fuzz, fuzz-live (fuzzing/) ------------------------------------------------------------------
+
+FUZZ_COMMANDS = {"fuzz": "engine", "fuzz-live": "live"}
+
+
+def fuzz_module(command: str):
+    return importlib.import_module(f"fuzzing.{FUZZ_COMMANDS[command]}")
+
+
+def run_fuzz(args: argparse.Namespace) -> int:
+    return fuzz_module(args.command).run(args, sys.modules[__name__])
+
+
 # --- command line --------------------------------------------------------------------------------
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -325,6 +343,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         parser.add_argument("pytest_args", nargs="*", help="extra arguments for pytest")
         args = parser.parse_args(argv[1:])
         args.command = "test"
+        return args
+    if argv and argv[0] in FUZZ_COMMANDS:
+        parser = fuzz_module(argv[0]).build_parser()
+        args = parser.parse_args(argv[1:])
+        args.command = argv[0]
         return args
     if argv and argv[0] == "report":
         parser = argparse.ArgumentParser(
@@ -390,7 +413,8 @@ def main(argv: list[str]) -> int:
     except SystemExit as exit_:
         return 0 if exit_.code == 0 else 2
     try:
-        commands = {"test": run_tests, "report": run_report, "diff": run_diff, "run": run_cases}
+        commands = {"test": run_tests, "report": run_report, "diff": run_diff, "run": run_cases,
+                    "fuzz": run_fuzz, "fuzz-live": run_fuzz}
         return commands[args.command](args)
     except RunError as error:
         say(str(error))
