@@ -66,9 +66,16 @@ def run_once(out: Path, target: str, seconds: int, seed: int) -> dict:
     if "average_exec_per_sec" not in stats:
         raise RuntimeError(f"{target}: no stats (exit {result.returncode}):\n"
                            + result.stderr[-2000:])
+    crashed = result.returncode != 0
+    if crashed:
+        # Say why, so a crash is never mistaken for noise (a timeout under load, an OOM, a bug).
+        reasons = re.findall(r"^(==\d+== ?ERROR: .*|.*contract broken.*|.*SUMMARY: .*)$",
+                             result.stderr, re.M)
+        print(f"  {target} (seed {seed}) stopped: {reasons[-1] if reasons else result.stderr[-300:]}",
+              file=sys.stderr, flush=True)
     return {"exec_per_sec": int(stats["average_exec_per_sec"]),
             "executions": int(stats["number_of_executed_units"]),
-            "crashed": result.returncode != 0}
+            "crashed": crashed}
 
 
 def main() -> int:
@@ -81,7 +88,7 @@ def main() -> int:
     parser.add_argument("--markdown", help="also write a table to this file")
     args = parser.parse_args()
 
-    build_dir = Path(args.build_dir)
+    build_dir = Path(args.build_dir).resolve()
     build(build_dir)
     out = build_dir / "fuzz"
     figures = {}

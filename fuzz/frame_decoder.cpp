@@ -136,8 +136,15 @@ class checker {
     static inline frame header_;  // its payload stays empty: no allocation
 };
 
+// One decoder per pass, reset for each input: its buffer is allocated once, not per input.
+decoder& reused_decoder(int pass, const decoder_options& options) {
+    static std::array<decoder, 2> decoders;
+    decoders[pass].reset(options);
+    return decoders[pass];
+}
+
 void decode_whole(const decoder_options& options, byte_view wire, checker& check) {
-    decoder d(options);
+    decoder& d = reused_decoder(0, options);
     d.feed(wire);
     for (;;) {
         const auto r = d.next_view();
@@ -161,7 +168,7 @@ void decode_whole(const decoder_options& options, byte_view wire, checker& check
 
 void decode_chunked(const decoder_options& options, byte_view wire, fz::chunker& cuts,
                     checker& check) {
-    decoder d(options);
+    decoder& d = reused_decoder(1, options);
     bool stopped = false;
     cuts.run(wire, [&](byte_view piece) {
         if (stopped)

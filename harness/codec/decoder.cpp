@@ -4,6 +4,17 @@
 
 namespace wsconform::codec {
 
+void decoder::reset(decoder_options options) {
+    options_ = options;
+    buffer_.clear();
+    pos_ = 0;
+    wanted_ = 2;
+    consumed_ = 0;
+    in_message_ = false;
+    error_.clear();
+    error_offset_ = 0;
+}
+
 void decoder::feed(byte_view data) {
     // Compact lazily so one-byte feeding stays linear.
     if (pos_ > 0 && (pos_ >= buffer_.size() / 2 || buffer_.size() - pos_ < 64)) {

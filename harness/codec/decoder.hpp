@@ -66,6 +66,9 @@ class decoder {
   public:
     explicit decoder(decoder_options options = {}) : options_(options) {}
 
+    /// Starts a new stream with `options`, keeping the buffer's memory for reuse.
+    void reset(decoder_options options);
+
     /// Appends bytes to the input.
     void feed(byte_view data);
     /// Takes the next frame out of the input, or tells that more bytes are needed, or reports

@@ -273,6 +273,20 @@ TEST(Decoder, PayloadFedOneByteAtATimeWaitsWithoutReparsing) {
     EXPECT_EQ(frames, 1u);
 }
 
+TEST(Decoder, ResetStartsANewStream) {
+    decoder d({.incoming_mask = masking_rule::required});
+    d.feed(hex("81 05 48 65")); // unmasked: an error for a server
+    ASSERT_EQ(d.next().what, status::error);
+    d.reset({.incoming_mask = masking_rule::forbidden});
+    EXPECT_EQ(d.buffered(), 0u);
+    EXPECT_EQ(d.offset(), 0u);
+    EXPECT_EQ(d.next().what, status::need_more);
+    d.feed(hex("81 05 48 65 6c 6c 6f"));
+    const auto r = d.next();
+    ASSERT_EQ(r.what, status::frame) << r.error.message();
+    EXPECT_EQ(r.value.payload, to_bytes("Hello"));
+}
+
 // ---- Every protocol_error --------------------------------------------------------------------
 
 TEST(DecoderErrors, ReservedBits) {
