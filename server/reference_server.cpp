@@ -27,6 +27,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/detail/utf8_checker.hpp>
 
 #include <sys/resource.h>
 
@@ -352,6 +353,16 @@ asio::awaitable<void> serve_websocket(websocket::stream<NextLayer>& ws, const op
         [[maybe_unused]] auto [rec, nread] = co_await ws.async_read(buffer, use_tuple);
         if (rec)
             co_return; // websocket::error::closed, a protocol error, or an I/O error
+        // Beast 1.81 skips its end-of-message UTF-8 check when the last frame of a fragmented
+        // text message is empty (found by wsconform fuzz-live; corpus/regressions/
+        // beast_differential/beast-skips-utf8-check-on-empty-final-fragment.hex): check the
+        // whole message, and fail with 1007 as RFC 6455 8.1 requires.
+        if (ws.got_text() && !websocket::detail::check_utf8(
+                                 static_cast<const char*>(buffer.data().data()), buffer.size())) {
+            [[maybe_unused]] auto [cec] =
+                co_await ws.async_close(websocket::close_code::bad_payload, use_tuple);
+            co_return;
+        }
         ws.text(ws.got_text());
         [[maybe_unused]] auto [wec, nwritten] = co_await ws.async_write(buffer.data(), use_tuple);
         if (wec)

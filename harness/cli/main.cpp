@@ -1,7 +1,11 @@
 // wsconform: runs the conformance cases against a WebSocket server and writes OUT/index.json.
 // Exit status (docs/report.md): 0 nothing FAILED, 1 some case FAILED, 2 the run could not be done.
+//
+// Subcommands: `fuzz-live` (mutation fuzzing of a running server; 0 no finding, 1 findings,
+// 2 could not run) and `replay FILE` (1 reproduced, 0 not reproduced, 2 could not run).
 
 #include "cases/catalogue.hpp"
+#include "harness/livefuzz/campaign.hpp"
 #include "harness/net/url.hpp"
 #include "harness/runner/report_writer.hpp"
 #include "harness/runner/runner.hpp"
@@ -136,6 +140,87 @@ std::optional<std::size_t> export_seeds(const std::vector<const runner::case_def
     return written;
 }
 
+struct fuzz_live_args {
+    std::string target, out, seeds_dir, restart_command;
+    double seconds = 60;
+    std::uint64_t seed = 1;
+    unsigned jobs = 4;
+    std::size_t max_findings = 0;
+    std::uint64_t print_inputs = 0;
+    bool restart_over_stdio = false;
+};
+
+/// The target URL and its TLS context (certificates are not verified: a fuzzer talks to test
+/// servers).
+std::optional<livefuzz::target_settings> fuzz_target(std::string_view command,
+                                                     const std::string& target) {
+    std::string error;
+    auto url = net::parse_url(target, &error);
+    if (!url) {
+        usage_error(std::string(command) + ": bad --target '" + target + "': " + error);
+        return std::nullopt;
+    }
+    livefuzz::target_settings t;
+    t.url = *url;
+    if (url->tls && !(t.tls = net::make_tls_context({}, &error))) {
+        usage_error(std::string(command) + ": " + error);
+        return std::nullopt;
+    }
+    return t;
+}
+
+int run_fuzz_live(const fuzz_live_args& a) {
+    auto seeds = livefuzz::seeds_from_cases(cases::all_cases());
+    if (!a.seeds_dir.empty()) {
+        std::string error;
+        if (!livefuzz::seeds_from_directory(a.seeds_dir, seeds, error))
+            return usage_error("fuzz-live: " + error);
+    }
+    const livefuzz::mutator inputs(std::move(seeds), a.seed);
+    if (a.print_inputs > 0) {
+        livefuzz::print_inputs(inputs, a.print_inputs, std::cout);
+        return 0;
+    }
+    if (a.target.empty())
+        return usage_error("fuzz-live: --target URL is required");
+    if (a.out.empty())
+        return usage_error("fuzz-live: --out DIR is required");
+    if (!a.restart_command.empty() && a.restart_over_stdio)
+        return usage_error(
+            "fuzz-live: --restart-command and --restart-over-stdio exclude each other");
+    auto target = fuzz_target("fuzz-live", a.target);
+    if (!target)
+        return 2;
+    std::error_code ec;
+    std::filesystem::create_directories(a.out, ec);
+    if (ec || !std::filesystem::is_directory(a.out))
+        return usage_error("fuzz-live: cannot create --out " + a.out +
+                           (ec ? ": " + ec.message() : std::string()));
+    livefuzz::campaign_options options;
+    options.target = std::move(*target);
+    options.seconds = a.seconds;
+    options.seed = a.seed;
+    options.jobs = a.jobs;
+    options.out = a.out;
+    options.max_findings = a.max_findings;
+    if (a.restart_over_stdio)
+        options.restart = livefuzz::restart_over_stdio();
+    else if (!a.restart_command.empty())
+        options.restart = livefuzz::restart_with_command(a.restart_command);
+    return livefuzz::run_campaign(inputs, std::move(options), std::cout, std::cerr);
+}
+
+int run_replay(const std::string& file, const std::string& target_text) {
+    std::string error;
+    auto r = livefuzz::read_reproducer(file, error);
+    if (!r)
+        return usage_error("replay: " + error);
+    auto target = fuzz_target("replay", target_text);
+    if (!target)
+        return 2;
+    return livefuzz::replay(*r, *target, std::cout, std::cerr);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -171,6 +256,42 @@ int main(int argc, char** argv) {
                    "DIR/<id>.bin, as fuzzing seeds, and exit");
     app.add_flag("--quiet,-q", quiet, "no progress output");
     app.set_version_flag("--version", WSCONFORM_VERSION);
+
+    fuzz_live_args fuzz;
+    auto* fuzz_live = app.add_subcommand(
+        "fuzz-live", "Mutation-fuzz a running server: frame sequences from the cases, mutated; "
+                     "findings minimised into reproducers in --out. Exit 0 no finding, 1 "
+                     "findings, 2 could not run.");
+    fuzz_live->add_option("--target", fuzz.target, "server URL, ws://host:port/path or wss://...");
+    fuzz_live->add_option("--seconds", fuzz.seconds, "how long to fuzz (default 60)")
+        ->check(CLI::Range(0.1, 7.0 * 24 * 3600));
+    fuzz_live->add_option("--seed", fuzz.seed,
+                          "the run's seed: same seed, same inputs (default 1)");
+    fuzz_live->add_option("--jobs,-j", fuzz.jobs, "connections in flight at once (default 4)")
+        ->check(CLI::Range(1u, 256u));
+    fuzz_live->add_option("--out", fuzz.out, "directory for the reproducer files");
+    fuzz_live->add_option("--seeds", fuzz.seeds_dir,
+                          "more seeds: files of octets sent after the handshake (as "
+                          "--export-seeds writes them)");
+    fuzz_live->add_option("--max-findings", fuzz.max_findings,
+                          "stop after this many findings (default: run the time out)");
+    fuzz_live->add_option("--restart-command", fuzz.restart_command,
+                          "shell command that restarts the target after it crashed or hung, so "
+                          "findings can be minimised");
+    fuzz_live->add_flag("--restart-over-stdio", fuzz.restart_over_stdio,
+                        "ask for restarts with a 'restart-request' line on stdout and wait for "
+                        "'restarted [URL]' on stdin (for an orchestrator such as run_suite.py)");
+    fuzz_live->add_option("--print-inputs", fuzz.print_inputs,
+                          "print the digests of the first K inputs of --seed and exit (no target)");
+
+    std::string replay_file, replay_target;
+    auto* replay = app.add_subcommand(
+        "replay", "Send a reproducer's input again. Exit 1 reproduced, 0 not reproduced, 2 could "
+                  "not run.");
+    replay->add_option("file", replay_file, "reproducer file (JSON) written by fuzz-live")
+        ->required();
+    replay->add_option("--target", replay_target, "server URL")->required();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -178,6 +299,10 @@ int main(int argc, char** argv) {
             return app.exit(e);
         return usage_error(std::string(e.what()) + " (see --help)");
     }
+    if (*fuzz_live)
+        return run_fuzz_live(fuzz);
+    if (*replay)
+        return run_replay(replay_file, replay_target);
 
     std::string error;
     auto include = runner::parse_patterns(cases_list, &error);

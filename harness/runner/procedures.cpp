@@ -24,9 +24,6 @@ namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
 using codec::bytes;
 
-namespace {
-
-/// A fresh connection that must get one echo within 1 s: the server is still serving.
 const case_def& canary_case() {
     static const case_def canary = [] {
         case_def c;
@@ -39,6 +36,8 @@ const case_def& canary_case() {
     }();
     return canary;
 }
+
+namespace {
 
 /// A case decided without a WebSocket connection (TLS checks, "not checked").
 case_result decided(verdict v, std::string why) {

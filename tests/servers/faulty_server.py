@@ -30,6 +30,9 @@ Faults:
                 a limit and echoes it (still compressed): a decompression bomb goes through
     serial      one connection at a time and no handshake timeout: a slow client starves the
                 others (slow-loris), a crowd of clients waits in the accept queue
+    crash-len64 the whole process dies (os._exit, no Close, no cleanup) as soon as it reads a
+                frame header with the 64-bit extended length form (length field 127): the
+                live fuzzer's crash to find, minimise and replay
 
 With --allowed-origin ORIGIN (and no origin fault), a request whose Origin is present and not
 exactly ORIGIN, or that has several Origin headers, is refused with 403. --max-message N sets
@@ -52,6 +55,7 @@ import base64
 import binascii
 import contextlib
 import hashlib
+import os
 import signal
 import socket
 import ssl
@@ -61,7 +65,8 @@ import warnings
 import zlib
 
 FAULTS = ("none", "utf8", "rsv", "close-code", "no-pong", "any-version", "no-mask", "trust-length", "ignore-origin", "origin-prefix",
-          "serial", "inflate-unbounded", "hang", "silent", "huge-length", "flood", "reset")
+          "serial", "inflate-unbounded", "crash-len64", "hang", "silent", "huge-length", "flood",
+          "reset")
 
 WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 SERVER_NAME = "wsconform-faulty/0.1"
@@ -326,6 +331,8 @@ class Connection:
         if length == 126:
             (length,) = struct.unpack("!H", await self.reader.readexactly(2))
         elif length == 127:
+            if self.fault == "crash-len64":
+                os._exit(70)  # a crash: the process is gone, every connection with it
             (length,) = struct.unpack("!Q", await self.reader.readexactly(8))
             if length >> 63 and self.fault != "trust-length":
                 raise Fail(PROTOCOL_ERROR, "64-bit length with the high bit set")

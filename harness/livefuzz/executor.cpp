@@ -1,0 +1,211 @@
+#include "harness/livefuzz/executor.hpp"
+
+#include "harness/codec/encoder.hpp"
+#include "harness/codec/handshake.hpp"
+#include "harness/runner/session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <array>
+
+namespace wsconform::livefuzz {
+
+namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+
+/// The opening handshake, from the handshake codec. Returns the bytes that followed the
+/// response (frames the server sent at once), or sets `o.failure`.
+asio::awaitable<codec::bytes> open(net::transport& tr, const target_settings& target,
+                                   connection_outcome& o) {
+    auto key = codec::make_key();
+    auto request = codec::make_upgrade_request(target.url.host_header, target.url.target, key);
+    auto text = request.serialize();
+    codec::bytes rest;
+    auto exchange = [&]() -> asio::awaitable<void> {
+        if (auto ec = co_await tr.write(codec::to_bytes(text))) {
+            o.failure = "could not send the opening handshake: " + ec.message();
+            co_return;
+        }
+        std::string data;
+        std::array<codec::byte, 4096> buf{};
+        codec::upgrade_response response;
+        std::string parse_error;
+        for (;;) {
+            auto [ec, n] = co_await tr.read_some(buf);
+            data.append(reinterpret_cast<const char*>(buf.data()), n);
+            auto status = codec::parse_response(data, response, &parse_error);
+            if (status == codec::response_parse_status::malformed) {
+                o.failure = "malformed opening handshake response: " + parse_error;
+                co_return;
+            }
+            if (status == codec::response_parse_status::complete)
+                break;
+            if (ec) {
+                o.failure = "connection ended during the opening handshake: " + ec.message();
+                co_return;
+            }
+        }
+        auto problems = codec::check_response(response, {key, {}, {}});
+        if (response.status != 101 || !problems.empty()) {
+            o.failure = "opening handshake refused (status " + std::to_string(response.status) +
+                        (problems.empty() ? "" : ", " + problems.front().what) + ")";
+            co_return;
+        }
+        auto tail = std::string_view(data).substr(response.header_bytes);
+        rest.assign(tail.begin(), tail.end());
+        o.upgraded = true;
+    };
+    asio::steady_timer deadline(co_await asio::this_coro::executor, target.connect_timeout);
+    auto race = co_await (exchange() || deadline.async_wait(nothrow));
+    if (race.index() == 1)
+        o.failure = "no opening handshake response within " +
+                    std::to_string(target.connect_timeout.count()) + " ms";
+    co_return rest;
+}
+} // namespace
+
+asio::awaitable<execution> execute(const fuzz_input& in, const target_settings& target) {
+    auto ex = co_await asio::this_coro::executor;
+    execution result;
+    auto& o = result.outcome;
+    net::transport tr(ex, target.tls, nullptr);
+    if (auto ec = co_await tr.connect(target.url, target.connect_timeout)) {
+        o.refused = ec == asio::error::connection_refused;
+        o.failure = "cannot connect to " + target.url.text + ": " + ec.message();
+        co_return result;
+    }
+    o.connected = true;
+    reply_checker replies;
+    auto early = co_await open(tr, target, o);
+    if (!o.upgraded) {
+        tr.close();
+        co_return result;
+    }
+    replies.feed(early);
+
+    // Decide on the canary from the input alone, then judge what is actually sent.
+    auto wire = wire_bytes(in);
+    result.expected = expect(wire);
+    std::vector<fuzz_step> steps = in.steps;
+    if (sends_canary(result.expected)) {
+        o.canary_sent = true;
+        steps.push_back({canary_frame(in), 0});
+        codec::encode(canary_frame(in), wire);
+        result.expected = expect(wire);
+    }
+
+    // `||` cancels the other side when one finishes, and cancelled operations still resume
+    // their coroutine: `finished` tells a resumed side to stop and leave the outcome alone.
+    bool finished = false;
+    auto reader = [&]() -> asio::awaitable<void> {
+        std::vector<codec::byte> buf(64 * 1024);
+        for (;;) {
+            auto [ec, n] = co_await tr.read_some(buf);
+            if (finished)
+                co_return;
+            if (n > 0)
+                replies.feed(codec::byte_view(buf).first(n));
+            // Everything a verdict needs has arrived once the canary is back, the server has
+            // closed, or its stream broke a rule.
+            if (replies.canary_echoed() || replies.close_received() || replies.violation()) {
+                finished = true;
+                co_return;
+            }
+            if (ec) {
+                (ec == asio::error::eof ? o.eof : o.reset) = true;
+                finished = true;
+                co_return;
+            }
+        }
+    };
+    auto writer = [&]() -> asio::awaitable<void> {
+        asio::steady_timer timer(ex);
+        for (const auto& step : steps) {
+            if (step.delay_ms) {
+                timer.expires_after(std::chrono::milliseconds(step.delay_ms));
+                co_await timer.async_wait(nothrow);
+                if (finished)
+                    co_return;
+            }
+            auto bytes = wire_bytes(step);
+            // At most 256 writes per step: 64 KiB one octet at a time would take seconds and
+            // say no more than 256 pieces do.
+            const auto chunk =
+                in.write_chunk == 0 ? 0 : std::max(in.write_chunk, (bytes.size() + 255) / 256);
+            bool failed = false;
+            for (auto piece : codec::chop(bytes, chunk))
+                if ((failed = static_cast<bool>(co_await tr.write(piece))) || finished)
+                    break;
+            if (failed || finished)
+                break; // the server is gone or failed us; the reader sees how
+        }
+        if (finished)
+            co_return;
+        timer.expires_after(o.canary_sent ? target.reply_timeout : target.quiet_timeout);
+        co_await timer.async_wait(nothrow);
+        if (finished)
+            co_return;
+        o.timed_out = true;
+        finished = true;
+    };
+    co_await (reader() || writer());
+    tr.close();
+
+    o.reply_violation = replies.violation();
+    o.reply_detail = replies.violation_detail();
+    o.canary_echoed = replies.canary_echoed();
+    o.close_received = replies.close_received();
+    o.close_code = replies.close_code();
+    o.reply_summary = replies.summary();
+    co_return result;
+}
+
+asio::awaitable<liveness> check_alive(const target_settings& target, double scale) {
+    runner::session_settings settings;
+    settings.url = target.url;
+    settings.tls = target.tls;
+    settings.timeout_scale = scale;
+    settings.connect_timeout = std::chrono::duration<double>(target.connect_timeout);
+    settings.open_handshake_timeout = std::chrono::duration<double>(target.connect_timeout);
+    auto r = co_await runner::run_connection(runner::canary_case(), settings);
+    liveness l;
+    if (r.handshake_ok && r.behavior == runner::verdict::ok)
+        co_return l;
+    l.what = r.connect_error == asio::error::connection_refused ? liveness::state::refused
+                                                                : liveness::state::unresponsive;
+    l.detail = r.result;
+    co_return l;
+}
+
+namespace {
+template <class T>
+T run_private(asio::awaitable<T> work) {
+    asio::io_context io;
+    T out{};
+    asio::co_spawn(
+        io, [&]() -> asio::awaitable<void> { out = co_await std::move(work); }, asio::detached);
+    io.run();
+    return out;
+}
+} // namespace
+
+liveness check_alive_now(const target_settings& target, double scale) {
+    return run_private(check_alive(target, scale));
+}
+
+execution execute_now(const fuzz_input& in, const target_settings& target) {
+    return run_private(execute(in, target));
+}
+
+} // namespace wsconform::livefuzz

@@ -1,0 +1,306 @@
+#include "harness/livefuzz/oracle.hpp"
+
+#include "harness/codec/encoder.hpp"
+
+namespace wsconform::livefuzz {
+
+using codec::protocol_error;
+
+codec::frame canary_frame(const fuzz_input& in) {
+    codec::frame f = codec::text_frame(canary_text);
+    f.masked = true;
+    f.key = in.canary_key;
+    return f;
+}
+
+std::string_view rule_name(protocol_error e) {
+    switch (e) {
+    case protocol_error::reserved_bits_set:
+        return "reserved_bits_set";
+    case protocol_error::reserved_opcode:
+        return "reserved_opcode";
+    case protocol_error::control_frame_too_long:
+        return "control_frame_too_long";
+    case protocol_error::control_frame_fragmented:
+        return "control_frame_fragmented";
+    case protocol_error::non_minimal_length:
+        return "non_minimal_length";
+    case protocol_error::length_msb_set:
+        return "length_msb_set";
+    case protocol_error::unexpected_continuation:
+        return "unexpected_continuation";
+    case protocol_error::missing_continuation:
+        return "missing_continuation";
+    case protocol_error::mask_missing:
+        return "mask_missing";
+    case protocol_error::mask_unexpected:
+        return "mask_unexpected";
+    case protocol_error::close_length_one:
+        return "close_length_one";
+    case protocol_error::close_code_invalid:
+        return "close_code_invalid";
+    case protocol_error::close_code_undefined:
+        return "close_code_undefined";
+    case protocol_error::close_reason_invalid:
+        return "close_reason_invalid";
+    case protocol_error::invalid_utf8:
+        return "invalid_utf8";
+    case protocol_error::payload_too_big:
+        return "payload_too_big";
+    }
+    return "unknown";
+}
+
+bool must_fail(protocol_error e) {
+    switch (e) {
+    case protocol_error::reserved_bits_set:        // §5.2: MUST Fail
+    case protocol_error::reserved_opcode:          // §5.2: MUST Fail
+    case protocol_error::control_frame_too_long:   // §5.5: MUST have <= 125
+    case protocol_error::control_frame_fragmented: // §5.5: MUST NOT be fragmented
+    case protocol_error::unexpected_continuation:  // §5.4
+    case protocol_error::missing_continuation:     // §5.4
+    case protocol_error::mask_missing:             // §5.1: server MUST close
+    case protocol_error::invalid_utf8:             // §8.1: MUST Fail
+    case protocol_error::close_code_invalid:       // §7.4.1 codes never on the wire
+        return true;
+    default:
+        // The rest restate what a sender MUST do, or are limits: a server may accept them.
+        return false;
+    }
+}
+
+expectation expect(codec::byte_view stream) {
+    expectation exp;
+    {
+        // Framing only, as the most lenient server would read it.
+        codec::decoder framing({.incoming_mask = codec::masking_rule::any, .check_rules = false});
+        framing.feed(stream);
+        for (;;) {
+            auto r = framing.next();
+            if (r.what == codec::decode_result::status::frame)
+                continue;
+            exp.ends_on_frame =
+                r.what == codec::decode_result::status::need_more && framing.buffered() == 0;
+            break;
+        }
+    }
+    codec::decoder strict({.incoming_mask = codec::masking_rule::required});
+    codec::message_assembler assembler(std::uint64_t(1) << 62);
+    strict.feed(stream);
+    for (;;) {
+        auto r = strict.next();
+        if (r.what == codec::decode_result::status::need_more)
+            return exp;
+        if (r.what == codec::decode_result::status::error) {
+            auto e = static_cast<protocol_error>(r.error.value());
+            exp.what =
+                must_fail(e) ? expectation::verdict::must_fail : expectation::verdict::undecided;
+            exp.rule = e;
+            exp.offset = r.frame_offset;
+            return exp;
+        }
+        const auto& f = r.value;
+        if (f.op == codec::opcode::close) { // the decoder checked its body
+            exp.what = expectation::verdict::closed;
+            exp.offset = r.frame_offset;
+            return exp;
+        }
+        if (codec::is_control(f.op))
+            continue;
+        auto a = assembler.add(f);
+        if (a.what == codec::assemble_result::status::error) {
+            auto e = static_cast<protocol_error>(a.error.value());
+            exp.what =
+                must_fail(e) ? expectation::verdict::must_fail : expectation::verdict::undecided;
+            exp.rule = e;
+            exp.offset = r.frame_offset;
+            return exp;
+        }
+    }
+}
+
+bool sends_canary(const expectation& input_alone) {
+    return input_alone.ends_on_frame && input_alone.what != expectation::verdict::closed;
+}
+
+reply_checker::reply_checker()
+    : decoder_({.incoming_mask = codec::masking_rule::forbidden,
+                .max_payload = 64ull * 1024 * 1024,
+                .check_close_payload = false}),
+      assembler_(64ull * 1024 * 1024) {}
+
+void reply_checker::flag(std::string_view rule, std::string detail) {
+    if (!violation_) {
+        violation_ = std::string(rule);
+        detail_ = std::move(detail);
+    }
+}
+
+void reply_checker::feed(codec::byte_view data) {
+    if (stopped_)
+        return;
+    decoder_.feed(data);
+    for (;;) {
+        auto r = decoder_.next();
+        if (r.what == codec::decode_result::status::need_more)
+            return;
+        if (r.what == codec::decode_result::status::error) {
+            stopped_ = true;
+            auto e = static_cast<protocol_error>(r.error.value());
+            if (e != protocol_error::payload_too_big) // our own limit, not the server's fault
+                flag(rule_name(e), "the server sent a frame that breaks RFC 6455 " +
+                                       std::string(codec::rfc_section(e)) + ": " +
+                                       r.error.message() + " (at stream offset " +
+                                       std::to_string(r.frame_offset) + ")");
+            return;
+        }
+        const auto& f = r.value;
+        if (close_received_ && !codec::is_control(f.op)) {
+            flag("data_after_close", "the server sent a " + std::string(codec::to_string(f.op)) +
+                                         " frame after its Close (RFC 6455 5.5.1)");
+            continue;
+        }
+        switch (f.op) {
+        case codec::opcode::close: {
+            close_received_ = true;
+            codec::close_payload body;
+            auto status = codec::parse_close_payload(f.payload, body);
+            close_code_ = body.code;
+            const auto code = body.code ? std::to_string(*body.code) : std::string("none");
+            if (status == codec::close_payload_status::length_one)
+                flag(rule_name(protocol_error::close_length_one),
+                     "the server sent a Close with a 1-byte body (RFC 6455 5.5.1)");
+            else if (status == codec::close_payload_status::invalid_code)
+                flag(rule_name(protocol_error::close_code_invalid),
+                     "the server sent Close code " + code +
+                         ", which must never be on the wire (RFC 6455 7.4.1)");
+            else if (status == codec::close_payload_status::invalid_reason)
+                flag(rule_name(protocol_error::close_reason_invalid),
+                     "the server's Close reason is not valid UTF-8 (RFC 6455 5.5.1)");
+            // Codes of 5000 and above: the RFC defines no range; not judged (7.4.2).
+            break;
+        }
+        case codec::opcode::ping:
+            break; // a server may ping
+        case codec::opcode::pong:
+            ++pongs_;
+            break;
+        default: {
+            auto a = assembler_.add(f);
+            if (a.what == codec::assemble_result::status::error) {
+                auto e = static_cast<protocol_error>(a.error.value());
+                ++messages_; // it was a message, just not a valid one
+                if (e == protocol_error::invalid_utf8)
+                    flag(rule_name(e), "the server sent a text message that is not valid UTF-8 "
+                                       "(RFC 6455 8.1), invalid at byte " +
+                                           std::to_string(a.error_offset));
+                stopped_ = true;
+                return;
+            }
+            if (a.what == codec::assemble_result::status::complete) {
+                ++messages_;
+                if (codec::as_chars(a.value.payload) == canary_text)
+                    canary_echoed_ = true;
+            }
+        }
+        }
+    }
+}
+
+std::string reply_checker::summary() const {
+    std::string s = std::to_string(messages_) + (messages_ == 1 ? " message" : " messages");
+    if (pongs_)
+        s += ", " + std::to_string(pongs_) + (pongs_ == 1 ? " pong" : " pongs");
+    if (canary_echoed_)
+        s += " (canary echoed)";
+    if (close_received_)
+        s +=
+            ", close " + (close_code_ ? std::to_string(*close_code_) : std::string("without code"));
+    return s;
+}
+
+bool connection_outcome::abnormal() const {
+    if (!connected || !upgraded)
+        return true;
+    if (canary_echoed || close_received)
+        return false;
+    // Waiting for the rest of a frame the input left open is what a server should do.
+    if (!canary_sent && timed_out && !eof && !reset)
+        return false;
+    return true; // dropped without a Close, reset, or the canary went unanswered
+}
+
+std::optional<finding_claim> judge(const expectation& exp, const connection_outcome& o) {
+    if (o.reply_violation)
+        return finding_claim{{"bad-reply", *o.reply_violation}, o.reply_detail};
+    if (exp.what == expectation::verdict::must_fail && o.canary_sent && o.canary_echoed) {
+        auto rule = std::string(rule_name(exp.rule));
+        return finding_claim{{"kept-open", rule},
+                             "the input breaks RFC 6455 " +
+                                 std::string(codec::rfc_section(exp.rule)) + " (" +
+                                 codec::make_error_code(exp.rule).message() + ", stream offset " +
+                                 std::to_string(exp.offset) +
+                                 "), which the server MUST answer by failing the connection, but "
+                                 "it kept the connection and echoed the canary message sent "
+                                 "after it"};
+    }
+    return std::nullopt;
+}
+
+std::string trigger_tag(const fuzz_step& s) {
+    // Raw bytes are read for the header fields they carry, so a truncated header and a whole
+    // frame with the same fields get the same tag.
+    struct header_fields {
+        bool fin;
+        std::uint8_t rsv;
+        codec::opcode op;
+        bool masked;
+        std::uint8_t length_field; ///< 0-125, 126 (16-bit), 127 (64-bit)
+        bool lie;
+    };
+    header_fields h{};
+    if (s.is_frame()) {
+        const auto& f = s.frame();
+        const auto size = codec::header_size(f) - (f.masked ? 4 : 0);
+        h = {f.fin,
+             f.rsv,
+             f.op,
+             f.masked,
+             static_cast<std::uint8_t>(size == 4    ? 126
+                                       : size == 10 ? 127
+                                                    : 0),
+             f.declared_length && *f.declared_length != f.payload.size()};
+    } else {
+        const auto& raw = s.raw();
+        if (raw.size() < 2)
+            return "raw";
+        h = {(raw[0] & 0x80) != 0,
+             static_cast<std::uint8_t>((raw[0] >> 4) & 7),
+             codec::opcode_from_nibble(raw[0]),
+             (raw[1] & 0x80) != 0,
+             static_cast<std::uint8_t>(raw[1] & 0x7f),
+             false};
+    }
+    std::string tag;
+    auto add = [&](std::string_view part) {
+        tag += tag.empty() ? "" : "+";
+        tag += part;
+    };
+    if (h.op != codec::opcode::binary)
+        add(codec::to_string(h.op));
+    if (!h.fin)
+        add("nofin");
+    if (h.rsv)
+        add("rsv" + std::to_string(h.rsv));
+    if (!h.masked)
+        add("unmasked");
+    if (h.length_field == 126)
+        add("len16");
+    else if (h.length_field == 127)
+        add("len64");
+    if (h.lie)
+        add("lie");
+    return tag.empty() ? "frame" : tag;
+}
+
+} // namespace wsconform::livefuzz
