@@ -1,5 +1,7 @@
 #include "harness/runner/case.hpp"
 
+#include <algorithm>
+
 namespace wsconform::runner {
 
 event text_message(std::string_view text) {
@@ -7,15 +9,15 @@ event text_message(std::string_view text) {
 }
 
 event text_message(codec::bytes utf8) {
-    return {event::kind::message, false, std::move(utf8), {}};
+    return {event::kind::message, false, std::move(utf8), {}, {}};
 }
 
 event binary_message(codec::bytes payload) {
-    return {event::kind::message, true, std::move(payload), {}};
+    return {event::kind::message, true, std::move(payload), {}, {}};
 }
 
 event pong(codec::bytes payload) {
-    return {event::kind::pong, false, std::move(payload), {}};
+    return {event::kind::pong, false, std::move(payload), {}, {}};
 }
 
 event pong(std::string_view payload) {
@@ -23,7 +25,15 @@ event pong(std::string_view payload) {
 }
 
 event timeout_marker(std::string tag) {
-    return {event::kind::timeout, false, {}, std::move(tag)};
+    return {event::kind::timeout, false, {}, std::move(tag), {}};
+}
+
+std::uint64_t memory_weight(const case_def& c) {
+    std::uint64_t weight = 0;
+    for (const auto& s : c.script)
+        if (const auto* e = std::get_if<echo_stream>(&s))
+            weight = std::max(weight, 2 * e->size + (1u << 20));
+    return weight;
 }
 
 codec::bytes script_bytes(const case_def& c, codec::mask_source& keys) {
@@ -40,6 +50,9 @@ codec::bytes script_bytes(const case_def& c, codec::mask_source& keys) {
                 append_frame(f, frames->send_unmasked);
         } else if (const auto* raw = std::get_if<send_raw>(&s)) {
             out.insert(out.end(), raw->data.begin(), raw->data.end());
+        } else if (std::holds_alternative<echo_stream>(s)) {
+            // Megabytes of a repeated pattern: no use as a seed, and generated only when run.
+            continue;
         } else if (const auto* close = std::get_if<start_close>(&s)) {
             append_frame(codec::close_frame_raw(close->body), false);
         }

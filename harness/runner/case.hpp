@@ -26,6 +26,8 @@ struct event {
     bool binary = false;  ///< for messages
     codec::bytes payload; ///< message, ping or pong payload
     std::string tag;      ///< for timeout markers
+    /// A message checked while it streamed in (echo_stream): its length; `payload` stays empty.
+    std::optional<std::uint64_t> streamed_length;
 
     friend bool operator==(const event&, const event&) = default;
 };
@@ -93,8 +95,26 @@ struct close_after {
 /// handshake, so they are all open at once. Elsewhere it does nothing.
 struct wait_for_crowd {};
 
+/// Sends `count` messages of `size` bytes (`pattern` repeated), each only once the previous
+/// one's echo has arrived, and checks every echo as it streams in: type, length, every byte
+/// (Autobahn 9.x, whose content check it lacks). Payloads are generated while they are written
+/// and echoes are compared, not kept, so a 16 MiB case holds kilobytes. The step's outcome is
+/// the case's `behavior` (the case lists no expected events); once every echo is in, the tester
+/// closes with 1000. The session reports throughput and round-trip times as metrics.
+struct echo_stream {
+    codec::opcode op = codec::opcode::text;
+    std::uint64_t size = 0;
+    codec::bytes pattern; ///< repeated and cut to `size` bytes
+    /// Payload bytes per frame (0 = one frame per message).
+    std::uint64_t fragment = 0;
+    /// Write each frame's octets `chop` at a time, each its own write (Autobahn chopsize);
+    /// 0 = large writes.
+    std::size_t chop = 0;
+    unsigned count = 1; ///< round trips, one after the other
+};
+
 using step = std::variant<send_frames, send_raw, pause, start_close, fail_after, close_after,
-                          wait_for_crowd>;
+                          wait_for_crowd, echo_stream>;
 
 /// How the connection must end (Autobahn's `expectedClose`).
 struct close_expectation {
@@ -191,6 +211,14 @@ struct tls_check {
 
 using procedure = std::variant<std::monostate, size_limit_search, connection_crowd, tls_check>;
 
+/// Limits of a case's wire record.
+struct record_limits {
+    std::size_t wire_bytes = 8 * 1024 * 1024; ///< bytes kept in `chunks`; later chunks keep time
+                                              ///< and length only
+    std::size_t frames = 5000;                ///< frames logged
+    std::size_t frame_payload = 1024;         ///< payload bytes kept per logged frame
+};
+
 struct expected_outcome {
     verdict result = verdict::ok;
     std::vector<event> events;
@@ -243,7 +271,15 @@ struct case_def {
     /// Not one scripted connection: a procedure the runner carries out (`script` and
     /// `expected` then describe one connection of it, where it has any).
     procedure run_as;
+    /// How much of the traffic the wire record keeps. Cases that move megabytes keep less
+    /// (Autobahn switches its wire log off for 9.x), so a run's records stay small.
+    record_limits record;
 };
+
+/// Memory the case may hold at its peak beyond the usual few kilobytes (echo_stream: the
+/// decoder buffers a whole incoming frame, so an echo sent as one frame costs its size, twice
+/// while the buffer grows); the runner keeps the sum of running cases' weights within a budget.
+std::uint64_t memory_weight(const case_def& c);
 
 /// The octets the case's script writes after the opening handshake, in order, with our frames
 /// masked by keys from `keys` (as the session masks them): seeds for fuzzing the frame decoder.

@@ -52,7 +52,16 @@ json::object event_json(const event& e) {
     case event::kind::message:
         o["type"] = "message";
         o["binary"] = e.binary;
-        payload_json(e.payload, o);
+        if (e.streamed_length) {
+            // Checked byte for byte while it streamed in, not kept: only its length is known.
+            o["length"] = *e.streamed_length;
+            o["hex"] = "";
+            if (*e.streamed_length > 0)
+                o["truncated"] = true;
+            o["streamed"] = true;
+        } else {
+            payload_json(e.payload, o);
+        }
         break;
     case event::kind::ping:
         o["type"] = "ping";

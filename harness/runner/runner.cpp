@@ -1,5 +1,7 @@
 #include "harness/runner/runner.hpp"
 
+#include "harness/runner/memory_budget.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -7,6 +9,7 @@
 
 #include <exception>
 #include <thread>
+#include <utility>
 
 namespace wsconform::runner {
 
@@ -27,14 +30,22 @@ std::vector<case_result> run_cases(std::span<const case_def* const> cases,
     progress state;
     state.total = cases.size();
     jobs = std::max(1u, jobs);
+    // Heavy cases (9.x: up to 16 MiB echoes) wait for room, so the default --jobs stays within
+    // the memory bound; only timing changes, never what is sent or judged.
+    memory_budget budget(io.get_executor(), settings.memory_budget_bytes);
 
     auto worker = [&]() -> asio::awaitable<void> {
         while (next < cases.size()) {
             auto index = next++;
             const case_def& c = *cases[index];
+            std::uint64_t taken = 0;
             try {
+                if (auto weight = memory_weight(c))
+                    taken = co_await budget.acquire(weight);
                 results[index] = co_await run_case(c, settings);
+                budget.release(std::exchange(taken, 0));
             } catch (const std::exception& e) {
+                budget.release(std::exchange(taken, 0));
                 // A bug of ours must not take the run down: record it against the case.
                 results[index] = {};
                 results[index].result = std::string("internal error: ") + e.what();

@@ -4,10 +4,12 @@
 #include "harness/codec/deflate.hpp"
 #include "harness/codec/encoder.hpp"
 #include "harness/codec/message.hpp"
+#include "harness/runner/echo_stream.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -15,6 +17,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cmath>
 #include <deque>
 #include <sstream>
 #include <utility>
@@ -54,7 +57,10 @@ std::string describe_event(const event& e) {
     switch (e.what) {
     case event::kind::message:
         os << (e.binary ? "binary " : "text ");
-        preview(e.payload);
+        if (e.streamed_length)
+            os << *e.streamed_length << " bytes";
+        else
+            preview(e.payload);
         break;
     case event::kind::ping:
         os << "ping ";
@@ -164,13 +170,13 @@ codec::upgrade_offer offer_of(const codec::upgrade_request& request) {
 class case_session : public std::enable_shared_from_this<case_session> {
   public:
     case_session(asio::any_io_executor ex, const case_def& c, const session_settings& s)
-        : ex_(ex), def_(c), settings_(s), transport_(ex, s.tls, &recorder_), done_(ex),
-          kill_timer_(ex), close_after_timer_(ex), close_handshake_timer_(ex), drop_timer_(ex),
-          deadline_(ex), pause_timer_(ex), trickle_timer_(ex),
-          decoder_({.incoming_mask = codec::masking_rule::forbidden,
-                    .max_payload = s.max_payload,
-                    .check_close_payload = false}),
-          assembler_(s.max_payload) {
+        : ex_(ex), def_(c), settings_(s), recorder_(c.record.wire_bytes),
+          transport_(ex, s.tls, &recorder_), done_(ex), kill_timer_(ex), close_after_timer_(ex),
+          close_handshake_timer_(ex), drop_timer_(ex), deadline_(ex), pause_timer_(ex),
+          trickle_timer_(ex), decoder_({.incoming_mask = codec::masking_rule::forbidden,
+                                        .max_payload = s.max_payload,
+                                        .check_close_payload = false}),
+          assembler_(s.max_payload), stream_wake_(ex) {
         done_.expires_at(asio::steady_timer::time_point::max());
     }
 
@@ -186,7 +192,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
         result_.handshake_ok = true;
         result_.handshake_us = opened_at_;
 
-        deadline_.expires_after(scaled(settings_.case_deadline));
+        deadline_.expires_after(scaled(backstop()));
         deadline_.async_wait([self = shared_from_this()](auto ec) {
             if (!ec && !self->tcp_closed_) {
                 self->note("case deadline reached; dropping the connection");
@@ -210,12 +216,40 @@ class case_session : public std::enable_shared_from_this<case_session> {
   private:
     enum class state { connecting, open, closing, closed };
 
+    struct stream_state {
+        explicit stream_state(const echo_stream& s) : step(s), payload(s.pattern) {}
+        const echo_stream& step;
+        pattern_payload payload;
+        unsigned sent = 0;                ///< messages whose sending began
+        unsigned echoed = 0;              ///< echoes checked complete
+        std::optional<echo_checker> echo; ///< the echo now awaited
+        std::string problem;              ///< why the stream failed, if it did
+        std::vector<double> rtt_ms;
+        std::uint64_t echoed_bytes = 0;
+        std::int64_t started_us = 0;    ///< first message began
+        std::int64_t message_at_us = 0; ///< the current message began
+        std::int64_t last_echo_us = 0;
+    };
+
     std::chrono::steady_clock::duration scaled(seconds s) const {
         return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
             s * settings_.timeout_scale);
     }
 
     void note(std::string text) { result_.notes.push_back(std::move(text)); }
+
+    /// The case deadline: the run's backstop, or longer when the case's own timers are (9.x
+    /// waits up to 1000 s for an echo).
+    seconds backstop() const {
+        seconds longest = settings_.case_deadline;
+        for (const auto& s : def_.script) {
+            if (const auto* k = std::get_if<fail_after>(&s))
+                longest = std::max(longest, k->after + seconds(10));
+            else if (const auto* c = std::get_if<close_after>(&s))
+                longest = std::max(longest, c->after + seconds(10));
+        }
+        return longest;
+    }
 
     // Opening handshake (RFC 6455 §4.1). Returns true when the WebSocket is open and the
     // script should run; otherwise the case is decided here.
@@ -533,17 +567,37 @@ class case_session : public std::enable_shared_from_this<case_session> {
     }
 
     /// Frames for the wire log: all of them up to a bound, so a flood cannot exhaust memory.
-    void log_frame(bool sent, const frame& f) {
-        static constexpr std::size_t max_logged_frames = 5000;
-        static constexpr std::size_t max_logged_payload = 1024; // full bytes are in chunks
-        if (result_.frames.size() < max_logged_frames) {
-            result_.frames.push_back({recorder_.now_us(), sent, f, f.payload.size()});
-            if (f.payload.size() > max_logged_payload)
-                result_.frames.back().value.payload.resize(max_logged_payload);
+    /// `payload_length` is the real length when `f` carries only a cut of its payload.
+    void log_frame(bool sent, const frame& f, std::optional<std::uint64_t> payload_length = {}) {
+        const auto& limits = def_.record; // full bytes are in chunks, up to their budget
+        if (result_.frames.size() < limits.frames) {
+            result_.frames.push_back(
+                {recorder_.now_us(), sent, f,
+                 static_cast<std::size_t>(payload_length.value_or(f.payload.size()))});
+            if (f.payload.size() > limits.frame_payload)
+                result_.frames.back().value.payload.resize(limits.frame_payload);
         } else if (!frames_truncated_) {
             frames_truncated_ = true;
-            note("frame log truncated after " + std::to_string(max_logged_frames) + " frames");
+            note("frame log truncated after " + std::to_string(limits.frames) + " frames");
         }
+    }
+
+    /// A frame still in the decoder's buffer: only the logged cut of its payload is copied.
+    void log_frame_view(bool sent, const codec::frame_view& v) {
+        if (result_.frames.size() >= def_.record.frames) {
+            log_frame(sent, frame{}); // notes the truncation once
+            return;
+        }
+        frame f;
+        f.fin = v.fin;
+        f.rsv = v.rsv;
+        f.op = v.op;
+        f.masked = v.masked;
+        f.key = v.key;
+        f.form = v.form;
+        auto cut = v.payload.first(std::min(v.payload.size(), def_.record.frame_payload));
+        f.payload.assign(cut.begin(), cut.end());
+        log_frame(sent, f, v.payload.size());
     }
 
     /// The wire bytes of a frame we send: masked with a fresh key unless it has its own key or
@@ -591,6 +645,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
             result_.closed_by_me = true;
             state_ = state::closing;
         }
+        stream_wake_.cancel();
         if (body.size() >= 2)
             result_.local_close_code = static_cast<codec::close_code>(body[0] << 8 | body[1]);
         send_frame(codec::close_frame_raw(std::move(body)));
@@ -625,6 +680,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
     /// the server closes first).
     void after_close_handshake() {
         state_ = state::closing;
+        stream_wake_.cancel();
         drop_timer_.expires_after(scaled(settings_.server_drop_timeout));
         drop_timer_.async_wait([self = shared_from_this()](auto ec) {
             if (!ec && !self->tcp_closed_) {
@@ -660,6 +716,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
         drop_timer_.cancel();
         deadline_.cancel();
         pause_timer_.cancel(); // the script stops as soon as the connection is gone
+        stream_wake_.cancel();
     }
 
     // --- the script ----------------------------------------------------------------------
@@ -696,10 +753,11 @@ class case_session : public std::enable_shared_from_this<case_session> {
                 send_close_body(c->body);
             } else if (auto* k = std::get_if<fail_after>(&s)) {
                 kill_timer_.expires_after(scaled(k->after));
-                kill_timer_.async_wait([self = shared_from_this()](auto ec) {
+                kill_timer_.async_wait([self = shared_from_this(), after = k->after](auto ec) {
                     if (ec || self->tcp_closed_)
                         return;
                     self->note("the peer did not end the case in time; failing the connection");
+                    self->timer_fired_ = after;
                     self->result_.failed_by_me = true;
                     if (self->state_ == state::open)
                         self->send_close(codec::close_codes::going_away, "Going Away");
@@ -708,12 +766,229 @@ class case_session : public std::enable_shared_from_this<case_session> {
                 });
             } else if (auto* ca = std::get_if<close_after>(&s)) {
                 close_after_timer_.expires_after(scaled(ca->after));
-                close_after_timer_.async_wait([self = shared_from_this()](auto ec) {
-                    if (!ec && !self->tcp_closed_ && !self->close_sent_)
-                        self->send_close_body({});
-                });
+                close_after_timer_.async_wait(
+                    [self = shared_from_this(), after = ca->after](auto ec) {
+                        if (!ec && !self->tcp_closed_ && !self->close_sent_) {
+                            self->timer_fired_ = after;
+                            self->send_close_body({});
+                        }
+                    });
+            } else if (auto* es = std::get_if<echo_stream>(&s)) {
+                co_await run_echo_stream(*es);
             }
         }
+    }
+
+    // --- streamed echoes (echo_stream) ------------------------------------------------------
+
+    asio::awaitable<void> run_echo_stream(const echo_stream& step) {
+        auto& s = stream_.emplace(step);
+        s.started_us = recorder_.now_us();
+        for (unsigned i = 0; i < step.count; ++i) {
+            if (state_ != state::open || !s.problem.empty())
+                break;
+            s.echo.emplace(step.op == opcode::binary, s.payload, step.size);
+            s.sent = i + 1;
+            s.message_at_us = recorder_.now_us();
+            co_await write_message(step);
+            // Every waker cancels the timer; the condition is checked again before each wait.
+            while (state_ == state::open && s.problem.empty() && !s.echo->complete()) {
+                stream_wake_.expires_at(asio::steady_timer::time_point::max());
+                auto [ec] = co_await stream_wake_.async_wait(asio::as_tuple(asio::use_awaitable));
+                (void)ec;
+            }
+        }
+        // Done, or the echo was wrong: the tester ends the case (Autobahn closes either way).
+        if (state_ == state::open)
+            send_close(codec::close_codes::normal);
+    }
+
+    /// Writes one message of the step, generated piece by piece. The socket is ours meanwhile:
+    /// control frames queued by enqueue() (pongs, our Close) go out between frames, never
+    /// inside one, and once we are closing no further frame begins.
+    asio::awaitable<void> write_message(const echo_stream& step) {
+        while (writing_ && !tcp_closed_)
+            co_await asio::post(ex_, asio::use_awaitable); // the write loop finishes first
+        if (tcp_closed_)
+            co_return;
+        writing_ = true;
+        message_wire wire(step.op, stream_->payload, step.size, step.fragment, keys_);
+        bytes buf(step.chop ? step.chop : 64 * 1024);
+        std::size_t filled = 0;
+        bool ok = true;
+        auto queued_or_closing = [&] { return !writes_.empty() || state_ != state::open; };
+        while (ok && !wire.done()) {
+            if (wire.at_frame_start()) {
+                if (filled > 0 && queued_or_closing()) {
+                    ok = !co_await transport_.write(byte_view(buf).first(filled));
+                    filled = 0;
+                }
+                while (ok && !writes_.empty()) {
+                    auto data = std::move(writes_.front());
+                    writes_.pop_front();
+                    ok = !co_await transport_.write(data);
+                }
+                if (!ok || state_ != state::open)
+                    break;
+                std::uint64_t length = 0;
+                auto f = wire.start_frame(def_.record.frame_payload, length);
+                log_frame(true, f, length);
+            }
+            filled += wire.next(std::span(buf).subspan(filled));
+            // A chop is one write (Autobahn chopsize); otherwise fill the buffer first.
+            if (filled == buf.size() || (step.chop && filled > 0) || wire.done()) {
+                ok = !co_await transport_.write(byte_view(buf).first(filled));
+                filled = 0;
+            }
+        }
+        if (ok && filled > 0)
+            ok = !co_await transport_.write(byte_view(buf).first(filled));
+        while (ok && !writes_.empty()) {
+            auto data = std::move(writes_.front());
+            writes_.pop_front();
+            ok = !co_await transport_.write(data);
+        }
+        if (!ok)
+            writes_.clear();
+        writing_ = false;
+    }
+
+    /// One frame of the decoder's buffer, without copying data payloads. Returns false when
+    /// more bytes are needed or the stream broke.
+    bool process_view() {
+        auto r = decoder_.next_view();
+        if (r.what == codec::decode_result::status::need_more)
+            return false;
+        if (r.what == codec::decode_result::status::error) {
+            on_violation(static_cast<codec::protocol_error>(r.error.value()), r.frame_offset);
+            return false;
+        }
+        const auto& v = r.value;
+        if (v.op == opcode::text || v.op == opcode::binary || v.op == opcode::continuation) {
+            log_frame_view(false, v);
+            on_stream_frame(v);
+        } else {
+            auto f = v.to_frame();
+            log_frame(false, f);
+            on_frame(std::move(f));
+        }
+        return true;
+    }
+
+    void on_stream_frame(const codec::frame_view& f) {
+        if (close_received_) {
+            note("peer sent a " + std::string(codec::to_string(f.op)) + " frame after its Close");
+            return;
+        }
+        auto& s = *stream_;
+        const bool first = f.op != opcode::continuation;
+        auto which = [&] {
+            return s.step.count == 1 ? std::string()
+                                     : "message " + std::to_string(s.sent) + " of " +
+                                           std::to_string(s.step.count) + ": ";
+        };
+        if (!s.echo || s.echo->complete()) {
+            if (first && s.problem.empty()) {
+                s.problem = "the peer sent a message that echoes nothing sent (after " +
+                            std::to_string(s.echoed) + " echoes)";
+                stream_wake_.cancel();
+            }
+            return;
+        }
+        if (s.echo->failed())
+            return; // already judged; the rest of it is of no interest
+        bool fine = s.echo->add(f.op == opcode::binary, first, f.fin, f.payload);
+        if (auto bad = s.echo->utf8_error(); bad && !result_.failed_by_me) {
+            report_violation(codec::protocol_error::invalid_utf8, *bad, "message offset");
+            fail_connection(codec::close_code_for(codec::protocol_error::invalid_utf8));
+        }
+        if (!fine) {
+            s.problem = which() + s.echo->problem();
+            stream_wake_.cancel();
+            return;
+        }
+        if (s.echo->complete()) {
+            auto now = recorder_.now_us();
+            ++s.echoed;
+            s.echoed_bytes += s.step.size;
+            s.last_echo_us = now;
+            s.rtt_ms.push_back(static_cast<double>(now - s.message_at_us) / 1000.0);
+            event e;
+            e.what = event::kind::message;
+            e.binary = s.step.op == opcode::binary;
+            e.streamed_length = s.step.size;
+            result_.received.push_back(std::move(e));
+            stream_wake_.cancel();
+        }
+    }
+
+    /// The behavior of an echo_stream case (Autobahn 9.x: OK when every echo came back, now
+    /// also byte for byte) and its figures. A peer that closes with 1009 is told plainly that
+    /// its limit is below the message size; its closing handshake is judged as the peer's.
+    void judge_stream(case_result& r, const close_expectation*& close_rule) {
+        static const close_expectation refused{
+            false, {codec::close_codes::message_too_big}, true, false};
+        const auto& s = *stream_;
+        const auto& st = s.step;
+        const std::string kind = st.op == opcode::binary ? "binary" : "text";
+        const std::string size = size_words(st.size);
+
+        r.metrics["echoed_messages"] = s.echoed;
+        r.metrics["echoed_bytes"] = static_cast<double>(s.echoed_bytes);
+        auto round3 = [](double v) { return std::round(v * 1000.0) / 1000.0; };
+        if (s.echoed > 0) {
+            auto us = std::max<std::int64_t>(1, s.last_echo_us - s.started_us);
+            r.metrics["transfer_ms"] = round3(static_cast<double>(us) / 1000.0);
+            // Payload bytes echoed per second, in MB (10^6 bytes) per second: bytes per µs.
+            r.metrics["throughput_mb_s"] =
+                std::round(static_cast<double>(s.echoed_bytes) / static_cast<double>(us) * 100.0) /
+                100.0;
+            r.metrics["rtt_p50_ms"] = round3(*percentile(s.rtt_ms, 50));
+            r.metrics["rtt_p99_ms"] = round3(*percentile(s.rtt_ms, 99));
+            r.metrics["rtt_max_ms"] = round3(*std::max_element(s.rtt_ms.begin(), s.rtt_ms.end()));
+        }
+
+        if (s.problem.empty() && s.echoed == st.count) {
+            r.behavior = verdict::ok;
+            r.result = st.count == 1
+                           ? "the " + kind + " message of " + size +
+                                 " came back unchanged (type, length and every byte checked)"
+                           : "all " + std::to_string(st.count) + " " + kind + " messages of " +
+                                 size + " came back unchanged, each before the next was sent";
+            return;
+        }
+        r.behavior = verdict::failed;
+        const bool refused_1009 =
+            !r.closed_by_me && r.remote_close_code == codec::close_codes::message_too_big;
+        // The message waited for: "the text message of 16 MiB", "text message 7 of 1000 (16
+        // bytes)".
+        const std::string what = st.count == 1
+                                     ? "the " + kind + " message of " + size
+                                     : kind + " message " + std::to_string(s.sent) + " of " +
+                                           std::to_string(st.count) + " (" + size + ")";
+        std::string progress;
+        if (s.echo && !s.echo->complete() && s.echo->received() > 0)
+            progress = std::to_string(s.echo->received()) + " of " + std::to_string(st.size) +
+                       " bytes of its echo received";
+        if (!s.problem.empty()) {
+            r.result = s.problem;
+        } else if (refused_1009) {
+            r.result = "peer refused a " + size + " message with 1009 (message too big): its " +
+                       "limit is below " + size;
+            close_rule = &refused;
+        } else if (timer_fired_) {
+            char buf[32];
+            std::snprintf(buf, sizeof buf, "%g s", timer_fired_->count() * settings_.timeout_scale);
+            r.result = "no echo of " + what + " within " + buf;
+        } else if (!r.closed_by_me && r.remote_close_code) {
+            r.result = "the peer closed with " + std::to_string(*r.remote_close_code) +
+                       (r.remote_close_reason.empty() ? "" : " ('" + r.remote_close_reason + "')") +
+                       " before echoing " + what;
+        } else {
+            r.result = "the connection ended before the echo of " + what + " came back";
+        }
+        if (!progress.empty())
+            r.result += " (" + progress + ")";
     }
 
     // --- receiving -----------------------------------------------------------------------
@@ -749,6 +1024,11 @@ class case_session : public std::enable_shared_from_this<case_session> {
 
     void process_buffered() {
         while (!protocol_failed_ && !tcp_closed_) {
+            if (stream_) {
+                if (!process_view())
+                    return;
+                continue;
+            }
             auto r = decoder_.next();
             if (r.what == codec::decode_result::status::need_more)
                 return;
@@ -914,6 +1194,8 @@ class case_session : public std::enable_shared_from_this<case_session> {
                 break;
             }
         }
+        if (stream_)
+            judge_stream(r, ec_ptr);
         if (r.behavior == verdict::failed && !violation_.empty())
             r.result = violation_ + "; " + r.result;
         if (r.behavior == verdict::failed && !def_.expected.empty()) {
@@ -1018,6 +1300,11 @@ class case_session : public std::enable_shared_from_this<case_session> {
     std::string violation_; ///< the first RFC violation the peer made, for the verdict's reason
     std::int64_t opened_at_ = 0;
     std::int64_t closed_at_ = 0;
+    std::optional<seconds> timer_fired_; ///< a fail_after / close_after timer ended the case
+    /// The streamed echoes of an echo_stream step; once set, data frames are checked as views
+    /// into the decoder's buffer instead of being assembled into messages.
+    std::optional<stream_state> stream_;
+    asio::steady_timer stream_wake_; ///< cancelled when an echo completes or the state changes
     case_result result_;
 };
 

@@ -46,7 +46,9 @@ struct session_settings {
     seconds case_deadline{60};          ///< backstop if every other timer failed to end the case
     std::uint64_t max_payload = 64ull * 1024 * 1024;   ///< largest frame/message we accept
     std::uint64_t max_received = 256ull * 1024 * 1024; ///< flood guard per case
-    std::vector<codec::header_field> extra_headers;    ///< added to every opening handshake
+    /// Memory the running cases may hold together (see memory_weight): heavy cases wait.
+    std::uint64_t memory_budget_bytes = 96ull * 1024 * 1024;
+    std::vector<codec::header_field> extra_headers; ///< added to every opening handshake
     std::string allowed_origin;  ///< the Origin the server serves (security cases), or empty
     net::tls_settings tls_setup; ///< how the run's TLS context was made (for TLS checks)
     /// Set for the connections of a crowd (`wait_for_crowd`).

@@ -353,6 +353,13 @@ def autobahn_ids(all_ids) -> list[str]:
     return [i for i in all_ids if i[0].isdigit()]
 
 
+@pytest.fixture(scope="session")
+def conformance_ids(autobahn_ids) -> list[str]:
+    """Autobahn's 247 conformance cases (categories 1-7 and 10): without 9.x, the limits and
+    performance cases, which runs against slow or third-party servers leave out."""
+    return [i for i in autobahn_ids if not i.startswith("9.")]
+
+
 def free_port() -> int:
     """A loopback port nothing listens on (bound, then released)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:

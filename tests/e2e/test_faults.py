@@ -56,17 +56,19 @@ def fault_run(start_module_server, faulty_server_command, run_suite, tmp_path_fa
         if fault not in runs:
             server = start_module_server(faulty_server_command(fault), f"faulty-{fault}")
             # The H.*, M.*, L.*, S.* faults are checked in their own test files.
+            # 9.x (limits/performance) is checked in test_performance.py.
             runs[fault] = run_suite(server.url, tmp_path_factory.mktemp(f"fault-{fault}"),
-                                    f"faulty-{fault}", "--exclude-cases", "H.*,M.*,L.*,S.*")
+                                    f"faulty-{fault}", "--exclude-cases",
+                                    "9.*,H.*,M.*,L.*,S.*")
             server.stop()
         return runs[fault]
     return run
 
 
-def test_no_fault(fault_run, validate_report, autobahn_ids):
+def test_no_fault(fault_run, validate_report, conformance_ids):
     run = fault_run("none")
     assert run.returncode == 0, run.stderr + run.stdout
-    validate_report(run, autobahn_ids)
+    validate_report(run, conformance_ids)
     assert run.ids_with("NON-STRICT") == NONE_NON_STRICT, run.describe(
         run.ids_with("NON-STRICT") ^ NONE_NON_STRICT)
     assert run.ids_with("INFORMATIONAL") == NONE_INFORMATIONAL
@@ -77,12 +79,12 @@ def test_no_fault(fault_run, validate_report, autobahn_ids):
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
-def test_fault_fails_exactly_its_cases(fault, fault_run, select, validate_report, autobahn_ids):
+def test_fault_fails_exactly_its_cases(fault, fault_run, select, validate_report, conformance_ids):
     baseline, run = fault_run("none"), fault_run(fault)
     expected = set(select(*FAULTS[fault]))
     assert run.returncode == 1, run.stderr + run.stdout
-    validate_report(run, autobahn_ids)
-    changed = {i for i in autobahn_ids if run.verdicts[i] != baseline.verdicts[i]}
+    validate_report(run, conformance_ids)
+    changed = {i for i in conformance_ids if run.verdicts[i] != baseline.verdicts[i]}
     assert changed == expected, (
         f"turned: {sorted(changed - expected)}\n{run.describe(changed - expected)}\n"
         f"kept: {sorted(expected - changed)}\n{run.describe(expected - changed)}")
@@ -91,7 +93,7 @@ def test_fault_fails_exactly_its_cases(fault, fault_run, select, validate_report
     # The summary on stdout names every failed case.
     failed_lines = [line.split()[0] for line in run.stdout.split("FAILED:\n", 1)[-1].splitlines()
                     if line.startswith("  ")]
-    assert failed_lines == [i for i in autobahn_ids if i in expected]
+    assert failed_lines == [i for i in conformance_ids if i in expected]
 
 
 def test_utf8_fault_mechanism(fault_run, select):

@@ -33,6 +33,9 @@ Faults:
     crash-len64 the whole process dies (os._exit, no Close, no cleanup) as soon as it reads a
                 frame header with the 64-bit extended length form (length field 127): the
                 live fuzzer's crash to find, minimise and replay
+    corrupt-large  echoes of messages above 64 KiB come back with their middle byte changed
+                (XOR 0x01, so text stays valid UTF-8): only a tester that compares the echoed
+                content, not just its type and length, notices (9.x)
 
 With --allowed-origin ORIGIN (and no origin fault), a request whose Origin is present and not
 exactly ORIGIN, or that has several Origin headers, is refused with 403. --max-message N sets
@@ -65,13 +68,14 @@ import warnings
 import zlib
 
 FAULTS = ("none", "utf8", "rsv", "close-code", "no-pong", "any-version", "no-mask", "trust-length", "ignore-origin", "origin-prefix",
-          "serial", "inflate-unbounded", "crash-len64", "hang", "silent", "huge-length", "flood",
-          "reset")
+          "serial", "inflate-unbounded", "crash-len64", "corrupt-large", "hang", "silent",
+          "huge-length", "flood", "reset")
 
 WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 SERVER_NAME = "wsconform-faulty/0.1"
 
 MAX_MESSAGE = 64 * 1024 * 1024  # larger messages fail with 1009
+CORRUPT_ABOVE = 64 * 1024  # corrupt-large: echoes of larger messages get one byte changed
 STREAM_LIMIT = 1024 * 1024  # StreamReader buffer limit; also bounds the request head
 HANDSHAKE_TIMEOUT = 5.0
 LINGER_TIMEOUT = 5.0  # after our Close + FIN, wait at most this long for the peer's FIN
@@ -370,6 +374,10 @@ class Connection:
             await self.misbehave()
         if message_opcode == OP_TEXT and self.fault != "utf8" and not is_valid_utf8(message):
             raise Fail(INVALID_PAYLOAD, "text message is not valid UTF-8")
+        if self.fault == "corrupt-large" and len(message) > CORRUPT_ABOVE:
+            corrupted = bytearray(message)
+            corrupted[len(corrupted) // 2] ^= 0x01
+            message = bytes(corrupted)
         await self.send(message_opcode, message)
 
     async def misbehave(self) -> None:

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Wall time and peak memory of the limits/performance cases (Autobahn 9.x).
+
+Starts the reference server once, runs `wsconform --cases '9.*'` REPEAT times at each --jobs
+value, and prints per setting the median, min and max wall time, the wsconform process's peak
+resident set size (ru_maxrss of that child alone, from wait4), and the case figures of the
+median run (throughput of the biggest messages, round-trip p50/p99 of 9.7/9.8). Standard
+library only; figures are for bench/perf_9x.md and the README.
+
+    python3 bench/perf_9x.py [--repeat 3] [--jobs 64] [--no-build] [--json FILE]
+
+WSCONFORM_BUILD_DIR selects the build (default build/release); --no-build uses it as it is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import run_suite  # noqa: E402  (the project's own build and server helpers)
+
+SHOWN = ("9.1.6", "9.2.6", "9.3.1", "9.4.9", "9.5.1", "9.6.6", "9.7.1", "9.7.6", "9.8.1", "9.8.6")
+
+
+def one_run(runner: Path, url: str, jobs: int, cases: str) -> tuple[float, int, int, dict]:
+    """(wall s, peak RSS KiB, exit status, index.json) of one run."""
+    with tempfile.TemporaryDirectory() as out:
+        command = [str(runner), "--target", url, "--out", out, "--cases", cases, "--jobs",
+                   str(jobs), "--quiet"]
+        started = time.perf_counter()
+        child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        index = json.loads(Path(out, "index.json").read_text())
+    return wall, usage.ru_maxrss, child.returncode, index
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--jobs", default="64", help="comma-separated --jobs values")
+    parser.add_argument("--cases", default="9.*")
+    parser.add_argument("--no-build", action="store_true", help="use the build as it is")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+
+    if not args.no_build:
+        run_suite.build(run_suite.BUILD_DIR)
+    runner = run_suite.BUILD_DIR / "harness" / "wsconform"
+    figures = {}
+    with run_suite.reference_server(run_suite.BUILD_DIR) as server:
+        for jobs in [int(j) for j in args.jobs.split(",")]:
+            runs = []
+            for _ in range(args.repeat):
+                wall, rss, status, index = one_run(runner, server.url, jobs, args.cases)
+                if status != 0:
+                    print(f"run failed with exit {status}", file=sys.stderr)
+                    return 1
+                runs.append((wall, rss, index))
+            runs.sort(key=lambda r: r[0])
+            median_wall, _, median_index = runs[len(runs) // 2]
+            walls, rsss = [r[0] for r in runs], [r[1] for r in runs]
+            target = median_index["targets"][0]
+            cases = {c["id"]: c for c in target["cases"]}
+            f = figures[jobs] = {
+                "median_s": statistics.median(walls), "min_s": min(walls), "max_s": max(walls),
+                "peak_rss_mib": max(rsss) / 1024, "runs": len(runs),
+                "summary": target["summary"],
+                "cases": {i: {"duration_ms": cases[i]["duration_ms"], **cases[i]["metrics"]}
+                          for i in SHOWN if i in cases},
+            }
+            print(f"--jobs {jobs:>3}: median {f['median_s']:.2f} s  (min {f['min_s']:.2f}, "
+                  f"max {f['max_s']:.2f}, {f['runs']} runs)  peak RSS "
+                  f"{f['peak_rss_mib']:.0f} MiB  {f['summary']}")
+            for case_id, m in f["cases"].items():
+                print(f"    {case_id:6} {m['duration_ms']:>6} ms  "
+                      f"{m.get('throughput_mb_s', 0):>8.1f} MB/s  p50 {m.get('rtt_p50_ms', 0):.3f} "
+                      f"ms  p99 {m.get('rtt_p99_ms', 0):.3f} ms")
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
