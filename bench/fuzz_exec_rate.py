@@ -5,7 +5,8 @@ Configures and builds the clang fuzz build (-DWSCONFORM_FUZZ=ON) if needed, then
 target RUNS times for SECONDS from a fresh copy of its seeds and regressions, with its
 dictionary and .options, one process at a time, and prints the median exec/s (libFuzzer's
 stat::average_exec_per_sec) with min and max. Also prints the frame decoder's rate against the
-Beast differential's, measured in the same invocation. Standard library only.
+Beast differential's, measured in the same invocation; runs go round-robin over the targets so
+that targets compared see the same load on a shared machine. Standard library only.
 
     python3 bench/fuzz_exec_rate.py [--seconds 30] [--runs 3] [--targets a,b] [--json F]
                                     [--markdown F] [--build-dir build/fuzz]
@@ -92,8 +93,15 @@ def main() -> int:
     build(build_dir)
     out = build_dir / "fuzz"
     figures = {}
-    for target in args.targets.split(","):
-        runs = [run_once(out, target, args.seconds, seed + 1) for seed in range(args.runs)]
+    targets = args.targets.split(",")
+    # Round-robin (run 1 of every target, then run 2, ...): targets compared with each other
+    # see the same load over time on a shared machine.
+    all_runs: dict[str, list[dict]] = {t: [] for t in targets}
+    for seed in range(args.runs):
+        for target in targets:
+            all_runs[target].append(run_once(out, target, args.seconds, seed + 1))
+    for target in targets:
+        runs = all_runs[target]
         rates = [r["exec_per_sec"] for r in runs]
         figures[target] = {"median_exec_per_sec": int(statistics.median(rates)),
                            "min": min(rates), "max": max(rates), "runs": len(rates),
