@@ -2,6 +2,7 @@
 """wsconform orchestration: build, start servers under test, run the cases, report, test.
 
     python3 run_suite.py [--target URL] [--out DIR] [options]   run the conformance suite
+    python3 run_suite.py --spec fuzzingclient.json [--out DIR]   run an Autobahn spec's servers
     python3 run_suite.py report DIR [DIR...] [--out OUT]          re-render (or merge) reports
     python3 run_suite.py diff OLD_DIR NEW_DIR [--html FILE]       verdict changes between runs
     python3 run_suite.py fuzz [--seconds N] [--jobs N] [--out DIR] the libFuzzer targets
@@ -10,7 +11,8 @@
 
 Without --target the suite runs against the built-in reference server, started on a free
 loopback port and stopped afterwards. Every run writes index.html, junit.xml and summary.md
-next to its index.json. Exit status: 0 nothing FAILED (or only what --expect-failures
+next to its index.json, and Autobahn's report layout in autobahn/ (index.json and one JSON file
+per agent and case). Exit status: 0 nothing FAILED (or only what --expect-failures
 expects), 1 some case FAILED, a stale expected failure, or (diff) a regression, 2 the run
 could not be done. Standard library only.
 """
@@ -20,12 +22,19 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import importlib
+import json
 import os
+import re
 import shutil
 import signal
+import socket
+import ssl
 import subprocess
 import sys
 import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import reports
@@ -188,6 +197,8 @@ def reference_server(build_dir: Path, tls: bool = False, allowed_origin: str | N
 # --- run -----------------------------------------------------------------------------------------
 
 def run_cases(args: argparse.Namespace) -> int:
+    if args.spec:
+        return run_spec(args)
     # A bad baseline is bad input: say so before minutes of building and running.
     baseline = load_baseline(args.expect_failures)
     build(BUILD_DIR)
@@ -234,6 +245,393 @@ def run_cases(args: argparse.Namespace) -> int:
         raise RunError(f"report: {error} (the results are in {out / 'index.json'})")
 
 
+# --- Autobahn fuzzingclient spec (--spec) --------------------------------------------------------
+
+# Keys of Autobahn's fuzzingclient spec (../shared/reference/autobahn-testsuite.md §1.2), plus
+# our per-server `command`.
+SPEC_KEYS = frozenset({"outdir", "servers", "options", "cases", "exclude-cases",
+                       "exclude-agent-cases"})
+SERVER_KEYS = frozenset({"agent", "url", "options", "origin", "protocols", "hostname", "command"})
+# Autobahn's protocol options (setProtocolOptions, client side, 0.10.9): accepted and ignored,
+# wsconform's own timers and limits apply. `version` 18 is RFC 6455, the only one spoken here.
+AUTOBAHN_OPTIONS = frozenset({
+    "version", "allowHixie76", "utf8validateIncoming", "acceptMaskedServerFrames",
+    "maskClientFrames", "applyMask", "maxFramePayloadSize", "maxMessagePayloadSize",
+    "autoFragmentSize", "failByDrop", "echoCloseCodeReason", "serverConnectionDropTimeout",
+    "openHandshakeTimeout", "closeHandshakeTimeout", "tcpNoDelay", "autoPingInterval",
+    "autoPingTimeout", "autoPingSize", "perMessageCompressionOffers",
+    "perMessageCompressionAccept"})
+DEFAULT_OUTDIR = "./reports/servers/"  # Autobahn's default, relative to the working directory
+_PATTERN_CHARS = re.compile(r"[0-9A-Za-z._*-]+")
+
+
+@dataclass
+class SpecServer:
+    agent: str | None  # None: the server's HTTP Server header names it (else UnknownServer)
+    url: str
+    host: str
+    port: int
+    command: list[str] | None
+    headers: list[str]  # --header values (origin, protocols)
+    tls_verify: bool  # `hostname` given: Autobahn then verifies the certificate
+    excluded: list[str] = field(default_factory=list)  # its exclude-agent-cases patterns
+
+
+@dataclass
+class Spec:
+    path: Path
+    outdir: Path
+    servers: list[SpecServer]
+    cases: list[str]
+    exclude: list[str]
+    agent_excludes: dict[str, list[str]]
+    warnings: list[str]
+
+
+def load_spec(path_text: str) -> Spec:
+    """Reads and checks an Autobahn fuzzingclient spec; RunError says what is wrong."""
+    path = Path(path_text)
+    where = f"spec {path}"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RunError(f"{where}: no such file")
+    except (OSError, UnicodeDecodeError) as error:
+        raise RunError(f"{where}: cannot read: {getattr(error, 'strerror', None) or error}")
+    try:
+        spec = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise RunError(f"{where}: invalid JSON at line {error.lineno} column {error.colno}: "
+                       f"{error.msg}")
+    if not isinstance(spec, dict):
+        raise RunError(f"{where}: not a JSON object")
+    warnings = [f"{where}: unknown key '{k}' ignored" for k in spec if k not in SPEC_KEYS]
+    warnings += _check_options(spec.get("options"), f"{where}: options")
+    outdir = spec.get("outdir", DEFAULT_OUTDIR)
+    if not isinstance(outdir, str) or not outdir:
+        raise RunError(f"{where}: 'outdir' must be a directory name")
+    servers_json = spec.get("servers")
+    if not isinstance(servers_json, list) or not servers_json:
+        raise RunError(f"{where}: 'servers' must be a non-empty list of {{\"agent\", \"url\"}} "
+                       "objects")
+    servers = [_spec_server(s, f"{where}: servers[{n}]", warnings)
+               for n, s in enumerate(servers_json)]
+    cases = _patterns(spec.get("cases", ["*"]), f"{where}: 'cases'")
+    exclude = _patterns(spec.get("exclude-cases", []), f"{where}: 'exclude-cases'")
+    agent_excludes_json = spec.get("exclude-agent-cases", {})
+    if not isinstance(agent_excludes_json, dict):
+        raise RunError(f"{where}: 'exclude-agent-cases' must be an object "
+                       "{agent pattern: [case patterns]}")
+    agent_excludes = {agent: _patterns(patterns, f"{where}: 'exclude-agent-cases' for '{agent}'")
+                      for agent, patterns in agent_excludes_json.items()}
+    # Autobahn opens outdir relative to its working directory (the Docker image's spec in
+    # /config writes to /reports), and so do we.
+    return Spec(path, Path(outdir), servers, cases, exclude, agent_excludes, warnings)
+
+
+def _check_options(options, where: str) -> list[str]:
+    if options is None:
+        return []
+    if not isinstance(options, dict):
+        raise RunError(f"{where} must be an object")
+    warnings = [f"{where}: unknown option '{k}' ignored" for k in options
+                if k not in AUTOBAHN_OPTIONS]
+    if "version" in options and options["version"] != 18:
+        warnings.append(f"{where}: version {options['version']!r} ignored: wsconform speaks "
+                        "RFC 6455 (Autobahn's version 18) only")
+    return warnings
+
+
+def _spec_server(entry, where: str, warnings: list[str]) -> SpecServer:
+    if not isinstance(entry, dict):
+        raise RunError(f"{where} is not an object")
+    warnings += [f"{where}: unknown key '{k}' ignored" for k in entry if k not in SERVER_KEYS]
+    warnings += _check_options(entry.get("options"), f"{where}: options")
+    url = entry.get("url")
+    if not isinstance(url, str) or not url:
+        raise RunError(f"{where}: missing 'url' (ws://host:port/path)")
+    parts = urllib.parse.urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        raise RunError(f"{where}: bad port in url '{url}'")
+    if parts.scheme not in ("ws", "wss") or not parts.hostname:
+        raise RunError(f"{where}: url '{url}' is not a ws:// or wss:// URL")
+    agent = entry.get("agent")
+    if agent is not None and (not isinstance(agent, str) or not agent.strip()):
+        raise RunError(f"{where}: 'agent' must be a non-empty string")
+    command = entry.get("command")
+    if command is not None:
+        if isinstance(command, str) and command.strip():
+            command = ["/bin/sh", "-c", command]
+        elif not (isinstance(command, list) and command
+                  and all(isinstance(c, str) for c in command)):
+            raise RunError(f"{where}: 'command' must be a string or a non-empty list of strings")
+    headers = []
+    origin = entry.get("origin")
+    if origin is not None:
+        if not isinstance(origin, str) or not origin or "\n" in origin or "\r" in origin:
+            raise RunError(f"{where}: 'origin' must be a string")
+        headers.append(f"Origin: {origin}")  # Autobahn sends it in every opening handshake
+    protocols = entry.get("protocols")
+    if protocols is not None:
+        if not (isinstance(protocols, list) and all(
+                isinstance(p, str) and p and _PATTERN_CHARS.fullmatch(p.replace("*", "_"))
+                for p in protocols)):
+            raise RunError(f"{where}: 'protocols' must be a list of subprotocol names")
+        if protocols:
+            # Offered in every handshake; the response check accepts one offered protocol.
+            headers.append("Sec-WebSocket-Protocol: " + ", ".join(protocols))
+    tls_verify = False
+    hostname = entry.get("hostname")
+    if hostname is not None:
+        if not isinstance(hostname, str) or not hostname:
+            raise RunError(f"{where}: 'hostname' must be a string")
+        if parts.scheme != "wss":
+            warnings.append(f"{where}: 'hostname' ignored: only used for wss:// (TLS SNI)")
+        elif hostname.lower() == parts.hostname.lower():
+            tls_verify = True  # Autobahn verifies the certificate when a hostname is given
+        else:
+            warnings.append(f"{where}: 'hostname' {hostname!r} ignored: wsconform sends the "
+                            f"URL's host {parts.hostname!r} as SNI and verifies against it only "
+                            "with --tls-verify")
+    return SpecServer(agent.strip() if agent else None, url, parts.hostname,
+                      port or (443 if parts.scheme == "wss" else 80), command, headers,
+                      tls_verify)
+
+
+def _patterns(value, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
+        raise RunError(f"{where} must be a list of patterns such as \"1.*\"")
+    for p in value:
+        if not p or not _PATTERN_CHARS.fullmatch(p):
+            bad = next((c for c in p if not _PATTERN_CHARS.fullmatch(c)), "") if p else ""
+            raise RunError(f"{where}: bad pattern {p!r}"
+                           + (f" (character {bad!r})" if bad else " (empty)")
+                           + ": use case ids like 6.4.1 and '*' wildcards")
+    return list(value)
+
+
+def autobahn_match(pattern: str, text: str, whole: bool) -> bool:
+    """Autobahn's wildcard rule: with '*' a regex ('.' literal, '*' any run) anchored at the
+    start (`cases`, `exclude-cases`) or at both ends (`exclude-agent-cases`); without '*' the
+    text itself."""
+    if "*" not in pattern:
+        return pattern == text
+    regex = ".*".join(re.escape(part) for part in pattern.split("*"))
+    return (re.fullmatch if whole else re.match)(regex, text) is not None
+
+
+def select_cases(spec: Spec, catalogue: list[str], agent: str) -> list[str]:
+    excluded = [p for agent_pattern, patterns in spec.agent_excludes.items()
+                if autobahn_match(agent_pattern, agent, whole=True) for p in patterns]
+    return [i for i in catalogue
+            if any(autobahn_match(p, i, whole=False) for p in spec.cases)
+            and not any(autobahn_match(p, i, whole=False) for p in spec.exclude)
+            and not any(autobahn_match(p, i, whole=True) for p in excluded)]
+
+
+def port_open(host: str, port: int, timeout: float = 1.0) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+class CommandServer:
+    """The server under test started by a spec's `command`: ready once its port accepts
+    connections; stopped (its whole process group) afterwards. Its output goes to `log`."""
+
+    def __init__(self, server: SpecServer, name: str, cwd: Path, log: Path, timeout: float):
+        assert server.command
+        self.name = name
+        if port_open(server.host, server.port):
+            raise RunError(f"server {name}: port {server.port} on {server.host} already accepts "
+                           "connections before its command started (another process?)")
+        log.parent.mkdir(parents=True, exist_ok=True)
+        self.log = log
+        with open(log, "wb") as output:
+            try:
+                self.process = subprocess.Popen(server.command, cwd=cwd, stdin=subprocess.DEVNULL,
+                                                stdout=output, stderr=subprocess.STDOUT,
+                                                start_new_session=True)
+            except OSError as error:
+                raise RunError(f"server {name}: cannot start {server.command[0]!r}: "
+                               f"{error.strerror or error}")
+        deadline = time.monotonic() + timeout
+        while not port_open(server.host, server.port, timeout=0.5):
+            if self.process.poll() is not None:
+                raise RunError(f"server {name}: its command exited ({self.process.returncode}) "
+                               f"before port {server.port} accepted connections"
+                               + self._log_tail())
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RunError(f"server {name}: port {server.port} did not accept connections "
+                               f"within {timeout:g} s of starting its command" + self._log_tail())
+            time.sleep(0.1)
+
+    def _log_tail(self) -> str:
+        try:
+            lines = self.log.read_text(errors="replace").strip().splitlines()
+        except OSError:
+            lines = []
+        return f": {lines[-1].strip()}" if lines else f" (output: {self.log})"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=5)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                pass
+        try:  # whatever is left of its process group
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+
+
+def server_header(server: SpecServer) -> str | None:
+    """The HTTP Server header of the server's answer to an opening handshake (Autobahn names an
+    agent-less server by it)."""
+    parts = urllib.parse.urlsplit(server.url)
+    request = (f"GET {parts.path or '/'}{'?' + parts.query if parts.query else ''} HTTP/1.1\r\n"
+               f"Host: {parts.netloc}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    try:
+        with socket.create_connection((server.host, server.port), timeout=5) as raw:
+            sock = raw
+            if parts.scheme == "wss":
+                context = ssl.create_default_context()
+                context.check_hostname = False
+                context.verify_mode = ssl.CERT_NONE
+                sock = context.wrap_socket(raw, server_hostname=server.host)
+            sock.sendall(request.encode("latin-1"))
+            head = b""
+            while b"\r\n\r\n" not in head and len(head) < 16384:
+                data = sock.recv(4096)
+                if not data:
+                    break
+                head += data
+    except (OSError, ssl.SSLError):
+        return None
+    for line in head.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "server" and value.strip():
+            return value.strip()
+    return None
+
+
+def dir_slug(name: str) -> str:
+    """As the runner names agents' folders (harness/runner/report_writer.cpp agent_slug)."""
+    return "".join(c.lower() if c.isascii() and c.isalnum() else c if c in "._-" else "_"
+                   for c in name) or "agent"
+
+
+def run_spec(args: argparse.Namespace) -> int:
+    """Runs every server of an Autobahn fuzzingclient spec: each into OUT/servers/<agent>/ (a
+    complete run of its own), then OUT/index.json with all of them and the report of them all."""
+    for option in ("target", "agent", "cases", "exclude_cases"):
+        if getattr(args, option) is not None:
+            raise RunError(f"--spec: --{option.replace('_', '-')} cannot be combined with a "
+                           "spec (it lists the servers and cases)")
+    if args.tls:
+        raise RunError("--spec: --tls is for the reference server; the spec lists the servers")
+    spec = load_spec(args.spec)
+    baseline = load_baseline(args.expect_failures)
+    for warning in spec.warnings:
+        say(f"warning: {warning}")
+    out = Path(args.out) if args.out else spec.outdir
+    build(BUILD_DIR)
+    runner = BUILD_DIR / "harness" / "wsconform"
+    listing = subprocess.run([str(runner), "--list"], capture_output=True, text=True)
+    if listing.returncode != 0:
+        raise RunError(f"wsconform --list failed: {listing.stderr.strip()}")
+    catalogue = [line.split("\t", 1)[0] for line in listing.stdout.splitlines() if line]
+    for pattern in spec.cases:
+        if not any(autobahn_match(pattern, i, whole=False) for i in catalogue):
+            say(f"warning: spec {spec.path}: case pattern {pattern!r} selects no case")
+    if not select_cases(spec, catalogue, "\0"):
+        raise RunError(f"spec {spec.path}: 'cases' minus 'exclude-cases' selects no case")
+    passthrough = []
+    for option in ("jobs", "timeout_scale", "ca", "allowed_origin"):
+        value = getattr(args, option)
+        if value is not None:
+            passthrough += ["--" + option.replace("_", "-"), str(value)]
+    for header in args.header or []:
+        passthrough += ["--header", header]
+
+    started_at = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    started = time.monotonic()
+    run_dirs: list[Path] = []
+    used: set[str] = set()
+    for n, server in enumerate(spec.servers, start=1):
+        name = server.agent or f"server-{n}"
+        slug = base = dir_slug(name)
+        while slug in used:
+            slug = f"{base}-{n}"
+        used.add(slug)
+        run_dir = out / "servers" / slug
+        process = None
+        try:
+            if server.command:
+                process = CommandServer(server, name, spec.path.parent, run_dir / "server.log",
+                                        args.ready_timeout)
+                say(f"server {name}: started, port {server.port} accepts connections")
+            agent = server.agent or server_header(server) or "UnknownServer"
+            ids = select_cases(spec, catalogue, agent)
+            if not ids:
+                say(f"warning: server {agent}: every case is excluded for it; not run")
+                continue
+            command = [str(runner), "--target", server.url, "--out", str(run_dir), "--agent",
+                       agent, "--cases", ",".join(ids), *passthrough]
+            for header in server.headers:
+                command += ["--header", header]
+            if server.tls_verify or args.tls_verify:
+                command.append("--tls-verify")
+            say(f"server {agent}: {len(ids)} cases against {server.url}")
+            status = subprocess.call(command, stdin=subprocess.DEVNULL)
+        finally:
+            if process is not None:
+                process.stop()
+        if status not in (0, 1):
+            raise RunError(f"server {agent}: the run could not be done (wsconform exit {status})")
+        run_dirs.append(run_dir)
+    if not run_dirs:
+        raise RunError(f"spec {spec.path}: no server was run")
+    merged = merge_runs(run_dirs, out, started_at, int((time.monotonic() - started) * 1000))
+    try:
+        reports.write_file(out / "index.json", json.dumps(merged, indent=1) + "\n")
+        return write_report([out], out, baseline)
+    except reports.ReportError as error:
+        raise RunError(f"report: {error} (the runs are in {out / 'servers'})")
+
+
+def merge_runs(run_dirs: list[Path], out: Path, started_at: str, duration_ms: int) -> dict:
+    """One index.json (docs/report.md) with the targets of every run; wire_log paths become
+    relative to OUT."""
+    merged: dict = {"schema": reports.SCHEMA, "tool": {}, "started_at": started_at,
+                    "duration_ms": duration_ms, "targets": []}
+    for run_dir in run_dirs:
+        index_path = run_dir / "index.json"
+        try:
+            index = json.loads(index_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise RunError(f"{index_path}: cannot read the run's result: {error}")
+        merged["tool"] = merged["tool"] or index.get("tool", {})
+        prefix = run_dir.relative_to(out).as_posix()
+        for target in index.get("targets", []):
+            for case in target.get("cases", []):
+                if case.get("wire_log"):
+                    case["wire_log"] = f"{prefix}/{case['wire_log']}"
+            merged["targets"].append(target)
+    return merged
+
+
 # --- reports -------------------------------------------------------------------------------------
 
 def load_baseline(path: str | None) -> reports.Baseline | None:
@@ -258,7 +656,8 @@ def write_report(sources: list[Path], out: Path | None, baseline: reports.Baseli
     if baseline is not None:
         expected = sum(len(t.expected) for t in report.outcome.targets)
         say(f"{baseline.path}: {expected} FAILED case{'s' * (expected != 1)} expected")
-    say(f"report: {report.files['index.html']} (also junit.xml, summary.md)")
+    say(f"report: {report.files['index.html']} (also junit.xml, summary.md, "
+        f"{reports.AUTOBAHN_INDEX})")
     if save_baseline:
         reports.write_file(Path(save_baseline), reports.write_baseline(report.targets))
         say(f"expected failures of this run written to {save_baseline}")
@@ -379,6 +778,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         description="Run the WebSocket conformance suite. Without --target, against the "
                     "built-in reference server. 'run_suite.py test' runs the project's tests.")
     parser.add_argument("--target", help="server URL (ws://host:port/path or wss://...)")
+    parser.add_argument("--spec", metavar="FILE",
+                        help="an Autobahn|Testsuite fuzzingclient spec (fuzzingclient.json): run "
+                             "every server it lists (each may have a 'command' that starts it) "
+                             "with its cases; --out overrides its outdir")
+    parser.add_argument("--ready-timeout", dest="ready_timeout", type=float, default=30.0,
+                        metavar="SECONDS",
+                        help="with --spec: how long a server's command may take until its port "
+                             "accepts connections (default 30)")
     parser.add_argument("--out", help="report directory (default reports/runs/<time>)")
     parser.add_argument("--agent", help="name of the server in the report")
     parser.add_argument("--cases", help="case patterns, e.g. '1.*,6.4.*'")

@@ -2,18 +2,18 @@
 
 Standard library only, no network: any old run can be re-rendered from its directory.
 
-    generate(["reports/runs/latest"])            index.html, junit.xml, summary.md
+    generate(["reports/runs/latest"])            index.html, junit.xml, summary.md, autobahn/
     compare(load_run(old), load_run(new))        verdict changes between two runs
 """
 
 from .baseline import Baseline, Outcome, evaluate, load_baseline, write_baseline
 from .diff import Comparison, compare, render_diff_html, render_diff_text
-from .generate import OUTPUTS, Report, generate, write_file
+from .generate import AUTOBAHN_INDEX, OUTPUTS, Report, generate, write_file
 from .markdown import append_job_summary
 from .model import SCHEMA, VERDICTS, ReportError, Run, Target, load_run, load_runs
 
 __all__ = [
-    "Baseline", "Comparison", "OUTPUTS", "Outcome", "Report", "ReportError", "Run", "SCHEMA",
+    "AUTOBAHN_INDEX", "Baseline", "Comparison", "OUTPUTS", "Outcome", "Report", "ReportError", "Run", "SCHEMA",
     "Target", "VERDICTS", "append_job_summary", "compare", "evaluate", "generate", "load_baseline",
     "load_run", "load_runs", "render_diff_html", "render_diff_text", "write_baseline",
     "write_file",

@@ -8,6 +8,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import autobahn
 from .baseline import Baseline, Outcome, evaluate
 from .html import render_html
 from .junit import render_junit
@@ -15,6 +16,7 @@ from .markdown import render_markdown
 from .model import ReportError, Run, Target, load_runs
 
 OUTPUTS = ("index.html", "junit.xml", "summary.md")
+AUTOBAHN_INDEX = f"{autobahn.DIRECTORY}/index.json"  # and one file per agent and case beside it
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,8 @@ class Report:
 def generate(sources: list[str | Path], out_dir: str | Path | None = None,
              baseline: Baseline | None = None) -> Report:
     """Writes index.html, junit.xml and summary.md of the runs in `sources` into `out_dir`
-    (default: the one source). Raises ReportError on bad input or an unwritable out_dir."""
+    (default: the one source), and Autobahn's layout into out_dir/autobahn/ (reports/autobahn.py).
+    Raises ReportError on bad input or an unwritable out_dir."""
     if not sources:
         raise ReportError("no run directory given")
     if out_dir is None:
@@ -49,6 +52,7 @@ def generate(sources: list[str | Path], out_dir: str | Path | None = None,
                 "junit.xml": render_junit(targets, outcome),
                 "summary.md": summary_md}
     files = write_all(out_dir, contents)
+    files[AUTOBAHN_INDEX] = autobahn.write(targets, out_dir)
     return Report(out_dir, runs, targets, outcome, files, summary_md)
 
 

@@ -5,15 +5,71 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <cstdio>
+#include <ctime>
 #include <exception>
+#include <optional>
 #include <thread>
 #include <utility>
+#include <variant>
 
 namespace wsconform::runner {
 
 namespace asio = boost::asio;
+
+namespace {
+
+/// How long the runner waits after a failed connect before it tries the target again.
+constexpr seconds reconnect_wait{0.5};
+
+std::string iso_now() {
+    auto now = std::chrono::system_clock::now();
+    auto t = std::chrono::system_clock::to_time_t(now);
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    char out[40];
+    std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms.count()));
+    return out;
+}
+
+/// One TCP (and TLS) connect to the target, nothing sent.
+asio::awaitable<boost::system::error_code> connect_once(const session_settings& settings) {
+    net::transport t(co_await asio::this_coro::executor, settings.tls, nullptr);
+    auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(settings.connect_timeout *
+                                                                         settings.timeout_scale);
+    auto ec = co_await t.connect(settings.url, timeout);
+    t.close();
+    co_return ec;
+}
+
+/// The case failed because its connection could not be made (refused, unreachable, timed out):
+/// the target may have stopped accepting connections. Procedures (a crowd of connections, a
+/// size search) judge refused connections themselves and are not retried.
+bool connect_failed(const case_def& c, const case_result& r) {
+    return std::holds_alternative<std::monostate>(c.run_as) && r.connect_error && !r.handshake_ok &&
+           r.overall == verdict::failed;
+}
+
+/// The verdict of a case the target could not be reached for (Autobahn silently skips them).
+case_result unreachable(const std::string& error, std::string note) {
+    case_result r;
+    r.behavior = verdict::failed;
+    r.behavior_close = close_verdict::failed;
+    r.overall = verdict::failed;
+    r.result = "target stopped accepting connections: " + error;
+    r.result_close = "the opening handshake was never completed";
+    r.notes.push_back(std::move(note));
+    r.started_at = iso_now();
+    return r;
+}
+
+} // namespace
 
 unsigned default_jobs() {
     // The cases mostly wait on timers and the peer, not on our CPU: many connections in flight
@@ -33,6 +89,43 @@ std::vector<case_result> run_cases(std::span<const case_def* const> cases,
     // Heavy cases (9.x: up to 16 MiB echoes) wait for room, so the default --jobs stays within
     // the memory bound; only timing changes, never what is sent or judged.
     memory_budget budget(io.get_executor(), settings.memory_budget_bytes);
+    // Set once the target is gone: a case could not connect, nor could a retry after a
+    // reconnect. Every case not yet started is then FAILED at once with this reason, instead of
+    // each waiting out its own connect.
+    std::optional<std::string> target_gone;
+
+    // Runs one case; a failed connect is retried once, after a short wait and a reconnect.
+    auto run_one = [&](const case_def& c) -> asio::awaitable<case_result> {
+        if (target_gone)
+            co_return unreachable(*target_gone,
+                                  "not run: the target had stopped accepting connections");
+        auto r = co_await run_case(c, settings);
+        if (!connect_failed(c, r))
+            co_return r;
+        auto first = r.connect_error;
+        asio::steady_timer wait(co_await asio::this_coro::executor);
+        wait.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+            reconnect_wait * settings.timeout_scale));
+        co_await wait.async_wait(asio::use_awaitable);
+        if (target_gone)
+            co_return unreachable(*target_gone, "could not connect (" + first.message() +
+                                                    "); the target had stopped accepting "
+                                                    "connections");
+        auto ec = co_await connect_once(settings);
+        if (!ec) {
+            r = co_await run_case(c, settings);
+            r.notes.push_back("the first connect failed (" + first.message() +
+                              "): retried once after a reconnect");
+            if (!connect_failed(c, r))
+                co_return r;
+            ec = r.connect_error;
+        }
+        if (!target_gone)
+            target_gone = ec.message() + " (" + settings.url.text + ")";
+        co_return unreachable(*target_gone, "could not connect (" + first.message() +
+                                                "), nor after a reconnect (" + ec.message() +
+                                                "); the cases not yet started are not run");
+    };
 
     auto worker = [&]() -> asio::awaitable<void> {
         while (next < cases.size()) {
@@ -40,9 +133,9 @@ std::vector<case_result> run_cases(std::span<const case_def* const> cases,
             const case_def& c = *cases[index];
             std::uint64_t taken = 0;
             try {
-                if (auto weight = memory_weight(c))
+                if (auto weight = memory_weight(c); weight && !target_gone)
                     taken = co_await budget.acquire(weight);
-                results[index] = co_await run_case(c, settings);
+                results[index] = co_await run_one(c);
                 budget.release(std::exchange(taken, 0));
             } catch (const std::exception& e) {
                 budget.release(std::exchange(taken, 0));
@@ -72,12 +165,8 @@ std::string probe_target(const session_settings& settings) {
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
-            net::transport t(co_await asio::this_coro::executor, settings.tls, nullptr);
-            auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-                settings.connect_timeout * settings.timeout_scale);
-            if (auto ec = co_await t.connect(settings.url, timeout))
+            if (auto ec = co_await connect_once(settings))
                 error = "cannot connect to " + settings.url.text + ": " + ec.message();
-            t.close();
         },
         asio::detached);
     io.run();

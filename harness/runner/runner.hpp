@@ -22,6 +22,11 @@ struct progress {
 
 /// Runs `cases` with at most `jobs` in flight; results are in the order of `cases`.
 /// `on_progress` is called after each case (on the runner's thread).
+///
+/// A case whose connection could not be made (refused, unreachable, connect timeout) is tried
+/// again once, after a short wait and a successful reconnect. If the target cannot be reached
+/// again, that case and every case not yet started are FAILED at once with the reason "target
+/// stopped accepting connections: <error>" (Autobahn silently skips them).
 std::vector<case_result> run_cases(std::span<const case_def* const> cases,
                                    const session_settings& settings, unsigned jobs,
                                    const std::function<void(const progress&)>& on_progress = {});
