@@ -21,6 +21,7 @@ void add_utf8_cases(std::vector<runner::case_def>& out);               // [6] 8.
 void add_close_cases(std::vector<runner::case_def>& out);              // [7] 5.5.1, 7.4
 void add_limits_performance_cases(std::vector<runner::case_def>& out); // [9] 5.2, 5.4, 10.4
 void add_auto_fragmentation_cases(std::vector<runner::case_def>& out); // [10] 5.4
+void add_compression_cases(std::vector<runner::case_def>& out);        // [12], [13] RFC 7692
 // Cases Autobahn does not have, with their own id prefixes.
 void add_handshake_cases(std::vector<runner::case_def>& out); // [H] 4.1, 4.2, 4.4, 9.1
 void add_masking_cases(std::vector<runner::case_def>& out);   // [M] 5.1, 5.3

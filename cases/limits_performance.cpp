@@ -81,7 +81,8 @@ void add_limits_performance_cases(std::vector<case_def>& out) {
                           std::string("Send a ") + w.word + " message of " + size_text(size) +
                               " (" + std::to_string(size) + " bytes) in one frame",
                           echo_expectation(w.word, size, timeout));
-            add_case(out, std::move(c), {w.op, size, k == 0 ? text_unit : binary_unit, 0, 0, 1},
+            add_case(out, std::move(c),
+                     {.op = w.op, .size = size, .pattern = k == 0 ? text_unit : binary_unit},
                      timeout);
         }
     }
@@ -105,7 +106,8 @@ void add_limits_performance_cases(std::vector<case_def>& out) {
                           echo_expectation(w.word, 4 * MiB, 100));
             // Autobahn's 9.4.1 sends 0xFE, 9.4.2-9.4.9 '*'.
             const bytes& unit = k == 0 ? star : (n == 1 ? fe : star);
-            add_case(out, std::move(c), {w.op, 4 * MiB, unit, fragment, 0, 1}, 100);
+            add_case(out, std::move(c),
+                     {.op = w.op, .size = 4 * MiB, .pattern = unit, .fragment = fragment}, 100);
         }
     }
 
@@ -124,7 +126,11 @@ void add_limits_performance_cases(std::vector<case_def>& out) {
                               std::to_string(chop) + " octets",
                           echo_expectation(w.word, 1 * MiB, 1000));
             add_case(out, std::move(c),
-                     {w.op, 1 * MiB, k == 0 ? text_unit : binary_unit, 0, chop, 1}, 1000);
+                     {.op = w.op,
+                      .size = 1 * MiB,
+                      .pattern = k == 0 ? text_unit : binary_unit,
+                      .chop = chop},
+                     1000);
         }
     }
 
@@ -145,7 +151,8 @@ void add_limits_performance_cases(std::vector<case_def>& out) {
                               std::to_string(static_cast<int>(rtt_timeouts[i])) +
                               " s; clean close with code 1000. The round-trip times' p50 and "
                               "p99 are recorded.");
-            add_case(out, std::move(c), {w.op, size, k == 0 ? star : fe, 0, 0, 1000},
+            add_case(out, std::move(c),
+                     {.op = w.op, .size = size, .pattern = k == 0 ? star : fe, .count = 1000},
                      rtt_timeouts[i]);
         }
     }

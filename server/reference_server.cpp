@@ -82,6 +82,9 @@ struct options {
     std::uint64_t max_message_size = 16U * 1024U * 1024U;
     /// A client must complete TLS and send its request head within this (slow-loris guard).
     std::chrono::seconds handshake_timeout{5};
+    /// zlib level of the echoes' permessage-deflate compression. 1, not Beast's 8: the level
+    /// does not matter for conformance, and 12.x/13.x push ~11 GB through zlib each way.
+    int deflate_level = 1;
 };
 
 void usage(std::ostream& os) {
@@ -93,7 +96,8 @@ void usage(std::ostream& os) {
           "  --allowed-origin ORIGIN  refuse (403) handshakes from any other Origin\n"
           "  --require-header 'Name: value'  refuse (401) handshakes without this header\n"
           "  --max-message-size N  refuse larger messages with close 1009 (default 16777216)\n"
-          "  --handshake-timeout S seconds a client has for TLS and its request (default 5)\n";
+          "  --handshake-timeout S seconds a client has for TLS and its request (default 5)\n"
+          "  --deflate-level N     zlib level 0-9 of compressed echoes (default 1)\n";
 }
 
 template <class T>
@@ -150,6 +154,9 @@ std::variant<options, int> parse_args(int argc, char** argv) {
             unsigned seconds = 0;
             ok = v && parse_number<unsigned>(*v, seconds, 1, 3600);
             opt.handshake_timeout = std::chrono::seconds(seconds);
+        } else if (arg == "--deflate-level") {
+            auto v = value();
+            ok = v && parse_number<int>(*v, opt.deflate_level, 0, 9);
         } else if (arg == "--threads") {
             auto v = value();
             ok = v && parse_number<unsigned>(*v, opt.threads, 1, 1024);
@@ -255,6 +262,40 @@ std::optional<std::string_view> bad_origin(const http::request<http::empty_body>
     return std::nullopt;
 }
 
+/// Whether the first permessage-deflate offer of the (joined) Sec-WebSocket-Extensions value
+/// has server_max_window_bits: the offer Beast answers.
+bool first_deflate_offer_limits_window(const http::request<http::empty_body>& req) {
+    std::string_view list = req[http::field::sec_websocket_extensions];
+    while (!list.empty()) {
+        auto comma = list.find(',');
+        auto element = list.substr(0, comma);
+        list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+        while (!element.empty() && (element.front() == ' ' || element.front() == '\t'))
+            element.remove_prefix(1);
+        auto name = element.substr(0, element.find(';'));
+        while (!name.empty() && (name.back() == ' ' || name.back() == '\t'))
+            name.remove_suffix(1);
+        if (beast::iequals(name, "permessage-deflate"))
+            return element.find("server_max_window_bits") != std::string_view::npos;
+    }
+    return false;
+}
+
+/// Sets the response decorator: our Server header, and the window bits Beast leaves out. Beast
+/// omits server_max_window_bits when it agrees to 15, but RFC 7692 §7.1.2.1 has a server that
+/// accepts an offer with the parameter answer with it (Autobahn 13.4, 13.6 offer 15).
+template <class NextLayer>
+void decorate_response(websocket::stream<NextLayer>& ws, bool restate_window) {
+    ws.set_option(
+        websocket::stream_base::decorator([restate_window](websocket::response_type& res) {
+            res.set(beast::http::field::server, server_name);
+            std::string ext(res[http::field::sec_websocket_extensions]);
+            if (restate_window && ext.starts_with("permessage-deflate") &&
+                ext.find("server_max_window_bits") == std::string::npos)
+                res.set(http::field::sec_websocket_extensions, ext + "; server_max_window_bits=15");
+        }));
+}
+
 template <class NextLayer>
 asio::awaitable<bool> opening_handshake(websocket::stream<NextLayer>& ws, const options& opt) {
     constexpr std::size_t beast_read_buffer = 1536; // websocket::stream::tcp_frame_size
@@ -304,6 +345,7 @@ asio::awaitable<bool> opening_handshake(websocket::stream<NextLayer>& ws, const 
         co_return false;
     }
     join_list_headers(req);
+    decorate_response(ws, first_deflate_offer_limits_window(req));
 
     beast::get_lowest_layer(ws).expires_never(); // the websocket stream's timeouts take over
     if (head.size() == head_size) {
@@ -340,6 +382,7 @@ asio::awaitable<void> serve_websocket(websocket::stream<NextLayer>& ws, const op
     ws.read_message_max(opt.max_message_size); // also bounds inflated messages
     websocket::permessage_deflate deflate;
     deflate.server_enable = true;
+    deflate.compLevel = opt.deflate_level;
     ws.set_option(deflate);
     ws.auto_fragment(false); // echo each message as one frame
 

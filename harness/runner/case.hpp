@@ -10,6 +10,7 @@
 #include "harness/codec/handshake.hpp"
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -18,6 +19,8 @@
 namespace wsconform::runner {
 
 using seconds = std::chrono::duration<double>;
+
+class pattern_payload; // echo_stream.hpp
 
 /// Something the peer did that a case can expect (Autobahn's event tuples).
 struct event {
@@ -104,13 +107,25 @@ struct wait_for_crowd {};
 struct echo_stream {
     codec::opcode op = codec::opcode::text;
     std::uint64_t size = 0;
-    codec::bytes pattern; ///< repeated and cut to `size` bytes
+    codec::bytes pattern{}; ///< repeated and cut to `size` bytes
     /// Payload bytes per frame (0 = one frame per message).
     std::uint64_t fragment = 0;
     /// Write each frame's octets `chop` at a time, each its own write (Autobahn chopsize);
     /// 0 = large writes.
     std::size_t chop = 0;
     unsigned count = 1; ///< round trips, one after the other
+    /// A payload source shared by many cases (a data set of hundreds of KiB), used instead of
+    /// `pattern`.
+    std::shared_ptr<const pattern_payload> source{};
+    /// Message i is the `size` bytes at offset i * size of the payload, wrapping around:
+    /// Autobahn 12.x/13.x send consecutive slices of a data file. Otherwise every message
+    /// starts at the payload's first byte.
+    bool consecutive = false;
+    /// Compress every message with the negotiated permessage-deflate (RFC 7692; RSV1 on the
+    /// first frame only); `fragment` then cuts the compressed payload, as Autobahn's
+    /// autoFragmentSize does. Echoes may come compressed or not, and are inflated before they
+    /// are checked. The case needs the extension (handshake.requires_extension).
+    bool compress = false;
 };
 
 using step = std::variant<send_frames, send_raw, pause, start_close, fail_after, close_after,

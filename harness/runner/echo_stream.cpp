@@ -45,9 +45,21 @@ std::optional<std::size_t> pattern_payload::first_mismatch(std::uint64_t offset,
 }
 
 message_wire::message_wire(codec::opcode op, const pattern_payload& payload, std::uint64_t size,
-                           std::uint64_t fragment, codec::mask_source& keys)
-    : op_(op), payload_(payload), size_(size), fragment_(fragment == 0 ? size : fragment),
-      keys_(keys) {}
+                           std::uint64_t fragment, codec::mask_source& keys, std::uint64_t offset)
+    : op_(op), payload_(&payload), offset_(offset), size_(size),
+      fragment_(fragment == 0 ? size : fragment), keys_(keys) {}
+
+message_wire::message_wire(codec::opcode op, codec::byte_view body, std::uint64_t fragment,
+                           codec::mask_source& keys, std::uint8_t first_rsv)
+    : op_(op), body_(body), first_rsv_(first_rsv), size_(body.size()),
+      fragment_(fragment == 0 ? body.size() : fragment), keys_(keys) {}
+
+void message_wire::fill(std::uint64_t pos, std::span<codec::byte> out) const {
+    if (payload_)
+        payload_->fill(offset_ + pos, out);
+    else
+        std::memcpy(out.data(), body_.data() + pos, out.size());
+}
 
 codec::frame message_wire::start_frame(std::size_t preview, std::uint64_t& payload_length) {
     if (done_ || header_ready_)
@@ -55,6 +67,7 @@ codec::frame message_wire::start_frame(std::size_t preview, std::uint64_t& paylo
     frame_length_ = std::min(fragment_, size_ - message_pos_);
     codec::frame f;
     f.op = first_ ? op_ : codec::opcode::continuation;
+    f.rsv = first_ ? first_rsv_ : 0;
     f.fin = message_pos_ + frame_length_ == size_;
     f.declared_length = frame_length_; // header only: the payload is streamed after it
     codec::mask(f, keys_);
@@ -68,7 +81,7 @@ codec::frame message_wire::start_frame(std::size_t preview, std::uint64_t& paylo
     payload_length = frame_length_;
     f.declared_length.reset();
     f.payload.resize(static_cast<std::size_t>(std::min<std::uint64_t>(preview, frame_length_)));
-    payload_.fill(message_pos_, f.payload);
+    fill(message_pos_, f.payload);
     return f;
 }
 
@@ -88,7 +101,7 @@ std::size_t message_wire::next(std::span<codec::byte> out) {
         auto n = static_cast<std::size_t>(
             std::min<std::uint64_t>(out.size() - written, frame_length_ - payload_done));
         auto piece = out.subspan(written, n);
-        payload_.fill(message_pos_ + payload_done, piece);
+        fill(message_pos_ + payload_done, piece);
         codec::apply_mask(piece, key_, payload_done);
         frame_pos_ += n;
         written += n;
@@ -102,8 +115,9 @@ std::size_t message_wire::next(std::span<codec::byte> out) {
     return written;
 }
 
-echo_checker::echo_checker(bool binary, const pattern_payload& payload, std::uint64_t size)
-    : binary_(binary), payload_(payload), size_(size) {}
+echo_checker::echo_checker(bool binary, const pattern_payload& payload, std::uint64_t size,
+                           std::uint64_t offset)
+    : binary_(binary), payload_(payload), size_(size), offset_(offset) {}
 
 bool echo_checker::add(bool binary_opcode, bool first_frame, bool fin, codec::byte_view payload) {
     if (failed() || complete_)
@@ -118,14 +132,14 @@ bool echo_checker::add(bool binary_opcode, bool first_frame, bool fin, codec::by
     auto room = size_ - received_;
     auto compared =
         payload.first(static_cast<std::size_t>(std::min<std::uint64_t>(room, payload.size())));
-    if (auto at = payload_.first_mismatch(received_, compared)) {
+    if (auto at = payload_.first_mismatch(offset_ + received_, compared)) {
         char buf[160];
         std::snprintf(buf, sizeof buf,
                       "the echo differs from what was sent at byte %llu of %llu (sent 0x%02x, "
                       "got 0x%02x)",
                       static_cast<unsigned long long>(received_ + *at),
-                      static_cast<unsigned long long>(size_), payload_.at(received_ + *at),
-                      compared[*at]);
+                      static_cast<unsigned long long>(size_),
+                      payload_.at(offset_ + received_ + *at), compared[*at]);
         problem_ = buf;
         return false;
     }

@@ -27,6 +27,8 @@ class pattern_payload {
     /// Index in `data` of the first byte that differs from the payload at `offset`, if any.
     std::optional<std::size_t> first_mismatch(std::uint64_t offset, codec::byte_view data) const;
     codec::byte at(std::uint64_t offset) const { return unit_[offset % unit_.size()]; }
+    /// Bytes before the payload repeats: the unit's size.
+    std::uint64_t period() const { return unit_.size(); }
 
   private:
     codec::bytes unit_;
@@ -39,8 +41,13 @@ class pattern_payload {
 /// (0 = one frame), each masked with a fresh key: produced on demand, never all at once.
 class message_wire {
   public:
+    /// The payload's bytes from `offset` on.
     message_wire(codec::opcode op, const pattern_payload& payload, std::uint64_t size,
-                 std::uint64_t fragment, codec::mask_source& keys);
+                 std::uint64_t fragment, codec::mask_source& keys, std::uint64_t offset = 0);
+    /// A message whose payload is `body` as given (a compressed message: RFC 7692 §6 wants
+    /// RSV1 on its first frame only, so `first_rsv` goes there). `body` must outlive this.
+    message_wire(codec::opcode op, codec::byte_view body, std::uint64_t fragment,
+                 codec::mask_source& keys, std::uint8_t first_rsv);
 
     bool done() const { return done_; }
     /// True when the next byte is the first of a frame (call start_frame() then).
@@ -53,8 +60,13 @@ class message_wire {
     std::size_t next(std::span<codec::byte> out);
 
   private:
+    void fill(std::uint64_t pos, std::span<codec::byte> out) const;
+
     codec::opcode op_;
-    const pattern_payload& payload_;
+    const pattern_payload* payload_ = nullptr; ///< the source, unless `body_` is
+    codec::byte_view body_;
+    std::uint64_t offset_ = 0;
+    std::uint8_t first_rsv_ = 0;
     std::uint64_t size_;
     std::uint64_t fragment_;
     codec::mask_source& keys_;
@@ -72,7 +84,9 @@ class message_wire {
 /// byte, then the length at its last frame. Keeps nothing of the payload.
 class echo_checker {
   public:
-    echo_checker(bool binary, const pattern_payload& payload, std::uint64_t size);
+    /// The echo must equal the payload's `size` bytes from `offset` on.
+    echo_checker(bool binary, const pattern_payload& payload, std::uint64_t size,
+                 std::uint64_t offset = 0);
 
     /// Adds the echo's next data frame (text/binary first, then continuations). Returns false
     /// once the echo is known to differ from what was sent (see problem()).
@@ -90,6 +104,7 @@ class echo_checker {
     bool binary_;
     const pattern_payload& payload_;
     std::uint64_t size_;
+    std::uint64_t offset_;
     std::uint64_t received_ = 0;
     codec::utf8_validator utf8_;
     std::optional<std::uint64_t> utf8_error_;

@@ -217,9 +217,11 @@ class case_session : public std::enable_shared_from_this<case_session> {
     enum class state { connecting, open, closing, closed };
 
     struct stream_state {
-        explicit stream_state(const echo_stream& s) : step(s), payload(s.pattern) {}
+        explicit stream_state(const echo_stream& s)
+            : step(s),
+              payload(s.source ? s.source : std::make_shared<const pattern_payload>(s.pattern)) {}
         const echo_stream& step;
-        pattern_payload payload;
+        std::shared_ptr<const pattern_payload> payload;
         unsigned sent = 0;                ///< messages whose sending began
         unsigned echoed = 0;              ///< echoes checked complete
         std::optional<echo_checker> echo; ///< the echo now awaited
@@ -229,6 +231,15 @@ class case_session : public std::enable_shared_from_this<case_session> {
         std::int64_t started_us = 0;    ///< first message began
         std::int64_t message_at_us = 0; ///< the current message began
         std::int64_t last_echo_us = 0;
+        // permessage-deflate (compress): our compressor, the echoes' decompressor (whenever the
+        // extension is agreed: a server may compress any echo), the message being sent in both
+        // forms, and what compression did to the traffic.
+        std::optional<codec::deflater> deflater;
+        std::optional<codec::inflater> inflater;
+        bytes plain, compressed;
+        bool echo_compressed = false; ///< the echo now arriving has RSV1 on its first frame
+        std::uint64_t plain_sent = 0, compressed_sent = 0;
+        std::uint64_t compressed_echoes = 0, echo_payload_in = 0, echo_inflated = 0;
     };
 
     std::chrono::steady_clock::duration scaled(seconds s) const {
@@ -422,20 +433,35 @@ class case_session : public std::enable_shared_from_this<case_session> {
                         {"the server accepted the malformed " + def_.handshake.extension + " offer",
                          def_.rfc});
         }
-        bool deflate_agreed = false;
         if (def_.handshake.what == handshake_expectation::rule::must_upgrade && problems.empty()) {
-            // RFC 7692 §7.1: a selected permessage-deflate must answer the offer it came from.
+            // RFC 7692 §7.1: a selected permessage-deflate must answer one of the offers (§5:
+            // a client may make several, 13.7 does); judged against each in order, the first
+            // it answers correctly is the one agreed. If it answers none, the first offer's
+            // error is the reason.
             auto offers = codec::parse_deflate_offers(request.list("Sec-WebSocket-Extensions"));
-            if (!offers.empty() && !offers.front().error) {
-                auto agreed = codec::parse_deflate_response(response.headers, offers.front().params,
-                                                            offer.extensions);
-                if (agreed.error)
-                    problems.push_back(
-                        {"invalid permessage-deflate response: " + agreed.detail,
-                         std::string(codec::rfc_reference(
-                             static_cast<codec::deflate_error>(agreed.error.value())))});
-                deflate_agreed = agreed.agreed.has_value();
+            std::optional<codec::deflate_negotiation> first_error;
+            for (const auto& o : offers) {
+                if (o.error)
+                    continue;
+                auto agreed =
+                    codec::parse_deflate_response(response.headers, o.params, offer.extensions);
+                if (agreed.error) {
+                    if (!first_error)
+                        first_error = std::move(agreed);
+                    continue;
+                }
+                if (agreed.agreed) {
+                    deflate_ = *agreed.agreed;
+                    deflate_offer_ = o.params;
+                }
+                first_error.reset();
+                break;
             }
+            if (first_error)
+                problems.push_back(
+                    {"invalid permessage-deflate response: " + first_error->detail,
+                     std::string(codec::rfc_reference(
+                         static_cast<codec::deflate_error>(first_error->error.value())))});
         }
         if (const auto& needed = def_.handshake.requires_extension;
             problems.empty() && !needed.empty()) {
@@ -460,7 +486,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
             transport_.close();
             co_return false;
         }
-        if (deflate_agreed) { // RSV1 marks compressed messages (RFC 7692 §6)
+        if (deflate_) { // RSV1 marks compressed messages (RFC 7692 §6)
             auto options = decoder_.options();
             options.allowed_rsv = 4;
             decoder_ = codec::decoder(options);
@@ -783,14 +809,20 @@ class case_session : public std::enable_shared_from_this<case_session> {
 
     asio::awaitable<void> run_echo_stream(const echo_stream& step) {
         auto& s = stream_.emplace(step);
+        if (deflate_)
+            start_deflate(s);
+        if (step.compress && !s.deflater)
+            s.problem = "permessage-deflate was not agreed, so nothing can be sent compressed";
         s.started_us = recorder_.now_us();
         for (unsigned i = 0; i < step.count; ++i) {
             if (state_ != state::open || !s.problem.empty())
                 break;
-            s.echo.emplace(step.op == opcode::binary, s.payload, step.size);
+            const std::uint64_t offset =
+                step.consecutive ? std::uint64_t{i} * step.size % s.payload->period() : 0;
+            s.echo.emplace(step.op == opcode::binary, *s.payload, step.size, offset);
             s.sent = i + 1;
             s.message_at_us = recorder_.now_us();
-            co_await write_message(step);
+            co_await write_message(step, offset);
             // Every waker cancels the timer; the condition is checked again before each wait.
             while (state_ == state::open && s.problem.empty() && !s.echo->complete()) {
                 stream_wake_.expires_at(asio::steady_timer::time_point::max());
@@ -803,16 +835,50 @@ class case_session : public std::enable_shared_from_this<case_session> {
             send_close(codec::close_codes::normal);
     }
 
+    /// Compressor and decompressor with the agreed parameters (RFC 7692 §7.1). We compress at
+    /// zlib level 1: the server's side is what is under test, and 12.x/13.x push ~11 GB
+    /// through zlib, so our speed sets much of the run's wall time.
+    void start_deflate(stream_state& s) {
+        auto send = codec::sending_config(*deflate_, codec::deflate_role::client);
+        // §7.1.2.2: with a value in our offer too, the smaller one binds us.
+        if (deflate_offer_.client_max_window_bits && *deflate_offer_.client_max_window_bits)
+            send.window_bits = std::min(send.window_bits, **deflate_offer_.client_max_window_bits);
+        s.deflater.emplace(codec::deflater_options{.window_bits = send.window_bits,
+                                                   .context_takeover = send.context_takeover,
+                                                   .level = 1});
+        auto receive = codec::receiving_config(*deflate_, codec::deflate_role::client);
+        // An echo longer than the message sent is wrong anyway: inflate no further (a bomb
+        // costs one chunk).
+        s.inflater.emplace(
+            codec::inflater_options{.window_bits = receive.window_bits,
+                                    .context_takeover = receive.context_takeover,
+                                    .max_message = std::max<std::uint64_t>(s.step.size, 1),
+                                    .chunk = 64 * 1024},
+            [this](byte_view chunk) { on_inflated(chunk); });
+    }
+
     /// Writes one message of the step, generated piece by piece. The socket is ours meanwhile:
     /// control frames queued by enqueue() (pongs, our Close) go out between frames, never
     /// inside one, and once we are closing no further frame begins.
-    asio::awaitable<void> write_message(const echo_stream& step) {
+    asio::awaitable<void> write_message(const echo_stream& step, std::uint64_t offset) {
         while (writing_ && !tcp_closed_)
             co_await asio::post(ex_, asio::use_awaitable); // the write loop finishes first
         if (tcp_closed_)
             co_return;
         writing_ = true;
-        message_wire wire(step.op, stream_->payload, step.size, step.fragment, keys_);
+        auto& s = *stream_;
+        if (step.compress) {
+            s.plain.resize(static_cast<std::size_t>(step.size));
+            s.payload->fill(offset, s.plain);
+            s.compressed = s.deflater->compress_message(s.plain);
+            s.plain_sent += step.size;
+            s.compressed_sent += s.compressed.size();
+        }
+        constexpr std::uint8_t rsv1 = 4; // RFC 7692 §6: "Per-Message Compressed" bit
+        message_wire wire =
+            step.compress
+                ? message_wire(step.op, s.compressed, step.fragment, keys_, rsv1)
+                : message_wire(step.op, *s.payload, step.size, step.fragment, keys_, offset);
         bytes buf(step.chop ? step.chop : 64 * 1024);
         std::size_t filled = 0;
         bool ok = true;
@@ -870,6 +936,8 @@ class case_session : public std::enable_shared_from_this<case_session> {
         } else {
             auto f = v.to_frame();
             log_frame(false, f);
+            if (f.rsv & 4) // allowed by the decoder once deflate is agreed, but data frames only
+                deflate_violation("RSV1 set on a control frame (RFC 7692 §6)");
             on_frame(std::move(f));
         }
         return true;
@@ -897,13 +965,59 @@ class case_session : public std::enable_shared_from_this<case_session> {
         }
         if (s.echo->failed())
             return; // already judged; the rest of it is of no interest
-        bool fine = s.echo->add(f.op == opcode::binary, first, f.fin, f.payload);
+        bool fine = true;
+        if (f.rsv & 4) {
+            // RFC 7692 §6.1: only a message's first frame says "compressed".
+            if (!first) {
+                deflate_violation("RSV1 set on a continuation frame");
+                s.problem = which() + "the echo has RSV1 set on a continuation frame";
+                stream_wake_.cancel();
+                return;
+            }
+        }
+        if (first)
+            s.echo_compressed = (f.rsv & 4) != 0;
+        if (s.echo_compressed) {
+            // Inflated chunks reach the checker through on_inflated(); the type is checked
+            // here, the end once the whole message has inflated.
+            if (first)
+                fine = s.echo->add(f.op == opcode::binary, true, false, {});
+            s.echo_payload_in += f.payload.size();
+            std::error_code ec;
+            if (fine) {
+                ec = s.inflater->feed(f.payload);
+                if (!ec && f.fin)
+                    ec = s.inflater->finish();
+            }
+            if (ec == codec::deflate_error::inflate_limit_exceeded) {
+                fine = false;
+                if (!s.echo->failed())
+                    s.problem = which() + "the echo inflates to more than the " +
+                                std::to_string(s.step.size) + " bytes sent";
+            } else if (ec) {
+                deflate_violation("the compressed echo does not inflate (" +
+                                  s.inflater->error_detail() + ")");
+                s.problem =
+                    which() + "the compressed echo does not inflate: " + s.inflater->error_detail();
+                stream_wake_.cancel();
+                return;
+            }
+            if (fine && !s.echo->failed() && f.fin) {
+                ++s.compressed_echoes;
+                s.echo_inflated += s.echo->received();
+                fine = s.echo->add(f.op == opcode::binary, false, true, {});
+            }
+            fine = fine && !s.echo->failed();
+        } else {
+            fine = s.echo->add(f.op == opcode::binary, first, f.fin, f.payload);
+        }
         if (auto bad = s.echo->utf8_error(); bad && !result_.failed_by_me) {
             report_violation(codec::protocol_error::invalid_utf8, *bad, "message offset");
             fail_connection(codec::close_code_for(codec::protocol_error::invalid_utf8));
         }
         if (!fine) {
-            s.problem = which() + s.echo->problem();
+            if (s.problem.empty())
+                s.problem = which() + s.echo->problem();
             stream_wake_.cancel();
             return;
         }
@@ -920,6 +1034,23 @@ class case_session : public std::enable_shared_from_this<case_session> {
             result_.received.push_back(std::move(e));
             stream_wake_.cancel();
         }
+    }
+
+    /// Inflated bytes of the echo now arriving, checked as they come.
+    void on_inflated(byte_view chunk) {
+        auto& s = *stream_;
+        if (s.echo && !s.echo->failed() && !s.echo->complete())
+            s.echo->add(s.step.op == opcode::binary, false, false, chunk);
+    }
+
+    /// A permessage-deflate rule broken by the peer (RFC 7692): the frames stay decodable, so
+    /// fail the connection as for a protocol error.
+    void deflate_violation(const std::string& what) {
+        auto text = "peer violated RFC 7692: " + what;
+        if (violation_.empty())
+            violation_ = text;
+        note(text);
+        fail_connection(codec::close_codes::protocol_error);
     }
 
     /// The behavior of an echo_stream case (Autobahn 9.x: OK when every echo came back, now
@@ -948,6 +1079,24 @@ class case_session : public std::enable_shared_from_this<case_session> {
             r.metrics["rtt_max_ms"] = round3(*std::max_element(s.rtt_ms.begin(), s.rtt_ms.end()));
         }
 
+        std::string compression;
+        if (st.compress && s.plain_sent > 0) {
+            auto ratio = [&](std::uint64_t part, std::uint64_t whole) {
+                return whole ? std::round(static_cast<double>(part) / static_cast<double>(whole) *
+                                          10000.0) /
+                                   10000.0
+                             : 0.0;
+            };
+            r.metrics["sent_compressed_bytes"] = static_cast<double>(s.compressed_sent);
+            r.metrics["sent_compression_ratio"] = ratio(s.compressed_sent, s.plain_sent);
+            r.metrics["compressed_echoes"] = static_cast<double>(s.compressed_echoes);
+            if (s.echo_inflated > 0)
+                r.metrics["echo_compression_ratio"] = ratio(s.echo_payload_in, s.echo_inflated);
+            compression = "; sent compressed (" + std::to_string(s.compressed_sent) + " of " +
+                          std::to_string(s.plain_sent) + " bytes), " +
+                          std::to_string(s.compressed_echoes) + " of the echoes compressed";
+        }
+
         if (s.problem.empty() && s.echoed == st.count) {
             r.behavior = verdict::ok;
             r.result = st.count == 1
@@ -955,6 +1104,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
                                  " came back unchanged (type, length and every byte checked)"
                            : "all " + std::to_string(st.count) + " " + kind + " messages of " +
                                  size + " came back unchanged, each before the next was sent";
+            r.result += compression;
             return;
         }
         r.behavior = verdict::failed;
@@ -1304,6 +1454,9 @@ class case_session : public std::enable_shared_from_this<case_session> {
     /// The streamed echoes of an echo_stream step; once set, data frames are checked as views
     /// into the decoder's buffer instead of being assembled into messages.
     std::optional<stream_state> stream_;
+    /// permessage-deflate as agreed in the opening handshake, and the offer it answered.
+    std::optional<codec::deflate_params> deflate_;
+    codec::deflate_params deflate_offer_;
     asio::steady_timer stream_wake_; ///< cancelled when an echo completes or the state changes
     case_result result_;
 };

@@ -20,7 +20,8 @@ def reference_run(start_module_server, reference_server_command, run_suite,
     server = start_module_server(reference_server_command(), "wsconform-server")
     assert server.url.startswith("ws://127.0.0.1:")
     out = tmp_path_factory.mktemp("reference")
-    return run_suite(server.url, out, "reference")
+    # 12.x/13.x (minutes of zlib) are run by test_compression.py and bench/compression.py.
+    return run_suite(server.url, out, "reference", "--exclude-cases", "12.*,13.*")
 
 
 def test_full_suite_passes(reference_run):
@@ -38,8 +39,9 @@ def test_full_suite_passes(reference_run):
 
 
 def test_index_and_wire_records(reference_run, all_ids, validate_report):
-    assert len(all_ids) == 390
-    validate_report(reference_run, all_ids)
+    assert len(all_ids) == 606
+    ids = [i for i in all_ids if not i.startswith(("12.", "13."))]
+    validate_report(reference_run, ids)
     # Every case of the reference run closes cleanly with a code the server sent.
     for case_id, case in reference_run.cases.items():
         assert case["behavior_close"] in ("OK", "INFORMATIONAL"), case_id
@@ -47,6 +49,8 @@ def test_index_and_wire_records(reference_run, all_ids, validate_report):
 
 def test_index_groups_and_titles_match_list(reference_run, catalogue):
     for case_id, group, title in catalogue:
+        if case_id.startswith(("12.", "13.")):
+            continue  # not in this run
         case = reference_run.cases[case_id]
         assert case["title"] == title, case_id
         assert group == case["group"] or group.startswith(case["group"] + " / "), case_id

@@ -230,15 +230,14 @@ TEST(DeflateCorrupt, OutputBeforeCorruptDataDoesNotDependOnFragments) {
     // A stored block "Hello", then a stored block whose LEN and NLEN disagree.
     const bytes message = hex("00 05 00 fa ff 48 65 6c 6c 6f 00 05 00 fa fe 48");
     for (const std::uint64_t limit : {std::uint64_t{1000}, std::uint64_t{1}}) {
-        const auto expected = limit == 1 ? deflate_error::inflate_limit_exceeded
-                                         : deflate_error::inflate_corrupt;
+        const auto expected =
+            limit == 1 ? deflate_error::inflate_limit_exceeded : deflate_error::inflate_corrupt;
         for (const std::size_t piece : {message.size(), std::size_t{1}}) {
             std::string delivered;
             inflater_options options;
             options.max_message = limit;
-            inflater in(options, [&](byte_view chunk) {
-                delivered.append(chunk.begin(), chunk.end());
-            });
+            inflater in(options,
+                        [&](byte_view chunk) { delivered.append(chunk.begin(), chunk.end()); });
             std::error_code ec;
             for (std::size_t at = 0; at < message.size() && !ec; at += piece)
                 ec = in.feed(byte_view(message).subspan(at, std::min(piece, message.size() - at)));

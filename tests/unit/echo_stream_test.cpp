@@ -108,6 +108,61 @@ TEST(MessageWire, EmptyMessageIsOneEmptyFrame) {
     EXPECT_TRUE(r.value.payload.empty());
 }
 
+TEST(MessageWire, CompressedBodyHasRsv1OnTheFirstFrameOnly) {
+    // 12.x/13.x: the compressed payload is what is fragmented (Autobahn autoFragmentSize).
+    bytes body(1000);
+    for (std::size_t i = 0; i < body.size(); ++i)
+        body[i] = static_cast<codec::byte>(i * 7);
+    codec::mask_source keys(3);
+    message_wire w(opcode::text, body, 256, keys, 4);
+    std::vector<codec::frame> logged;
+    auto got = wire_of(w, 100, logged);
+    codec::decoder d({.incoming_mask = codec::masking_rule::required, .allowed_rsv = 4});
+    d.feed(got);
+    bytes joined;
+    std::vector<std::uint8_t> rsv;
+    for (auto r = d.next(); r.what == codec::decode_result::status::frame; r = d.next()) {
+        rsv.push_back(r.value.rsv);
+        EXPECT_EQ(r.value.op, rsv.size() == 1 ? opcode::text : opcode::continuation);
+        EXPECT_EQ(r.value.fin, joined.size() + r.value.payload.size() == body.size());
+        joined.insert(joined.end(), r.value.payload.begin(), r.value.payload.end());
+    }
+    EXPECT_EQ(joined, body);
+    EXPECT_EQ(rsv, (std::vector<std::uint8_t>{4, 0, 0, 0}));
+    ASSERT_EQ(logged.size(), 4u);
+    EXPECT_EQ(logged[0].rsv, 4);
+    EXPECT_EQ(logged[1].rsv, 0);
+}
+
+TEST(MessageWireAndEchoChecker, ConsecutiveSlicesWrapAroundThePayload) {
+    // Autobahn 12.x: message i is the data set's bytes from i * size on, wrapping.
+    bytes data(1000);
+    for (std::size_t i = 0; i < data.size(); ++i)
+        data[i] = static_cast<codec::byte>(i * 31 + i / 256);
+    pattern_payload p(data);
+    EXPECT_EQ(p.period(), 1000u);
+    const std::uint64_t offset = 3 * 384 % 1000; // message 3 of 384 bytes: 152..535
+    codec::mask_source keys(5);
+    message_wire w(opcode::binary, p, 384, 0, keys, 900);
+    std::vector<codec::frame> logged;
+    auto got = wire_of(w, 4096, logged);
+    codec::decoder d({.incoming_mask = codec::masking_rule::required});
+    d.feed(got);
+    auto r = d.next();
+    ASSERT_EQ(r.what, codec::decode_result::status::frame);
+    bytes expected(data.begin() + 900, data.end());
+    expected.insert(expected.end(), data.begin(), data.begin() + 284);
+    EXPECT_EQ(r.value.payload, expected);
+
+    bytes slice(data.begin() + static_cast<std::ptrdiff_t>(offset),
+                data.begin() + static_cast<std::ptrdiff_t>(offset + 384));
+    echo_checker good(true, p, 384, offset);
+    EXPECT_TRUE(good.add(true, true, true, slice));
+    EXPECT_TRUE(good.complete());
+    echo_checker wrong_phase(true, p, 384, offset + 1);
+    EXPECT_FALSE(wrong_phase.add(true, true, true, slice));
+}
+
 TEST(EchoChecker, AcceptsTheSameMessageInAnyFraming) {
     pattern_payload p(autobahn_text);
     const auto payload = codec::repeat(autobahn_text, 1000);

@@ -1,0 +1,168 @@
+// [12], [13] WebSocket Compression: permessage-deflate (RFC 7692). Each case sends 1000
+// compressed messages, one after the other's echo, and checks every echo byte for byte after
+// inflating it (Autobahn compares SHA-1 digests). 12.x: five data sets under Autobahn's default
+// offer; 13.x: the JSON data set under Autobahn's seven parameter sets. Ids, sizes,
+// fragmentation (of the compressed payload), offers and timers are Autobahn's; the data sets
+// are generated (compression_data.hpp), with Autobahn's sizes. A server that does not agree to
+// permessage-deflate is UNIMPLEMENTED for these cases, as in Autobahn.
+
+#include "cases/builders.hpp"
+#include "cases/catalogue.hpp"
+#include "cases/compression_data.hpp"
+#include "harness/runner/echo_stream.hpp"
+
+#include <array>
+#include <memory>
+
+namespace wsconform::cases {
+
+namespace {
+
+// Autobahn's MSG_SIZES: (payload length, case timeout in s, auto-fragment size; 0 = none).
+struct variant {
+    std::uint64_t size;
+    double timeout;
+    std::uint64_t fragment;
+};
+constexpr std::array<variant, 18> variants = {{{16, 60, 0},
+                                               {64, 60, 0},
+                                               {256, 120, 0},
+                                               {1024, 240, 0},
+                                               {4096, 480, 0},
+                                               {8192, 480, 0},
+                                               {16384, 480, 0},
+                                               {32768, 480, 0},
+                                               {65536, 480, 0},
+                                               {131072, 480, 0},
+                                               {8192, 480, 256},
+                                               {16384, 480, 256},
+                                               {32768, 480, 256},
+                                               {65536, 480, 256},
+                                               {131072, 480, 256},
+                                               {131072, 480, 1024},
+                                               {131072, 480, 4096},
+                                               {131072, 480, 32768}}};
+constexpr unsigned messages = 1000;
+
+struct data_set {
+    const char* title; ///< Autobahn's description, naming our content where its names a work
+    bool binary;
+    std::shared_ptr<const runner::pattern_payload> payload;
+};
+
+data_set make_set(const char* title, bool binary, bytes data) {
+    return {title, binary, std::make_shared<const runner::pattern_payload>(std::move(data))};
+}
+
+std::string subgroup_title(const data_set& d) {
+    return std::string(d.title) + " (" + (d.binary ? "binary" : "utf8") + ", " +
+           std::to_string(d.payload->period()) + " bytes)";
+}
+
+// Autobahn's PerMessageDeflateOffer, parameters in its order: accept_no_context_takeover and
+// accept_max_window_bits (both on by default), then what it requests of the server.
+struct offer {
+    bool server_no_context_takeover;
+    int server_max_window_bits; ///< 0 = not requested
+    std::string text() const {
+        std::string s = "permessage-deflate; client_no_context_takeover; client_max_window_bits";
+        if (server_no_context_takeover)
+            s += "; server_no_context_takeover";
+        if (server_max_window_bits)
+            s += "; server_max_window_bits=" + std::to_string(server_max_window_bits);
+        return s;
+    }
+    std::string tuple() const {
+        return std::string("(") + (server_no_context_takeover ? "True" : "False") + ", " +
+               std::to_string(server_max_window_bits) + ")";
+    }
+};
+
+/// Autobahn's 13.x parameter sets (window bits 9 since Autobahn 0.8.2: zlib refuses 8).
+const std::array<std::vector<offer>, 7> parameter_sets = {{{{false, 0}},
+                                                           {{true, 0}},
+                                                           {{false, 9}},
+                                                           {{false, 15}},
+                                                           {{true, 9}},
+                                                           {{true, 15}},
+                                                           {{true, 9}, {true, 0}, {false, 0}}}};
+
+std::string tuples(const std::vector<offer>& offers) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < offers.size(); ++i)
+        s += (i ? ", " : "") + offers[i].tuple();
+    return s + "]";
+}
+
+case_def make(const std::string& id, const std::string& subgroup, const data_set& d,
+              const variant& v, const std::vector<offer>& offers, const std::string& offer_words) {
+    auto title = "Send " + std::to_string(messages) + " compressed messages each of payload size " +
+                 std::to_string(v.size) + ", auto-fragment to " + std::to_string(v.fragment) +
+                 " octets. Use " + offer_words;
+    auto expectation =
+        std::string("Every ") + (d.binary ? "binary" : "text") +
+        " message comes back as sent, each before the next is sent (type, length and every byte "
+        "checked after inflating; the echo may be compressed or not) within " +
+        std::to_string(static_cast<int>(v.timeout)) +
+        " s; clean close with code 1000. UNIMPLEMENTED if permessage-deflate is not agreed.";
+    auto c = make_case({id, "WebSocket Compression", subgroup, std::move(title),
+                        std::move(expectation), "RFC 7692 5, 6, 7; RFC 6455 5.4"});
+    c.close = tester_closes();
+    c.record = {.wire_bytes = 64 * 1024, .frames = 1000, .frame_payload = 64};
+    std::string header;
+    for (const auto& o : offers)
+        header += (header.empty() ? "" : ", ") + o.text();
+    c.request.edits.push_back(
+        {runner::header_edit::action::set, "Sec-WebSocket-Extensions", std::move(header)});
+    c.handshake.requires_extension = "permessage-deflate";
+    // Autobahn closeAfter: the tester closes once the case's time is up.
+    c.script = {runner::close_after{runner::seconds(v.timeout)},
+                runner::echo_stream{.op = d.binary ? opcode::binary : opcode::text,
+                                    .size = v.size,
+                                    .fragment = v.fragment,
+                                    .count = messages,
+                                    .source = d.payload,
+                                    .consecutive = true,
+                                    .compress = true}};
+    return c;
+}
+
+} // namespace
+
+void add_compression_cases(std::vector<case_def>& out) {
+    namespace data = compression_data;
+    // 12.x in Autobahn's order since 2018: JSON, picture, prose, HTML, PDF.
+    const std::array<data_set, 5> sets = {
+        make_set("Large JSON data file", false, data::json_document()),
+        make_set("Picture, Bitmap 512x512 grayscale", true, data::bitmap_image()),
+        make_set("Human readable text, German verse drama", true, data::prose_text()),
+        make_set("Large HTML file", false, data::html_document()),
+        make_set("A larger PDF", true, data::pdf_document())};
+    const std::vector<offer> default_offer = {{false, 0}};
+    for (std::size_t j = 0; j < sets.size(); ++j) {
+        auto sub = "12." + std::to_string(j + 1);
+        for (std::size_t i = 0; i < variants.size(); ++i)
+            out.push_back(make(sub + "." + std::to_string(i + 1), subgroup_title(sets[j]), sets[j],
+                               variants[i], default_offer, "default permessage-deflate offer."));
+    }
+    const auto& json = sets[0];
+    for (std::size_t j = 0; j < parameter_sets.size(); ++j) {
+        const auto& offers = parameter_sets[j];
+        // Autobahn's fuzzing server answers in kind, so both halves of its title name the same
+        // (no_context_takeover, max_window_bits) pairs.
+        auto pairs = tuples(offers);
+        auto subgroup =
+            subgroup_title(json) +
+            " - client offers (requestNoContextTakeover, requestMaxWindowBits): " + pairs +
+            " / server accept (requestNoContextTakeover, requestMaxWindowBits): " + pairs;
+        auto sub = "13." + std::to_string(j + 1);
+        for (std::size_t i = 0; i < variants.size(); ++i)
+            out.push_back(make(sub + "." + std::to_string(i + 1), subgroup, json, variants[i],
+                               offers,
+                               "permessage-deflate client offers (requestNoContextTakeover, "
+                               "requestMaxWindowBits): " +
+                                   pairs));
+    }
+}
+
+} // namespace wsconform::cases
