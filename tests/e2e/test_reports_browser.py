@@ -412,9 +412,10 @@ def test_a_real_run_report_in_a_browser(page, binaries, tmp_path):
     out = tmp_path / "run"
     env = dict(os.environ, WSCONFORM_BUILD_DIR=str(binaries.build_dir))
     env.pop("GITHUB_STEP_SUMMARY", None)
-    # Without the cases that take seconds by design and do not change what is shown here.
+    # Without the cases that take seconds (or minutes: compression) by design and do not
+    # change what is shown here.
     result = subprocess.run([PYTHON, str(ROOT / "run_suite.py"), "--out", str(out),
-                             "--exclude-cases", "H.5.3,L.9,L.10"], cwd=ROOT, env=env,
+                             "--exclude-cases", "H.5.3,L.9,L.10,12.*,13.*"], cwd=ROOT, env=env,
                             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     cases = json.loads((out / "index.json").read_text())["targets"][0]["cases"]
