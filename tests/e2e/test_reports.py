@@ -36,7 +36,8 @@ RUN = FIXTURES / "two-targets"
 GOLDEN = FIXTURES / "golden"
 BASELINE = FIXTURES / "expect-failures.txt"
 UPDATE_GOLDEN = os.environ.get("WSCONFORM_UPDATE_GOLDEN") == "1"
-SLOW_ELSEWHERE = "H.5.3,L.9,L.10"  # seconds each, and checked by their own tests
+# Seconds (compression: minutes) each, and checked by their own tests.
+SLOW_ELSEWHERE = "H.5.3,L.9,L.10,12.*,13.*"
 
 
 def run_suite(*args: str, cwd: Path = ROOT, env: dict | None = None,
