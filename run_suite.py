@@ -55,10 +55,12 @@ BUILD_PACKAGES = {
     "zlib1g-dev": None,
     "libcli11-dev": None,
 }
+# The libFuzzer targets (run_suite.py fuzz): clang and its libFuzzer and sanitizer runtimes
+# (libclang-rt-14-dev, which clang-14 only recommends).
+CLANG_PACKAGES = {"clang-14": "clang++-14", "libclang-rt-14-dev": None}
 TEST_PACKAGES = {
+    **CLANG_PACKAGES,  # tests/e2e/test_fuzzing.py
     "chromium": "chromium",  # the report's browser tests (headless, driven over DevTools)
-    "clang-14": "clang++-14",  # the libFuzzer targets (run_suite.py fuzz, tests/e2e/test_fuzzing.py)
-    "libclang-rt-14-dev": None,  # libFuzzer and the sanitizer runtimes (only recommended by clang-14)
     "libgtest-dev": None,
     "openssl": "openssl",  # test certificates for the TLS checks (S.4.*)
     "python3-pytest": None,
@@ -143,8 +145,12 @@ class Server:
 
     def __init__(self, command: list[str], name: str, ready_timeout: float = 15.0):
         self.name = name
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        text=True, start_new_session=True)
+        try:
+            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
+                                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                            text=True, start_new_session=True)
+        except OSError as error:
+            raise RunError(f"{name}: cannot start {command[0]!r}: {error.strerror or error}")
         self.url = self._wait_ready(ready_timeout)
 
     def _wait_ready(self, timeout: float) -> str:
@@ -165,16 +171,7 @@ class Server:
         return text.split(" ", 1)[1]
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=5)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                self.process.wait()
+        stop_process_group(self.process)
 
     def __enter__(self) -> "Server":
         return self
@@ -183,15 +180,90 @@ class Server:
         self.stop()
 
 
+def stop_process_group(process: subprocess.Popen) -> None:
+    """Stops a server we started in its own session: SIGTERM to its process group, then SIGKILL
+    to whatever is left of the group (children included), and reaps it."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=5)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def port_open(host: str, port: int, timeout: float = 1.0) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+class CommandServer:
+    """A server under test started from a user's command line: ready once its URL's port
+    accepts connections; stopped (its whole process group) afterwards. Its output goes to
+    `log`."""
+
+    def __init__(self, command: list[str], name: str, url: str, cwd: Path, log: Path,
+                 timeout: float):
+        self.name = name
+        self.url = url
+        parts = urllib.parse.urlsplit(url)
+        host, port = parts.hostname or "127.0.0.1", parts.port or (
+            443 if parts.scheme == "wss" else 80)
+        if port_open(host, port):
+            raise RunError(f"server {name}: port {port} on {host} already accepts "
+                           "connections before its command started (another process?)")
+        log.parent.mkdir(parents=True, exist_ok=True)
+        self.log = log
+        with open(log, "wb") as output:
+            try:
+                self.process = subprocess.Popen(command, cwd=cwd, stdin=subprocess.DEVNULL,
+                                                stdout=output, stderr=subprocess.STDOUT,
+                                                start_new_session=True)
+            except OSError as error:
+                raise RunError(f"server {name}: cannot start {command[0]!r}: "
+                               f"{error.strerror or error}")
+        deadline = time.monotonic() + timeout
+        while not port_open(host, port, timeout=0.5):
+            if self.process.poll() is not None:
+                raise RunError(f"server {name}: its command exited ({self.process.returncode}) "
+                               f"before port {port} accepted connections" + self._log_tail())
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RunError(f"server {name}: port {port} did not accept connections "
+                               f"within {timeout:g} s of starting its command" + self._log_tail())
+            time.sleep(0.1)
+
+    def _log_tail(self) -> str:
+        try:
+            lines = self.log.read_text(errors="replace").strip().splitlines()
+        except OSError:
+            lines = []
+        return f": {lines[-1].strip()}" if lines else f" (output: {self.log})"
+
+    def stop(self) -> None:
+        stop_process_group(self.process)
+
+
 def reference_server(build_dir: Path, tls: bool = False, allowed_origin: str | None = None,
-                     required_header: str | None = None) -> Server:
+                     required_header: str | None = None, extra: tuple[str, ...] = ()) -> Server:
+    """Our reference server on a free loopback port; `extra`: more of its options."""
     binary = build_dir / "server" / "wsconform-server"
     command = [str(binary), "--host", "127.0.0.1", "--port", "0"] + (["--tls"] if tls else [])
     if allowed_origin:
         command += ["--allowed-origin", allowed_origin]
     if required_header:
         command += ["--require-header", required_header]
-    return Server(command, "reference server")
+    return Server(command + list(extra), "reference server")
 
 
 # --- run -----------------------------------------------------------------------------------------
@@ -431,70 +503,6 @@ def select_cases(spec: Spec, catalogue: list[str], agent: str) -> list[str]:
             and not any(autobahn_match(p, i, whole=True) for p in excluded)]
 
 
-def port_open(host: str, port: int, timeout: float = 1.0) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-class CommandServer:
-    """The server under test started by a spec's `command`: ready once its port accepts
-    connections; stopped (its whole process group) afterwards. Its output goes to `log`."""
-
-    def __init__(self, server: SpecServer, name: str, cwd: Path, log: Path, timeout: float):
-        assert server.command
-        self.name = name
-        if port_open(server.host, server.port):
-            raise RunError(f"server {name}: port {server.port} on {server.host} already accepts "
-                           "connections before its command started (another process?)")
-        log.parent.mkdir(parents=True, exist_ok=True)
-        self.log = log
-        with open(log, "wb") as output:
-            try:
-                self.process = subprocess.Popen(server.command, cwd=cwd, stdin=subprocess.DEVNULL,
-                                                stdout=output, stderr=subprocess.STDOUT,
-                                                start_new_session=True)
-            except OSError as error:
-                raise RunError(f"server {name}: cannot start {server.command[0]!r}: "
-                               f"{error.strerror or error}")
-        deadline = time.monotonic() + timeout
-        while not port_open(server.host, server.port, timeout=0.5):
-            if self.process.poll() is not None:
-                raise RunError(f"server {name}: its command exited ({self.process.returncode}) "
-                               f"before port {server.port} accepted connections"
-                               + self._log_tail())
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RunError(f"server {name}: port {server.port} did not accept connections "
-                               f"within {timeout:g} s of starting its command" + self._log_tail())
-            time.sleep(0.1)
-
-    def _log_tail(self) -> str:
-        try:
-            lines = self.log.read_text(errors="replace").strip().splitlines()
-        except OSError:
-            lines = []
-        return f": {lines[-1].strip()}" if lines else f" (output: {self.log})"
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=5)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                pass
-        try:  # whatever is left of its process group
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
-
-
 def server_header(server: SpecServer) -> str | None:
     """The HTTP Server header of the server's answer to an opening handshake (Autobahn names an
     agent-less server by it)."""
@@ -579,8 +587,8 @@ def run_spec(args: argparse.Namespace) -> int:
         process = None
         try:
             if server.command:
-                process = CommandServer(server, name, spec.path.parent, run_dir / "server.log",
-                                        args.ready_timeout)
+                process = CommandServer(server.command, name, server.url, spec.path.parent,
+                                        run_dir / "server.log", args.ready_timeout)
                 say(f"server {name}: started, port {server.port} accepts connections")
             agent = server.agent or server_header(server) or "UnknownServer"
             ids = select_cases(spec, catalogue, agent)

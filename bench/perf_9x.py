@@ -16,34 +16,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import run_suite  # noqa: E402  (the project's own build and server helpers)
+from bench.wsconform_run import timed_run  # noqa: E402
 
 SHOWN = ("9.1.6", "9.2.6", "9.3.1", "9.4.9", "9.5.1", "9.6.6", "9.7.1", "9.7.6", "9.8.1", "9.8.6")
-
-
-def one_run(runner: Path, url: str, jobs: int, cases: str) -> tuple[float, int, int, dict]:
-    """(wall s, peak RSS KiB, exit status, index.json) of one run."""
-    with tempfile.TemporaryDirectory() as out:
-        command = [str(runner), "--target", url, "--out", out, "--cases", cases, "--jobs",
-                   str(jobs), "--quiet"]
-        started = time.perf_counter()
-        child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-        _, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - started
-        child.returncode = os.waitstatus_to_exitcode(status)
-        index = json.loads(Path(out, "index.json").read_text())
-    return wall, usage.ru_maxrss, child.returncode, index
 
 
 def main() -> int:
@@ -63,11 +46,11 @@ def main() -> int:
         for jobs in [int(j) for j in args.jobs.split(",")]:
             runs = []
             for _ in range(args.repeat):
-                wall, rss, status, index = one_run(runner, server.url, jobs, args.cases)
-                if status != 0:
-                    print(f"run failed with exit {status}", file=sys.stderr)
+                run = timed_run(runner, server.url, args.cases, jobs)
+                if run.status != 0:
+                    print(f"run failed with exit {run.status}", file=sys.stderr)
                     return 1
-                runs.append((wall, rss, index))
+                runs.append((run.wall_s, run.max_rss_kib, run.index))
             runs.sort(key=lambda r: r[0])
             median_wall, _, median_index = runs[len(runs) // 2]
             walls, rsss = [r[0] for r in runs], [r[1] for r in runs]

@@ -13,16 +13,14 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import run_suite  # noqa: E402  (the project's own build and server helpers)
+from bench.wsconform_run import timed_run  # noqa: E402
 
 
 def main() -> int:
@@ -41,18 +39,12 @@ def main() -> int:
         for jobs in [int(j) for j in args.jobs.split(",")]:
             times, verdicts = [], set()
             for _ in range(args.repeat):
-                with tempfile.TemporaryDirectory() as out:
-                    started = time.perf_counter()
-                    command = [str(runner), "--target", server.url, "--out", out, "--cases",
-                               args.cases, "--jobs", str(jobs), "--quiet"]
-                    if args.exclude_cases:
-                        command += ["--exclude-cases", args.exclude_cases]
-                    status = subprocess.call(command, stdout=subprocess.DEVNULL)
-                    times.append(time.perf_counter() - started)
-                    summary = json.loads(Path(out, "index.json").read_text())["targets"][0]["summary"]
-                    verdicts.add(json.dumps(summary, sort_keys=True))
-                if status != 0:
-                    print(f"run failed with exit {status}", file=sys.stderr)
+                extra = ("--exclude-cases", args.exclude_cases) if args.exclude_cases else ()
+                run = timed_run(runner, server.url, args.cases, jobs, extra)
+                times.append(run.wall_s)
+                verdicts.add(json.dumps(run.target["summary"], sort_keys=True))
+                if run.status != 0:
+                    print(f"run failed with exit {run.status}", file=sys.stderr)
                     return 1
             figures[jobs] = {"median_s": statistics.median(times), "min_s": min(times),
                              "max_s": max(times), "runs": len(times),

@@ -32,12 +32,13 @@ import os
 import re
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from fuzzing import OneLineParser, positive
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BUILD_DIR = ROOT / "build" / "fuzz-engine"
@@ -45,56 +46,34 @@ DEFAULT_OUT = ROOT / "reports" / "fuzz"
 BUILD_DIR_ENV = "WSCONFORM_FUZZ_BUILD_DIR"
 SUMMARY_SCHEMA = "wsconform-fuzz-summary/1"
 
-# clang and its libFuzzer runtime (Debian 12: libclang_rt.fuzzer is in libclang-rt-14-dev,
-# which clang-14 only recommends).
-CLANG_PACKAGES = {"clang-14": "clang++-14", "libclang-rt-14-dev": None}
 CLANG_CMAKE_ARGS = ["-DCMAKE_C_COMPILER=clang-14", "-DCMAKE_CXX_COMPILER=clang++-14",
                     "-DWSCONFORM_FUZZ=ON", "-DWSCONFORM_BUILD_TESTS=OFF"]
 
 DEFAULT_INPUT_TIMEOUT = 25  # s per input, as OSS-Fuzz (libFuzzer's own default is 1200 s)
 ARTIFACT_KINDS = ("crash", "leak", "timeout", "oom")
 MERGE_TIMEOUT = 900  # s
-STOP_GRACE = 5  # s between SIGTERM and SIGKILL
 
 
 class EngineError(Exception):
     """Becomes run_suite's RunError: the run could not be done (exit 2, one line)."""
 
 
-class Usage(argparse.ArgumentParser):
-    """argparse with one-line errors (exit 2), like the rest of run_suite.py's errors."""
-
-    def error(self, message: str):  # noqa: D401 - argparse's signature
-        print(f"run_suite: {self.prog}: {message}", file=sys.stderr)
-        raise SystemExit(2)
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = Usage(
+    parser = OneLineParser(
         prog="run_suite.py fuzz",
         description="Build the libFuzzer targets (clang), replay their seeds and regressions, "
                     "fuzz each for --seconds on every core, merge new inputs into the corpus. "
                     "Exit status: 0 nothing found, 1 a crash/leak/OOM/timeout (with a repro "
                     "command), 2 the run could not be done.")
-    parser.add_argument("--seconds", type=_positive, default=60, metavar="N",
+    parser.add_argument("--seconds", type=positive(int), default=60, metavar="N",
                         help="fuzzing time per target (default 60)")
-    parser.add_argument("--jobs", type=_positive, default=os.cpu_count() or 1, metavar="N",
+    parser.add_argument("--jobs", type=positive(int), default=os.cpu_count() or 1, metavar="N",
                         help="parallel fuzzing processes per target (default: all cores)")
     parser.add_argument("--out", metavar="DIR",
                         help="corpus, crashes, logs and fuzz-summary.json (default reports/fuzz)")
     parser.add_argument("--targets", metavar="A,B",
                         help="comma-separated target stems (default: all)")
-    parser.add_argument("--timeout", type=_positive, default=DEFAULT_INPUT_TIMEOUT, metavar="S",
+    parser.add_argument("--timeout", type=positive(int), default=DEFAULT_INPUT_TIMEOUT, metavar="S",
                         help=f"seconds one input may take before it is a timeout finding "
                              f"(default {DEFAULT_INPUT_TIMEOUT}; a target's .options wins)")
     parser.add_argument("--replay-only", dest="replay_only", action="store_true",
@@ -157,7 +136,7 @@ def build_targets(suite, build: Build, stems: list[str]) -> None:
                               f"WSCONFORM_FUZZ={'ON' if fuzz_on else 'OFF'}: no libFuzzer "
                               f"binaries; use another directory ({BUILD_DIR_ENV})")
     if not external:
-        suite.ensure_packages(CLANG_PACKAGES)
+        suite.ensure_packages(suite.CLANG_PACKAGES)
         if not shutil.which("clang++-14"):
             raise EngineError("clang++-14 not found: the fuzz targets need clang and libFuzzer "
                               "(Debian: apt-get install clang-14 libclang-rt-14-dev)")
@@ -279,7 +258,8 @@ class Target:
         if not inputs:
             log.write_text("no seeds or regressions\n")
             return True
-        status, text = run_logged([str(self.binary), *self.run_flags(), *map(str, inputs)], log,
+        status, text = run_logged(self.suite,
+                                  [str(self.binary), *self.run_flags(), *map(str, inputs)], log,
                                   self.work, timeout=120 + 2 * len(inputs))
         self.result.replayed = len(re.findall(r"^Executed ", text, re.M))
         if status == 0:
@@ -313,7 +293,7 @@ class Target:
         # Fork mode's jobs honour max_total_time between jobs; allow for the last job, the
         # per-input timeout and the initial pass over the corpus.
         deadline = self.args.seconds * 1.5 + 2 * self.args.timeout + 120
-        status, text = run_logged(command, log, self.work, timeout=deadline)
+        status, text = run_logged(self.suite, command, log, self.work, timeout=deadline)
         self.parse_stats(text)
         self.result.new_inputs = len(files_in(self.new))
         new_artifacts = [p for p in files_in(self.crashes) if p not in before
@@ -363,7 +343,7 @@ class Target:
                        f"-artifact_prefix={self.work}/",
                        str(merged), *map(str, sources)]
             status, text = (0, "") if not sources else run_logged(
-                command, log, self.work, timeout=MERGE_TIMEOUT)
+                self.suite, command, log, self.work, timeout=MERGE_TIMEOUT)
             if status == 0 and (files_in(merged) or not sources):
                 # Merging into an empty directory: its totals are the corpus's coverage,
                 # comparable between runs and between fork and in-process mode.
@@ -412,7 +392,7 @@ def last_error_line(text: str) -> str:
     return ""
 
 
-def run_logged(command: list[str], log: Path, cwd: Path,
+def run_logged(suite, command: list[str], log: Path, cwd: Path,
                timeout: float) -> tuple[int | None, str]:
     """Runs a libFuzzer process in its own process group, output to `log`; returns its exit
     status (None when it overran `timeout` and was stopped) and the log text. The whole group
@@ -433,29 +413,10 @@ def run_logged(command: list[str], log: Path, cwd: Path,
             except subprocess.TimeoutExpired:
                 status = None
             finally:
-                stop_group(process)
+                suite.stop_process_group(process)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return status, log.read_text(errors="replace")
-
-
-def stop_group(process: subprocess.Popen) -> None:
-    """SIGTERM, a grace period, then SIGKILL to the process group we started (a no-op when
-    every member has exited already)."""
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass  # nothing left in the group
-    else:
-        try:
-            process.wait(timeout=STOP_GRACE)
-        except subprocess.TimeoutExpired:
-            pass
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    process.wait()
 
 
 # --- output --------------------------------------------------------------------------------------
@@ -500,17 +461,6 @@ def render_findings(results: list[Result]) -> str:
             lines.append(f"  repro: {finding.repro}")
             lines.append(f"  log:   {finding.log}")
     return "\n".join(lines) + ("\n" if lines else "")
-
-
-def write_atomically(path: Path, text: str) -> None:
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w") as stream:
-            stream.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 # --- command -------------------------------------------------------------------------------------
@@ -605,9 +555,9 @@ def fuzz_all(args: argparse.Namespace, suite, build: Build, stems: list[str], ou
         "targets": {r.stem: r.as_json() for r in results},
     }
     try:
-        write_atomically(out / "fuzz-summary.json", json.dumps(summary, indent=2) + "\n")
-    except OSError as error:
-        raise EngineError(f"cannot write {out / 'fuzz-summary.json'}: {error}")
+        suite.reports.write_file(out / "fuzz-summary.json", json.dumps(summary, indent=2) + "\n")
+    except suite.reports.ReportError as error:
+        raise EngineError(str(error))
     if found:
         suite.say(f"{found} finding{'s' * (found != 1)}: see above and {out / 'fuzz-summary.json'}")
     else:
