@@ -156,22 +156,18 @@ def _read_record(run_dir: Path, wire_log: str) -> dict[str, Any]:
     if not wire_log:
         return {}
     try:
-        with open(run_dir / wire_log, "rb") as f:
-            head = f.read(FULL_READ + 1)
-            if len(head) <= FULL_READ:
-                record = json.loads(head)
-                return record if isinstance(record, dict) else {}
-            head += f.read(max(0, HEAD_READ - len(head)))
+        read = wire.read_record(run_dir / wire_log, FULL_READ, HEAD_READ)
     except (OSError, ValueError):
         return {}
-    text = head[:HEAD_READ].decode("utf-8", "replace")
+    if read.head is None:
+        return read.record if isinstance(read.record, dict) else {}
     record = {}
     for key in _RECORD_FIELDS:
-        found, value, _ = wire._value_after(text, key, 0)
+        found, value, _ = wire.value_after(read.head, key, 0)
         if found:
             record[key] = value
     for key in ("frames", "chunks"):
-        record[key] = wire._array_head(text, key, _HEAD_ITEMS, 0)[0]
+        record[key] = wire.array_head(read.head, key, _HEAD_ITEMS, 0)[0]
     return record
 
 

@@ -38,20 +38,40 @@ class RecordSummary:
     error: str = ""
 
 
+@dataclass(frozen=True)
+class RecordText:
+    """A wire record as read: parsed whole (`record`), or, when it is bigger than the whole-read
+    limit, the text of its first bytes (`head`), to be scanned with value_after/array_head."""
+    record: Any = None
+    head: str | None = None
+    size: int = 0
+
+
+def read_record(path: Path, full_read: int = FULL_READ_LIMIT,
+                head_bytes: int = HEAD_BYTES) -> RecordText:
+    """Reads a wire record whole when it is at most `full_read` bytes, else only its first
+    `head_bytes`, so the cost does not grow with the record. OSError and ValueError (bad JSON)
+    pass through."""
+    with open(path, "rb") as f:
+        head = f.read(full_read + 1)
+        if len(head) <= full_read:
+            return RecordText(record=json.loads(head), size=len(head))
+        head += f.read(max(0, head_bytes - len(head)))
+        return RecordText(head=head[:head_bytes].decode("utf-8", "replace"),
+                          size=os.fstat(f.fileno()).st_size)
+
+
 def read_summary(path: Path) -> RecordSummary:
     """Reads and summarises one wire record; a missing or broken record is not fatal."""
     try:
-        with open(path, "rb") as f:
-            head = f.read(FULL_READ_LIMIT + 1)
-            if len(head) <= FULL_READ_LIMIT:
-                record = json.loads(head)
-                if not isinstance(record, dict):
-                    return RecordSummary(None, "record unreadable: not a JSON object")
-                return RecordSummary(summarise(record))
-            head += f.read(max(0, HEAD_BYTES - len(head)))
-            summary = summarise_head(head[:HEAD_BYTES].decode("utf-8", "replace"))
-            summary.update(record_bytes=os.fstat(f.fileno()).st_size, head_bytes=HEAD_BYTES)
-            return RecordSummary(summary)
+        text = read_record(path)
+        if text.head is None:
+            if not isinstance(text.record, dict):
+                return RecordSummary(None, "record unreadable: not a JSON object")
+            return RecordSummary(summarise(text.record))
+        summary = summarise_head(text.head)
+        summary.update(record_bytes=text.size, head_bytes=HEAD_BYTES)
+        return RecordSummary(summary)
     except FileNotFoundError:
         return RecordSummary(None, "record missing")
     except (OSError, ValueError) as error:
@@ -79,15 +99,15 @@ def summarise_head(text: str) -> dict[str, Any]:
     fields: dict[str, Any] = dict.fromkeys(_HEAD_ORDER)
     position = 0
     for key in _HEAD_ORDER:
-        found, value, position = _value_after(text, key, position)
+        found, value, position = value_after(text, key, position)
         if found:
             fields[key] = value
         elif key != "notes":
             # In the runner's order the fields after this one lie beyond the head too: each
             # further search would read the whole head for nothing.
             break
-    frames, frames_done, position = _array_head(text, "frames", FRAME_LIMIT, position)
-    chunks = _array_head(text, "chunks", CHUNK_LIMIT, position)[0] \
+    frames, frames_done, position = array_head(text, "frames", FRAME_LIMIT, position)
+    chunks = array_head(text, "chunks", CHUNK_LIMIT, position)[0] \
         if frames or frames_done else []
     summary = _summary(fields, frames, not frames_done, *_chunk_head(chunks))
     summary.update(frames_total=len(frames) if frames_done else None, chunks_total=None,
@@ -115,7 +135,7 @@ def _value_start(text: str, key: str, start: int) -> int:
     return at
 
 
-def _value_after(text: str, key: str, start: int) -> tuple[bool, Any, int]:
+def value_after(text: str, key: str, start: int) -> tuple[bool, Any, int]:
     at = _value_start(text, key, start)
     if at < 0:
         return False, None, start
@@ -126,7 +146,7 @@ def _value_after(text: str, key: str, start: int) -> tuple[bool, Any, int]:
         return False, None, start
 
 
-def _array_head(text: str, key: str, limit: int,
+def array_head(text: str, key: str, limit: int,
                 start: int) -> tuple[list[Any], bool, int]:
     """Up to `limit` items of the array `key`; True when that is all of them."""
     at = _value_start(text, key, start)
