@@ -192,8 +192,6 @@ inline frame_verdict judge_frame(byte_view d, const frame_rules& r, bool in_mess
             v.errors.add(protocol_error::reserved_opcode);
         if (h->control() && !h->fin)
             v.errors.add(protocol_error::control_frame_fragmented);
-        if (h->control() && h->len7 > 125)
-            v.errors.add(protocol_error::control_frame_too_long);
         if (r.incoming == frame_rules::mask::required && !h->masked)
             v.errors.add(protocol_error::mask_missing);
         if (r.incoming == frame_rules::mask::forbidden && h->masked)
@@ -205,6 +203,8 @@ inline frame_verdict judge_frame(byte_view d, const frame_rules& r, bool in_mess
     }
     if (!h->length_known)
         return v;
+    if (r.check_rules && h->control() && h->length > 125)
+        v.errors.add(protocol_error::control_frame_too_long);
     // An unrepresentable length and the size limit bind in both modes.
     if (h->len7 == 127 && (h->length >> 63) != 0)
         v.errors.add(protocol_error::length_msb_set);

@@ -92,9 +92,8 @@ decode_view_result decoder::next_view() {
             // fragmented control frame
             if (!f.fin)
                 return fail(protocol_error::control_frame_fragmented);
-            // control frame too long (any extended length form means > 125 or non-minimal)
-            if (len7 > 125)
-                return fail(protocol_error::control_frame_too_long);
+            // (its length is judged once the extended length is read: a short payload in a
+            // long form is only non-minimal)
         }
         // masking for the role
         if (options_.incoming_mask == masking_rule::required && !f.masked)
@@ -116,6 +115,8 @@ decode_view_result decoder::next_view() {
         length = std::uint64_t(p[2]) << 8 | p[3];
         header = 4;
         f.form = length_form::len16;
+        if (rules && is_control(f.op) && length > 125)
+            return fail(protocol_error::control_frame_too_long);
         if (rules && length < 126)
             return fail(protocol_error::non_minimal_length);
     } else if (len7 == 127) {
@@ -126,6 +127,8 @@ decode_view_result decoder::next_view() {
             length = length << 8 | p[2 + i];
         header = 10;
         f.form = length_form::len64;
+        if (rules && is_control(f.op) && length > 125)
+            return fail(protocol_error::control_frame_too_long);
         // Always an error: such a length cannot be represented, so no mode may wait for it.
         if (length >> 63)
             return fail(protocol_error::length_msb_set);
@@ -153,18 +156,8 @@ decode_view_result decoder::next_view() {
 
     if (rules && options_.check_close_payload && f.op == opcode::close) {
         close_payload cp;
-        switch (parse_close_payload(f.payload, cp)) {
-        case close_payload_status::ok:
-            break;
-        case close_payload_status::length_one:
-            return fail(protocol_error::close_length_one);
-        case close_payload_status::invalid_code:
-            return fail(protocol_error::close_code_invalid);
-        case close_payload_status::undefined_code:
-            return fail(protocol_error::close_code_undefined);
-        case close_payload_status::invalid_reason:
-            return fail(protocol_error::close_reason_invalid);
-        }
+        if (auto e = close_payload_error(parse_close_payload(f.payload, cp)))
+            return fail(*e);
     }
     if (f.op == opcode::text || f.op == opcode::binary)
         in_message_ = !f.fin;

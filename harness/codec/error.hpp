@@ -34,6 +34,9 @@ inline std::error_code make_error_code(protocol_error e) {
     return {static_cast<int>(e), protocol_category()};
 }
 
+/// The enumerator's name, "reserved_opcode": for signatures and file names.
+std::string_view to_string(protocol_error e);
+
 /// "5.2", "5.5.1", ...: the RFC 6455 section that a violation breaks.
 std::string_view rfc_section(protocol_error e);
 

@@ -36,6 +36,22 @@ frame close_frame_raw(bytes payload) {
     return make_frame(opcode::close, std::move(payload));
 }
 
+std::optional<protocol_error> close_payload_error(close_payload_status status) {
+    switch (status) {
+    case close_payload_status::ok:
+        return std::nullopt;
+    case close_payload_status::length_one:
+        return protocol_error::close_length_one;
+    case close_payload_status::invalid_code:
+        return protocol_error::close_code_invalid;
+    case close_payload_status::undefined_code:
+        return protocol_error::close_code_undefined;
+    case close_payload_status::invalid_reason:
+        return protocol_error::close_reason_invalid;
+    }
+    return std::nullopt;
+}
+
 close_payload_status parse_close_payload(byte_view body, close_payload& out) {
     out = {};
     if (body.empty())

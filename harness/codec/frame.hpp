@@ -5,6 +5,7 @@
 
 #include "harness/codec/bytes.hpp"
 #include "harness/codec/close_code.hpp"
+#include "harness/codec/error.hpp"
 #include "harness/codec/opcode.hpp"
 
 #include <array>
@@ -72,6 +73,9 @@ enum class close_payload_status : std::uint8_t {
 /// Splits a Close body into code and reason and checks it; the parse is lossless even when the
 /// status is not ok (the code and raw reason are still filled in).
 close_payload_status parse_close_payload(byte_view body, close_payload& out);
+
+/// The protocol_error a Close body with this status breaks; none for ok.
+std::optional<protocol_error> close_payload_error(close_payload_status status);
 
 /// One line for logs: "text fin rsv=0 len=5 masked 'Hello'" (payload elided when long, hex when
 /// not printable UTF-8).

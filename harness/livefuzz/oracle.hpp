@@ -32,9 +32,6 @@ inline constexpr std::string_view canary_text = "wsconform-livefuzz-canary";
 /// The canary frame of an input (masked with the input's canary key).
 codec::frame canary_frame(const fuzz_input& in);
 
-/// A stable identifier for a decoder error ("reserved_opcode"), used in signatures.
-std::string_view rule_name(codec::protocol_error e);
-
 /// True for the violations after which RFC 6455 requires the server to fail the connection.
 bool must_fail(codec::protocol_error e);
 

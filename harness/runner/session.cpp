@@ -1265,22 +1265,8 @@ class case_session : public std::enable_shared_from_this<case_session> {
         result_.remote_close_reason = body.reason;
         // A bad Close body fails the connection first (our Close then counts as the first,
         // as in Autobahn), and the closing handshake goes on from there.
-        switch (status) {
-        case codec::close_payload_status::ok:
-            break;
-        case codec::close_payload_status::length_one:
-            close_violation(codec::protocol_error::close_length_one);
-            break;
-        case codec::close_payload_status::invalid_code:
-            close_violation(codec::protocol_error::close_code_invalid);
-            break;
-        case codec::close_payload_status::undefined_code:
-            close_violation(codec::protocol_error::close_code_undefined);
-            break;
-        case codec::close_payload_status::invalid_reason:
-            close_violation(codec::protocol_error::close_reason_invalid);
-            break;
-        }
+        if (auto e = codec::close_payload_error(status))
+            close_violation(*e);
         close_received_ = true;
         if (tcp_closed_)
             return;

@@ -333,12 +333,16 @@ TEST(DecoderErrors, ControlFrameTooLong) {
     longest.resize(2 + 125, 'x');
     expect_frame(longest); // 125 is allowed
     for (byte op : {0x88, 0x89, 0x8a}) {
-        // 126 bytes in len16 form: rejected after the first two bytes.
-        expect_error(bytes{op, 0x7e}, protocol_error::control_frame_too_long);
+        // 126 bytes in len16 form: rejected as soon as the length is read.
         expect_error(bytes{op, 0x7e, 0x00, 0x7e}, protocol_error::control_frame_too_long);
-        // Any extended length on a control frame, even a small one, cannot be <= 125 minimal.
-        expect_error(bytes{op, 0x7f}, protocol_error::control_frame_too_long);
-        expect_error(bytes{op, 0xfe}, protocol_error::control_frame_too_long); // masked
+        expect_error(bytes{op, 0x7f, 0, 0, 0, 0, 0, 0, 0x01, 0x00},
+                     protocol_error::control_frame_too_long);
+        expect_error(bytes{op, 0xfe, 0x00, 0x7e}, protocol_error::control_frame_too_long); // masked
+        // A short payload in a long form is not too long, only non-minimal (§5.2); a missing
+        // mask (judged from the first two bytes) is reported for it as for any frame.
+        expect_error(bytes{op, 0x7e, 0x00, 0x05}, protocol_error::non_minimal_length);
+        expect_error(bytes{op, 0x7e, 0x00, 0x05}, protocol_error::mask_missing,
+                     {.incoming_mask = masking_rule::required});
     }
 }
 

@@ -35,6 +35,15 @@ TEST(ProtocolError, EnumeratorsAreContiguousFromOne) {
     EXPECT_EQ(static_cast<int>(protocol_error::payload_too_big), 16);
 }
 
+TEST(ProtocolError, NamesAreTheEnumerators) {
+    EXPECT_EQ(to_string(protocol_error::reserved_opcode), "reserved_opcode");
+    EXPECT_EQ(to_string(protocol_error::payload_too_big), "payload_too_big");
+    std::set<std::string_view> names;
+    for (auto e : all_errors)
+        names.insert(to_string(e));
+    EXPECT_EQ(names.size(), std::size(all_errors));
+}
+
 TEST(ProtocolError, EveryEnumeratorHasMessageSectionAndCode) {
     std::set<std::string> messages;
     for (auto e : all_errors) {

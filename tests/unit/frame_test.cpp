@@ -89,6 +89,18 @@ TEST(Frame, Equality) {
 
 // ---- parse_close_payload ---------------------------------------------------------------------
 
+TEST(ClosePayload, EachStatusNamesItsError) {
+    EXPECT_EQ(close_payload_error(close_payload_status::ok), std::nullopt);
+    EXPECT_EQ(close_payload_error(close_payload_status::length_one),
+              protocol_error::close_length_one);
+    EXPECT_EQ(close_payload_error(close_payload_status::invalid_code),
+              protocol_error::close_code_invalid);
+    EXPECT_EQ(close_payload_error(close_payload_status::undefined_code),
+              protocol_error::close_code_undefined);
+    EXPECT_EQ(close_payload_error(close_payload_status::invalid_reason),
+              protocol_error::close_reason_invalid);
+}
+
 TEST(ClosePayload, Empty) {
     close_payload cp;
     cp.code = 1000;
