@@ -1,5 +1,9 @@
 #include "harness/codec/encoder.hpp"
 
+#include <array>
+#include <cstdint>
+#include <cstring>
+
 namespace wsconform::codec {
 
 namespace {
@@ -70,8 +74,22 @@ bytes encode(const frame& f) {
 }
 
 void apply_mask(std::span<byte> data, const mask_key& key, std::uint64_t offset) {
-    for (std::size_t i = 0; i < data.size(); ++i)
-        data[i] ^= key[(offset + i) & 3];
+    // Eight bytes at a time with the key turned to this offset's phase: 12.x/13.x and 9.x
+    // mask gigabytes, and a byte loop indexing the key costs several times more.
+    std::array<byte, 8> phased;
+    for (std::size_t i = 0; i < phased.size(); ++i)
+        phased[i] = key[(offset + i) & 3];
+    std::uint64_t word_key;
+    std::memcpy(&word_key, phased.data(), sizeof word_key);
+    std::size_t i = 0;
+    for (; i + 8 <= data.size(); i += 8) {
+        std::uint64_t word;
+        std::memcpy(&word, data.data() + i, sizeof word);
+        word ^= word_key;
+        std::memcpy(data.data() + i, &word, sizeof word);
+    }
+    for (; i < data.size(); ++i)
+        data[i] ^= phased[i & 7];
 }
 
 mask_key mask_source::next() {

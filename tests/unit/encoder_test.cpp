@@ -315,6 +315,22 @@ TEST(Encoder, ApplyMaskWithOffsetMatchesWhole) {
     EXPECT_EQ(tail, hex("21 3d"));
 }
 
+TEST(Encoder, ApplyMaskMatchesTheByteRuleAtEveryOffsetAndLength) {
+    // RFC 6455 5.3: octet i is XORed with key octet i MOD 4, counted from the payload's start.
+    for (std::uint64_t offset = 0; offset < 8; ++offset) {
+        for (std::size_t length = 0; length <= 21; ++length) {
+            bytes data(length);
+            for (std::size_t i = 0; i < length; ++i)
+                data[i] = static_cast<byte>(i * 37 + 5);
+            bytes expected = data;
+            for (std::size_t i = 0; i < length; ++i)
+                expected[i] ^= rfc_key[(offset + i) % 4];
+            apply_mask(data, rfc_key, offset);
+            ASSERT_EQ(data, expected) << "offset " << offset << " length " << length;
+        }
+    }
+}
+
 TEST(Encoder, MaskSourceIsSeedable) {
     mask_source a(42), b(42), c(43);
     std::set<mask_key> seen;

@@ -411,6 +411,31 @@ TEST(Utf8, RandomStreamsAndRandomChunkingsMatchReference) {
     EXPECT_GT(valid, 100);
 }
 
+TEST(Utf8, SequencesAmongLongAsciiRunsMatchReference) {
+    // ASCII is skipped eight bytes at a time: put a sequence at every phase of that stride,
+    // and feed it whole and in every two-piece split.
+    const bytes inserts[] = {hex("ce ba"), hex("e1 bd b9"), hex("f0 9f 98 80"), hex("80"),
+                             hex("c0 80"), hex("ed a0 80"), hex("ff"),          hex("ce")};
+    for (const auto& insert : inserts) {
+        for (std::size_t before = 0; before <= 19; ++before) {
+            bytes s(before, 'a');
+            s.insert(s.end(), insert.begin(), insert.end());
+            s.insert(s.end(), 11, 'b');
+            auto expected = reference_error_offset(s);
+            outcome want{!expected, expected.value_or(0)};
+            ASSERT_EQ(run(s), want) << to_hex(s);
+            for (std::size_t split = 0; split <= s.size(); ++split) {
+                utf8_validator v;
+                v.feed(byte_view(s).first(split));
+                v.feed(byte_view(s).subspan(split));
+                const bool ok = v.finish();
+                ASSERT_EQ(outcome({ok, ok ? 0 : v.error_offset()}), want)
+                    << to_hex(s) << " split " << split;
+            }
+        }
+    }
+}
+
 // ---- Code points -----------------------------------------------------------------------------
 
 TEST(Utf8, CodePointBoundaries) {
