@@ -424,7 +424,7 @@ struct deflater::stream {
 };
 
 deflater::deflater(const deflater_options& options)
-    : window_bits_(std::max(options.window_bits, 9)), context_takeover_(options.context_takeover) {
+    : options_(options), window_bits_(std::max(options.window_bits, 9)) {
     if (options.window_bits < 8 || options.window_bits > 15)
         throw std::invalid_argument("deflater window bits must be 8..15");
     if (options.level < -1 || options.level > 9 || options.mem_level < 1 || options.mem_level > 9)
@@ -468,7 +468,7 @@ bytes deflater::compress_message(byte_view message) {
     if (out.size() >= sync_tail.size() &&
         std::equal(sync_tail.begin(), sync_tail.end(), out.end() - sync_tail.size()))
         out.resize(out.size() - sync_tail.size());
-    if (!context_takeover_) {
+    if (!options_.context_takeover) {
         int rc = deflateReset(&z);
         if (rc != Z_OK)
             zlib_failure(rc, "deflateReset");

@@ -154,12 +154,14 @@ class deflater {
 
     /// The window zlib really uses (9 when 8 was asked for).
     int window_bits() const { return window_bits_; }
+    /// The options it was made with.
+    const deflater_options& options() const { return options_; }
 
   private:
     struct stream;
     std::unique_ptr<stream> z_;
+    deflater_options options_;
     int window_bits_ = 15;
-    bool context_takeover_ = true;
 };
 
 // ---- Decompression (RFC 7692 §7.2.2) -----------------------------------------------------

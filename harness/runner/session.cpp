@@ -4,6 +4,7 @@
 #include "harness/codec/deflate.hpp"
 #include "harness/codec/encoder.hpp"
 #include "harness/codec/message.hpp"
+#include "harness/runner/compression_cache.hpp"
 #include "harness/runner/echo_stream.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -236,7 +237,8 @@ class case_session : public std::enable_shared_from_this<case_session> {
         // forms, and what compression did to the traffic.
         std::optional<codec::deflater> deflater;
         std::optional<codec::inflater> inflater;
-        bytes plain, compressed;
+        bytes plain;
+        std::shared_ptr<const bytes> compressed;
         bool echo_compressed = false; ///< the echo now arriving has RSV1 on its first frame
         std::uint64_t plain_sent = 0, compressed_sent = 0;
         std::uint64_t compressed_echoes = 0, echo_payload_in = 0, echo_inflated = 0;
@@ -857,6 +859,31 @@ class case_session : public std::enable_shared_from_this<case_session> {
             [this](byte_view chunk) { on_inflated(chunk); });
     }
 
+    /// Our compressed form of the message at `offset`. Without context takeover it depends
+    /// on nothing but its bytes and our settings, so another case may have made it already.
+    std::shared_ptr<const bytes> compressed_message(stream_state& s, std::uint64_t offset) {
+        const auto& cache = settings_.compressed_messages;
+        std::optional<compression_cache::key> key;
+        if (cache && s.step.source && !s.deflater->options().context_takeover) {
+            key = compression_cache::key{.source = s.step.source,
+                                         .offset = offset,
+                                         .size = s.step.size,
+                                         .window_bits = s.deflater->window_bits(),
+                                         .level = s.deflater->options().level};
+            if (auto kept = cache->find(*key))
+                return kept;
+        }
+        s.plain.resize(static_cast<std::size_t>(s.step.size));
+        s.payload->fill(offset, s.plain);
+        auto made = s.deflater->compress_message(s.plain);
+        if (!key)
+            return std::make_shared<const bytes>(std::move(made));
+        made.shrink_to_fit(); // zlib's bound was reserved: kept, it would hold 4x the bytes
+        auto kept = std::make_shared<const bytes>(std::move(made));
+        cache->insert(std::move(*key), kept);
+        return kept;
+    }
+
     /// Writes one message of the step, generated piece by piece. The socket is ours meanwhile:
     /// control frames queued by enqueue() (pongs, our Close) go out between frames, never
     /// inside one, and once we are closing no further frame begins.
@@ -868,16 +895,14 @@ class case_session : public std::enable_shared_from_this<case_session> {
         writing_ = true;
         auto& s = *stream_;
         if (step.compress) {
-            s.plain.resize(static_cast<std::size_t>(step.size));
-            s.payload->fill(offset, s.plain);
-            s.compressed = s.deflater->compress_message(s.plain);
+            s.compressed = compressed_message(s, offset);
             s.plain_sent += step.size;
-            s.compressed_sent += s.compressed.size();
+            s.compressed_sent += s.compressed->size();
         }
         constexpr std::uint8_t rsv1 = 4; // RFC 7692 §6: "Per-Message Compressed" bit
         message_wire wire =
             step.compress
-                ? message_wire(step.op, s.compressed, step.fragment, keys_, rsv1)
+                ? message_wire(step.op, *s.compressed, step.fragment, keys_, rsv1)
                 : message_wire(step.op, *s.payload, step.size, step.fragment, keys_, offset);
         bytes buf(step.chop ? step.chop : 64 * 1024);
         std::size_t filled = 0;
