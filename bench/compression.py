@@ -6,7 +6,7 @@ time, the CPU time of the harness and of the server (both sides run zlib over ~1
 216 cases) and the verdict counts; then the median. Standard library only.
 
     python3 bench/compression.py [--repeat 3] [--cases '12.*,13.*'] [--jobs N]
-                                 [--server-threads 1] [--deflate-level 1] [--no-build]
+                                 [--server-threads N] [--deflate-level 1] [--no-build]
                                  [--json FILE]
 
 WSCONFORM_BUILD_DIR selects the build (default build/release); --no-build uses it as it is.
@@ -41,7 +41,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--cases", default="12.*,13.*")
     parser.add_argument("--jobs", type=int, help="--jobs for wsconform (default: its own)")
-    parser.add_argument("--server-threads", type=int, default=1)
+    parser.add_argument("--server-threads", type=int,
+                        help="the reference server's --threads (default: its own, one per core)")
     parser.add_argument("--deflate-level", type=int, default=1)
     parser.add_argument("--no-build", action="store_true", help="use the build as it is")
     parser.add_argument("--json", help="also write the figures to this file")
@@ -50,8 +51,9 @@ def main() -> int:
     if not args.no_build:
         run_suite.build(run_suite.BUILD_DIR)
     runner = run_suite.BUILD_DIR / "harness" / "wsconform"
-    server_options = ("--threads", str(args.server_threads),
-                      "--deflate-level", str(args.deflate_level))
+    server_options = ("--deflate-level", str(args.deflate_level))
+    if args.server_threads:
+        server_options += ("--threads", str(args.server_threads))
     runs = []
     with run_suite.reference_server(run_suite.BUILD_DIR, extra=server_options) as server:
         for _ in range(args.repeat):
