@@ -198,10 +198,6 @@ std::vector<case_result> run_cases(std::span<const case_def* const> cases,
     for (unsigned i = 0; i < std::min<std::size_t>(jobs, cases.size()); ++i)
         asio::co_spawn(io, worker(), asio::detached);
     io.run();
-        fprintf(stderr, "cache hits %llu misses %llu held %llu\n",
-                (unsigned long long)settings.compressed_messages->hits(),
-                (unsigned long long)settings.compressed_messages->misses(),
-                (unsigned long long)settings.compressed_messages->bytes_held());
     return results;
 }
 
