@@ -15,6 +15,7 @@ const std::vector<runner::case_def>& all_cases() {
         add_limits_performance_cases(out);
         add_auto_fragmentation_cases(out);
         add_compression_cases(out);
+        add_utf8_beyond_autobahn_cases(out);
         add_handshake_cases(out);
         add_masking_cases(out);
         add_limit_cases(out);

@@ -9,6 +9,7 @@
 #include "cases/builders.hpp"
 #include "cases/catalogue.hpp"
 #include "cases/compression_data.hpp"
+#include "harness/codec/deflate.hpp"
 #include "harness/runner/echo_stream.hpp"
 
 #include <array>
@@ -127,6 +128,128 @@ case_def make(const std::string& id, const std::string& subgroup, const data_set
     return c;
 }
 
+// --- Beyond Autobahn (C.*): what its 12.x/13.x never send ---------------------------------------
+
+/// A message compressed on its own (a fresh compressor: valid whatever context the server
+/// keeps) with the sync flush's 0x00 0x00 0xff 0xff removed (RFC 7692 §7.2.1), or kept.
+bytes compressed(std::string_view text, bool keep_tail = false) {
+    codec::deflater d({.context_takeover = false});
+    auto out = d.compress_message(codec::to_bytes(text));
+    if (keep_tail)
+        out.insert(out.end(), {0x00, 0x00, 0xff, 0xff});
+    return out;
+}
+
+constexpr std::uint8_t rsv1 = 4; // RFC 7692 §6: "Per-Message Compressed"
+
+void add_beyond_autobahn(std::vector<case_def>& out, const data_set& json) {
+    const std::string group = "WebSocket Compression (beyond Autobahn)";
+    auto make = [&](std::string id, std::string subgroup, std::string title,
+                    std::string expectation) {
+        auto c = make_case({std::move(id), group, std::move(subgroup), std::move(title),
+                            std::move(expectation), "RFC 7692 6, 7.2"});
+        c.request.edits.push_back(
+            {runner::header_edit::action::set, "Sec-WebSocket-Extensions", "permessage-deflate"});
+        c.handshake.requires_extension = "permessage-deflate";
+        c.close = tester_closes();
+        return c;
+    };
+    const std::string echoed = "Echoed as sent (after inflating, if the echo is compressed); "
+                               "clean close. UNIMPLEMENTED if permessage-deflate is not agreed.";
+
+    // C.1 empty compressed messages: 0x00 is an empty stored block whose LEN/NLEN the
+    // receiver's 0x00 0x00 0xff 0xff supplies (§7.2.3.6).
+    const std::string sub1 = "Empty compressed messages";
+    auto c11 = make("C.1.1", sub1, "Send a compressed empty text message (payload 0x00)", echoed);
+    c11.script = {send(data_frame(opcode::text, bytes{0x00}, true, rsv1)), close_after(2)};
+    c11.expected = {ok({runner::text_message("")})};
+    auto c12 = make("C.1.2", sub1, "Send a compressed empty binary message (payload 0x00)", echoed);
+    c12.script = {send(data_frame(opcode::binary, bytes{0x00}, true, rsv1)), close_after(2)};
+    c12.expected = {ok({runner::binary_message({})})};
+    auto c13 = make("C.1.3", sub1,
+                    "Send a compressed empty text message, then a compressed 'Hello, world!'",
+                    "Both echoed in order; clean close.");
+    c13.script = {send({data_frame(opcode::text, bytes{0x00}, true, rsv1),
+                        data_frame(opcode::text, compressed(hello_world), true, rsv1)}),
+                  close_after(2)};
+    c13.expected = {ok({runner::text_message(""), runner::text_message(hello_world)})};
+
+    // C.2 an empty final fragment ends a compressed message (§7.2.3.6).
+    const std::string sub2 = "Compressed message ended by an empty fragment";
+    auto c21 = make("C.2.1", sub2,
+                    "Send 'Hello, world!' compressed with its sync flush kept, then a final "
+                    "continuation frame holding only an empty stored block (0x00)",
+                    echoed);
+    c21.script = {send({data_frame(opcode::text, compressed(hello_world, true), false, rsv1),
+                        data_frame(opcode::continuation, bytes{0x00}, true)}),
+                  close_after(2)};
+    c21.expected = {ok({runner::text_message(hello_world)})};
+    auto c22 = make("C.2.2", sub2,
+                    "Send 'Hello, world!' compressed in a first frame, then a final "
+                    "continuation frame with no payload at all",
+                    echoed);
+    c22.script = {send({data_frame(opcode::text, compressed(hello_world), false, rsv1),
+                        data_frame(opcode::continuation, bytes{}, true)}),
+                  close_after(2)};
+    c22.expected = {ok({runner::text_message(hello_world)})};
+
+    // C.3 context takeover: each message refers back into the ones before it.
+    const std::string sub3 = "Context takeover across messages";
+    auto c31 = make("C.3.1", sub3,
+                    "Send 24 compressed text messages of mixed sizes (0 to 70,000 bytes, slices "
+                    "of the JSON data set), compressed with context takeover",
+                    "All 24 echoed in order; clean close. UNIMPLEMENTED if permessage-deflate "
+                    "is not agreed or the server forbids our context takeover.");
+    c31.handshake.requires_client_context_takeover = true;
+    {
+        constexpr std::array<std::size_t, 8> sizes = {0, 1, 7, 100, 1000, 5000, 20000, 70000};
+        codec::deflater d({.level = 6}); // more back references than level 1
+        std::vector<frame> frames;
+        std::vector<event> echoes;
+        std::uint64_t offset = 0;
+        for (int round = 0; round < 3; ++round) {
+            for (auto size : sizes) {
+                bytes message(size);
+                json.payload->fill(offset, message);
+                offset = (offset + size) % json.payload->period();
+                frames.push_back(data_frame(opcode::text, d.compress_message(message), true, rsv1));
+                echoes.push_back(runner::text_message(std::move(message)));
+            }
+        }
+        c31.script = {send(std::move(frames), frame_wise), close_after(10)};
+        c31.expected = {ok(std::move(echoes))};
+    }
+
+    // C.4 RSV1 where it must not be.
+    const std::string sub4 = "RSV1 where RFC 7692 does not allow it";
+    const std::string fail_now = "The connection is failed (1002 or TCP drop).";
+    auto c41 = make_case({"C.4.1", group, sub4,
+                          "Send a compressed 'Hello, world!' with RSV1 on a connection that did "
+                          "not negotiate permessage-deflate",
+                          fail_now, "RFC 6455 5.2; RFC 7692 6"});
+    c41.script = {send(data_frame(opcode::text, compressed(hello_world), true, rsv1)),
+                  kill_after(1)};
+    c41.expected = {ok({})};
+    c41.close = peer_fails();
+    auto c42 = make("C.4.2", sub4,
+                    "Send a compressed 'Hello, world!' in two frames, both with RSV1 (only the "
+                    "first may have it)",
+                    fail_now + " UNIMPLEMENTED if permessage-deflate is not agreed.");
+    {
+        auto body = compressed(hello_world);
+        auto half = static_cast<std::ptrdiff_t>(body.size() / 2);
+        c42.script = {
+            send({data_frame(opcode::text, bytes(body.begin(), body.begin() + half), false, rsv1),
+                  data_frame(opcode::continuation, bytes(body.begin() + half, body.end()), true,
+                             rsv1)}),
+            kill_after(1)};
+    }
+    c42.expected = {ok({})};
+    c42.close = peer_fails();
+    for (auto* c : {&c11, &c12, &c13, &c21, &c22, &c31, &c41, &c42})
+        out.push_back(std::move(*c));
+}
+
 } // namespace
 
 void add_compression_cases(std::vector<case_def>& out) {
@@ -163,6 +286,7 @@ void add_compression_cases(std::vector<case_def>& out) {
                                "requestMaxWindowBits): " +
                                    pairs));
     }
+    add_beyond_autobahn(out, json);
 }
 
 } // namespace wsconform::cases

@@ -326,4 +326,33 @@ void add_utf8_cases(std::vector<case_def>& out) {
     }
 }
 
+void add_utf8_beyond_autobahn_cases(std::vector<case_def>& out) {
+    const std::string echoed = "The message is echoed back unchanged; clean close.";
+    // U.1 beyond Autobahn: a text message that only ends with its empty final fragment.
+    // Beast 1.81 skips its end-of-message check then (found by wsconform fuzz-live).
+    const std::string subu1 = "Text message completed by an empty final fragment";
+    auto u11 = base("U.1.1", subu1,
+                    "Send a text message in 2 fragments: 'Hello ' and the first octet of a "
+                    "2-octet code point (0xce), then an empty final fragment",
+                    "The connection is failed with 1007 (or a TCP drop) when the empty final "
+                    "fragment ends the message inside a code point.");
+    u11.script = {send({data_frame(opcode::text, codec::hex("48 65 6c 6c 6f 20 ce"), false),
+                        data_frame(opcode::continuation, bytes{}, true)}),
+                  kill_after(1)};
+    u11.expected = {ok({})};
+    u11.close = peer_fails_1007();
+    auto u12 = base("U.1.2", subu1,
+                    "Send a valid text message in 2 fragments: 'Hello κόσμε', then an empty "
+                    "final fragment",
+                    echoed);
+    const bytes kosme = codec::hex("48 65 6c 6c 6f 20 ce ba e1 bd b9 cf 83 ce bc ce b5");
+    u12.script = {send({data_frame(opcode::text, kosme, false),
+                        data_frame(opcode::continuation, bytes{}, true)}),
+                  close_after(1)};
+    u12.expected = {ok({runner::text_message(kosme)})};
+    u12.close = tester_closes();
+    out.push_back(std::move(u11));
+    out.push_back(std::move(u12));
+}
+
 } // namespace wsconform::cases

@@ -191,6 +191,9 @@ struct handshake_expectation {
     /// For must_upgrade: the case needs this extension (permessage-deflate); a server that does
     /// not select it is UNIMPLEMENTED for the case.
     std::string requires_extension;
+    /// The case sends permessage-deflate messages compressed with context takeover: a server
+    /// that forbids it (client_no_context_takeover in its response) is UNIMPLEMENTED for it.
+    bool requires_client_context_takeover = false;
     /// For must_refuse: a 101 is allowed and reported INFORMATIONAL (a server may speak more
     /// than one version, RFC 6455 §4.4); `acceptance_note` says what it means.
     std::string acceptance_note;

@@ -477,6 +477,14 @@ class case_session : public std::enable_shared_from_this<case_session> {
                 co_return false;
             }
         }
+        if (problems.empty() && def_.handshake.requires_client_context_takeover && deflate_ &&
+            deflate_->client_no_context_takeover) {
+            decide_handshake(verdict::unimplemented,
+                             "the server forbids our context takeover "
+                             "(client_no_context_takeover), which this case needs");
+            transport_.close();
+            co_return false;
+        }
         if (!problems.empty()) {
             std::string why = "opening handshake refused or invalid:";
             for (const auto& p : problems)
@@ -1246,6 +1254,13 @@ class case_session : public std::enable_shared_from_this<case_session> {
         case opcode::text:
         case opcode::binary:
         case opcode::continuation: {
+            bool compressed = false;
+            if (deflate_) {
+                auto taken = take_compressed(f);
+                if (!taken)
+                    return; // the connection is failed
+                compressed = *taken;
+            }
             auto r = assembler_.add(f);
             if (r.what == codec::assemble_result::status::error) {
                 // The frames stay well-formed, so keep decoding: the peer's Close still counts.
@@ -1254,6 +1269,9 @@ class case_session : public std::enable_shared_from_this<case_session> {
                 fail_connection(codec::close_code_for(e));
                 return;
             }
+            if (r.what == codec::assemble_result::status::complete && compressed &&
+                !inflate_message(r.value))
+                return;
             // Autobahn delivers no message once it has failed the connection itself.
             if (r.what == codec::assemble_result::status::complete && !result_.failed_by_me) {
                 event e;
@@ -1280,6 +1298,68 @@ class case_session : public std::enable_shared_from_this<case_session> {
         default:
             return; // reserved opcodes were rejected by the decoder
         }
+    }
+
+    // --- permessage-deflate outside echo streams ----------------------------------------------
+
+    /// Whether data frame `f` belongs to a compressed message (RSV1 on its first frame, RFC
+    /// 7692 §6). Its payload then moves to the compressed buffer and the frame goes on empty,
+    /// so the assembler still checks the framing; inflate_message() finishes the message.
+    /// Nothing when the frame breaks RFC 7692 (the connection is then failed).
+    std::optional<bool> take_compressed(frame& f) {
+        const bool first = f.op != opcode::continuation;
+        if ((f.rsv & 4) && !first) {
+            deflate_violation("RSV1 set on a continuation frame (RFC 7692 §6.1)");
+            return std::nullopt;
+        }
+        if (first)
+            compressed_message_ = (f.rsv & 4) != 0;
+        if (!compressed_message_)
+            return false;
+        f.rsv &= ~4;
+        compressed_payload_.insert(compressed_payload_.end(), f.payload.begin(), f.payload.end());
+        f.payload.clear();
+        return true;
+    }
+
+    /// Inflates the compressed message the assembler completed into `m`; a text message must
+    /// then be UTF-8 (§8.1). False when it failed (the connection is then failed).
+    bool inflate_message(codec::message& m) {
+        if (!message_inflater_) {
+            auto receive = codec::receiving_config(*deflate_, codec::deflate_role::client);
+            message_inflater_.emplace(
+                codec::inflater_options{.window_bits = receive.window_bits,
+                                        .context_takeover = receive.context_takeover,
+                                        .max_message = settings_.max_payload});
+        }
+        auto payload = std::exchange(compressed_payload_, {});
+        auto ec = message_inflater_->inflate_message(payload);
+        if (ec == codec::deflate_error::inflate_limit_exceeded) {
+            // Our limit, not the peer's fault (a decompression bomb echoed back): the message
+            // is kept as it came, and the next one starts on a fresh window.
+            note("a compressed message inflates to more than " +
+                 std::to_string(settings_.max_payload) + " bytes: kept compressed (" +
+                 std::to_string(payload.size()) + " bytes)");
+            message_inflater_->reset();
+            m.payload = std::move(payload);
+            return true;
+        }
+        if (ec) {
+            deflate_violation("a compressed message does not inflate (" +
+                              message_inflater_->error_detail() + ")");
+            return false;
+        }
+        m.payload = message_inflater_->take_message();
+        if (!m.binary) {
+            codec::utf8_validator utf8;
+            if (!utf8.feed(m.payload) || !utf8.finish()) {
+                report_violation(codec::protocol_error::invalid_utf8, utf8.error_offset(),
+                                 "inflated message offset");
+                fail_connection(codec::close_code_for(codec::protocol_error::invalid_utf8));
+                return false;
+            }
+        }
+        return true;
     }
 
     void on_close_frame(const frame& f) {
@@ -1442,6 +1522,11 @@ class case_session : public std::enable_shared_from_this<case_session> {
         deadline_, pause_timer_, trickle_timer_;
     codec::decoder decoder_;
     codec::message_assembler assembler_;
+    // A compressed message arriving outside an echo stream, and its inflater (made when the
+    // first one completes: its window carries over if the server keeps context).
+    bool compressed_message_ = false;
+    bytes compressed_payload_;
+    std::optional<codec::inflater> message_inflater_;
     codec::mask_source keys_;
     std::deque<bytes> writes_;
     bool writing_ = false;

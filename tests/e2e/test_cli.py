@@ -114,7 +114,7 @@ def test_list(wsconform):
     assert all(len(row) == 3 and all(field.strip() for field in row) for row in rows), \
         [line for line in lines if len(line.split("\t")) != 3][:3]
     ids = [row[0] for row in rows]
-    assert len(ids) == len(set(ids)) == 606
+    assert len(ids) == len(set(ids)) == 616
     # Autobahn's categories first, in Autobahn's order, then our own prefixes.
     autobahn = [i for i in ids if i[0].isdigit()]
     ours = ids[len(autobahn):]
@@ -132,7 +132,9 @@ def test_list(wsconform):
     assert sum(i.startswith("M.") for i in ours) == 8
     assert sum(i.startswith("L.") for i in ours) == 12
     assert sum(i.startswith("S.") for i in ours) == 21
-    assert all(re.fullmatch(r"[HMLS](\.\d+)+", i) for i in ours)
+    assert sum(i.startswith("C.") for i in ours) == 8
+    assert sum(i.startswith("U.") for i in ours) == 2
+    assert all(re.fullmatch(r"[CUHMLS](\.\d+)+", i) for i in ours)
 
 
 def test_list_with_selection(wsconform):

@@ -55,12 +55,12 @@ def fault_run(start_module_server, faulty_server_command, run_suite, tmp_path_fa
     def run(fault: str):
         if fault not in runs:
             server = start_module_server(faulty_server_command(fault), f"faulty-{fault}")
-            # The H.*, M.*, L.*, S.* faults are checked in their own test files.
+            # The C.*, U.*, H.*, M.*, L.*, S.* faults are checked in their own test files.
             # 9.x (limits/performance) is checked in test_performance.py, 12.x/13.x
             # (compression) in test_compression.py.
             runs[fault] = run_suite(server.url, tmp_path_factory.mktemp(f"fault-{fault}"),
                                     f"faulty-{fault}", "--exclude-cases",
-                                    "9.*,12.*,13.*,H.*,M.*,L.*,S.*")
+                                    "9.*,12.*,13.*,C.*,U.*,H.*,M.*,L.*,S.*")
             server.stop()
         return runs[fault]
     return run

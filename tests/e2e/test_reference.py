@@ -27,10 +27,10 @@ def reference_run(start_module_server, reference_server_command, run_suite,
 def test_full_suite_passes(reference_run):
     run = reference_run
     assert run.returncode == 0, run.stderr + run.stdout
-    # 301 Autobahn cases (1-7, 9, 10) and 89 of our own (H.*, M.*, L.*, S.*); over ws://
-    # without --allowed-origin and credentials the 21 S.* cases are INFORMATIONAL (20 not
-    # checked, S.2.1: any origin accepted).
-    assert run.summary == {"total": 390, "OK": 366, "NON-STRICT": 0, "INFORMATIONAL": 24,
+    # 301 Autobahn cases (1-7, 9, 10) and 99 of our own (C.*, U.*, H.*, M.*, L.*, S.*); over
+    # ws:// without --allowed-origin and credentials the 21 S.* cases are INFORMATIONAL (20
+    # not checked, S.2.1: any origin accepted).
+    assert run.summary == {"total": 400, "OK": 376, "NON-STRICT": 0, "INFORMATIONAL": 24,
                            "UNIMPLEMENTED": 0, "FAILED": 0}, run.summary
     non_ok = set(run.verdicts) - run.ids_with("OK")
     assert non_ok == REFERENCE_INFORMATIONAL, run.describe(non_ok)
@@ -39,7 +39,7 @@ def test_full_suite_passes(reference_run):
 
 
 def test_index_and_wire_records(reference_run, all_ids, validate_report):
-    assert len(all_ids) == 606
+    assert len(all_ids) == 616
     ids = [i for i in all_ids if not i.startswith(("12.", "13."))]
     validate_report(reference_run, ids)
     # Every case of the reference run closes cleanly with a code the server sent.

@@ -70,9 +70,10 @@ def websockets_run(start_module_server, run_suite, tmp_path_factory):
         f"the verdicts below were observed with websockets {WEBSOCKETS_VERSION}, "
         f"this is {version.stdout.strip()}")
     server = start_module_server([PYTHON, SERVERS / "websockets_echo.py"], "websockets")
-    # Autobahn's categories; H.*, M.*, L.*, S.* are pinned in their own test files.
+    # Autobahn's categories; our own (C.*, U.*, H.*, M.*, L.*, S.*) are pinned in their own
+    # test files.
     return run_suite(server.url, tmp_path_factory.mktemp("websockets"), "websockets",
-                     "--exclude-cases", "9.*,12.*,13.*,H.*,M.*,L.*,S.*")
+                     "--exclude-cases", "9.*,12.*,13.*,C.*,U.*,H.*,M.*,L.*,S.*")
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +83,7 @@ def ws_run(node_ws, start_module_server, run_suite, tmp_path_factory):
                                     f"{WS_VERSION}: run npm ci in {E2E}"
     server = start_module_server([node_ws, SERVERS / "ws_echo.js"], "node-ws")
     return run_suite(server.url, tmp_path_factory.mktemp("ws"), "node-ws",
-                     "--exclude-cases", "9.*,12.*,13.*,H.*,M.*,L.*,S.*")
+                     "--exclude-cases", "9.*,12.*,13.*,C.*,U.*,H.*,M.*,L.*,S.*")
 
 
 def check_deviation(run, case_id: str, close_code: int, echoed: bool | None = None) -> None:
