@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
-"""Wall and CPU time of the permessage-deflate cases (12.x, 13.x) against the reference server.
+"""Wall and CPU time of the permessage-deflate cases (12.x, 13.x), or any selection, per server.
 
-Starts the reference server, runs the selected cases REPEAT times and prints, per run, the wall
-time, the CPU time of the harness and of the server (both sides run zlib over ~11 GB for all
-216 cases) and the verdict counts; then the median. Standard library only.
+Starts the server under test (our reference server, or the e2e echo servers on Python
+`websockets` and Node `ws` with their default permessage-deflate), runs the selected cases
+REPEAT times and prints, per run, the wall time, the CPU time of the harness and of the server
+(both sides run zlib over ~11 GB for all 216 compression cases) and the verdict counts; then
+the medians. Standard library only.
 
     python3 bench/compression.py [--repeat 3] [--cases '12.*,13.*'] [--jobs N]
-                                 [--server-threads N] [--deflate-level 1] [--no-build]
-                                 [--json FILE]
+                                 [--server reference|websockets|ws] [--server-threads N]
+                                 [--deflate-level 1] [--no-build] [--json FILE]
 
-WSCONFORM_BUILD_DIR selects the build (default build/release); --no-build uses it as it is.
+`--cases autobahn` selects Autobahn's 517 cases. WSCONFORM_BUILD_DIR selects the build (default
+build/release); --no-build uses it as it is. The `ws` server needs tests/e2e/node_modules
+(`npm ci` there, as the e2e tests do).
 """
 
 from __future__ import annotations
@@ -36,11 +40,30 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
+AUTOBAHN = "1.*,2.*,3.*,4.*,5.*,6.*,7.*,9.*,10.*,12.*,13.*"  # its 517 cases
+E2E_SERVERS = ROOT / "tests" / "e2e" / "servers"
+
+
+def server_under_test(args: argparse.Namespace) -> run_suite.Server:
+    if args.server == "websockets":
+        return run_suite.Server(["/usr/bin/python3", str(E2E_SERVERS / "websockets_echo.py"),
+                                 "--deflate"], "websockets echo server")
+    if args.server == "ws":
+        return run_suite.Server(["node", str(E2E_SERVERS / "ws_echo.js"), "--deflate"],
+                                "ws echo server")
+    options = ("--deflate-level", str(args.deflate_level))
+    if args.server_threads:
+        options += ("--threads", str(args.server_threads))
+    return run_suite.reference_server(run_suite.BUILD_DIR, extra=options)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--cases", default="12.*,13.*")
     parser.add_argument("--jobs", type=int, help="--jobs for wsconform (default: its own)")
+    parser.add_argument("--server", choices=("reference", "websockets", "ws"),
+                        default="reference")
     parser.add_argument("--server-threads", type=int,
                         help="the reference server's --threads (default: its own, one per core)")
     parser.add_argument("--deflate-level", type=int, default=1)
@@ -51,11 +74,10 @@ def main() -> int:
     if not args.no_build:
         run_suite.build(run_suite.BUILD_DIR)
     runner = run_suite.BUILD_DIR / "harness" / "wsconform"
-    server_options = ("--deflate-level", str(args.deflate_level))
-    if args.server_threads:
-        server_options += ("--threads", str(args.server_threads))
+    if args.cases == "autobahn":
+        args.cases = AUTOBAHN
     runs = []
-    with run_suite.reference_server(run_suite.BUILD_DIR, extra=server_options) as server:
+    with server_under_test(args) as server:
         for _ in range(args.repeat):
             server_before = cpu_seconds(server.process.pid)
             run = timed_run(runner, server.url, args.cases, args.jobs)
@@ -73,7 +95,7 @@ def main() -> int:
             runs.append(figures)
             print(json.dumps(figures), flush=True)
     result = {
-        "cases": args.cases, "server_threads": args.server_threads,
+        "server": args.server, "cases": args.cases, "server_threads": args.server_threads,
         "deflate_level": args.deflate_level, "cpus": os.cpu_count(),
         "load_average_at_end": os.getloadavg(), "runs": runs,
         "median_wall_s": statistics.median(r["wall_s"] for r in runs),
