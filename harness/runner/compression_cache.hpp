@@ -4,7 +4,7 @@
 /// messages recur in 12.1.15-18, and all of 12.1's in every 13.x), and without context
 /// takeover a message's compressed form depends only on its bytes and the compressor's
 /// settings: compressed once, it is reused. Without the cache our zlib compressed ~11 GB,
-/// with it ~1.5 GB. Least recently used entries go when the budget is full. Single-threaded,
+/// with it ~1.3 GB. Least recently used entries go when the budget is full. Single-threaded,
 /// like the runner (no locks). No I/O.
 
 #include "harness/codec/bytes.hpp"

@@ -163,3 +163,32 @@ def test_context_takeover_when_the_server_allows_it(faulty_server_command, start
     # an invalid response (RFC 7692 §7.1.1.1) fails the handshake.
     result = run.cases["13.2.3"]["result"]
     assert "invalid permessage-deflate response" in result and "7.1.1.1" in result, result
+
+
+def test_verdicts_and_bytes_do_not_depend_on_jobs(reference_server_command, start_server,
+                                                  run_suite, tmp_path):
+    # At the default --jobs, cases that send the same messages share our compressed forms (the
+    # run's cache) and start together; at --jobs 1 each compresses its own. Verdicts, and the
+    # compressed bytes we sent, must be the same either way.
+    server = start_server(reference_server_command(), "wsconform-server")
+    subset = ["12.3.9", "12.3.14", "13.1.9", "13.5.14", "13.7.4", "C.1.3", "C.3.1"]
+    runs = [run_suite(server.url, tmp_path / name, name, "--cases", ",".join(subset), *jobs,
+                      timeout=300)
+            for name, jobs in (("serial", ("--jobs", "1")), ("parallel", ()))]
+    serial, parallel = runs
+    assert list(serial.verdicts) == list(parallel.verdicts) == subset
+    assert serial.verdicts == parallel.verdicts, (
+        f"--jobs 1:\n{serial.describe(subset)}\ndefault:\n{parallel.describe(subset)}")
+    assert serial.ids_with("OK") == set(subset), serial.describe(subset)
+    for i in subset[:5]:
+        for metric in ("sent_compressed_bytes", "echoed_bytes", "echoed_messages"):
+            assert serial.cases[i]["metrics"][metric] == parallel.cases[i]["metrics"][metric], \
+                (i, metric)
+    # 12.3.9 and 12.3.14 send the same 65,536-byte slices, 13.1.9 and 13.5.14 the same ones
+    # of the JSON set (fragmentation cuts the compressed payload, not the message).
+    m = parallel.cases
+    assert m["12.3.9"]["metrics"]["sent_compressed_bytes"] == \
+        m["12.3.14"]["metrics"]["sent_compressed_bytes"]
+    assert m["13.1.9"]["metrics"]["sent_compressed_bytes"] == \
+        m["13.5.14"]["metrics"]["sent_compressed_bytes"]
+    assert serial.returncode == parallel.returncode == 0
