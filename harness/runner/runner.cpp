@@ -10,8 +10,6 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
-#include <cstdio>
-#include <ctime>
 #include <exception>
 #include <map>
 #include <optional>
@@ -28,19 +26,6 @@ namespace {
 
 /// How long the runner waits after a failed connect before it tries the target again.
 constexpr seconds reconnect_wait{0.5};
-
-std::string iso_now() {
-    auto now = std::chrono::system_clock::now();
-    auto t = std::chrono::system_clock::to_time_t(now);
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    char out[40];
-    std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms.count()));
-    return out;
-}
 
 /// One TCP (and TLS) connect to the target, nothing sent.
 asio::awaitable<boost::system::error_code> connect_once(const session_settings& settings) {

@@ -32,8 +32,6 @@ using codec::bytes;
 using codec::frame;
 using codec::opcode;
 
-namespace {
-
 std::string iso_now() {
     auto now = std::chrono::system_clock::now();
     auto t = std::chrono::system_clock::to_time_t(now);
@@ -46,6 +44,8 @@ std::string iso_now() {
     std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms.count()));
     return out;
 }
+
+namespace {
 
 std::string describe_event(const event& e) {
     std::ostringstream os;

@@ -100,6 +100,10 @@ struct case_result {
     std::string observation() const;
 };
 
+/// The current UTC time in ISO 8601 with milliseconds ("2026-11-22T05:55:07.123Z"), as
+/// case_result::started_at has it.
+std::string iso_now();
+
 /// Runs `c`'s script over one connection to `settings.url`, with its opening handshake and
 /// verdicts. Never throws for anything the peer does.
 boost::asio::awaitable<case_result> run_connection(const case_def& c,
