@@ -29,11 +29,12 @@ import json
 import os
 import shutil
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from . import wire
-from .model import Case, ReportError, Target
+from .model import TIMED_CATEGORIES, Case, ReportError, Target
 
 DIRECTORY = "autobahn"
 
@@ -57,7 +58,6 @@ CASE_NUMBERS: dict[str, int] = {
 }
 assert len(CASE_NUMBERS) == 517
 
-_TIMED = frozenset({"9", "12", "13"})  # Autobahn's reportTime; its wire log is off for them
 FULL_READ = 2 << 20
 HEAD_READ = 1 << 20
 _HEAD_ITEMS = 2000
@@ -202,7 +202,7 @@ def case_json(agent: str, case: Case, record: dict[str, Any], mode: str, out_dir
         else None,
         "received": [_event(e) for e in record.get("received") or [] if isinstance(e, dict)],
         "duration": case.duration_ms,
-        "reportTime": category in _TIMED,
+        "reportTime": category in TIMED_CATEGORIES,
         "reportCompressionRatio": category in ("12", "13"),
         "closedByMe": record.get("closed_by_me"),
         "failedByMe": record.get("failed_by_me"),
@@ -219,8 +219,8 @@ def case_json(agent: str, case: Case, record: dict[str, Any], mode: str, out_dir
         "httpRequest": record.get("http_request") or None,
         "httpResponse": record.get("http_response") or None,
         # Autobahn switches its wire log off for the limits and compression cases.
-        "createWirelog": category not in _TIMED,
-        "wirelog": _wirelog(frames, chunks) if category not in _TIMED else [],
+        "createWirelog": category not in TIMED_CATEGORIES,
+        "wirelog": _wirelog(frames, chunks) if category not in TIMED_CATEGORIES else [],
         "createStats": True,
         "rxOctetStats": _histogram(str(c.get("length", 0)) for c in chunks
                                    if c.get("dir") == "rx"),
@@ -287,7 +287,4 @@ def _wirelog(frames: list[dict[str, Any]], chunks: list[dict[str, Any]]) -> list
 
 
 def _histogram(values) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for v in values:
-        counts[v] = counts.get(v, 0) + 1
-    return counts
+    return dict(Counter(values))
