@@ -34,15 +34,16 @@ std::uint64_t memory_weight(const case_def& c) {
         if (const auto* e = std::get_if<echo_stream>(&s)) {
             // Compression adds zlib's state both ways and a message in each form (~0.6 MiB).
             weight = std::max(weight, 2 * e->size + (e->compress ? 2u << 20 : 1u << 20));
-            // Compressed round trips are CPU-bound on both sides: dozens at once only queue
-            // behind each other, until 1000 small round trips miss Autobahn's 60 s timer and
-            // the verdict depends on --jobs. A quarter of the default budget runs four at a
-            // time. (The memory budget is the runner's only concurrency bound for now.)
-            if (e->compress)
-                weight = std::max<std::uint64_t>(weight, 24u << 20);
         }
     }
     return weight;
+}
+
+bool cpu_heavy(const case_def& c) {
+    return std::any_of(c.script.begin(), c.script.end(), [](const step& s) {
+        const auto* e = std::get_if<echo_stream>(&s);
+        return e && e->compress;
+    });
 }
 
 codec::bytes script_bytes(const case_def& c, codec::mask_source& keys) {

@@ -299,6 +299,11 @@ struct case_def {
 /// while the buffer grows); the runner keeps the sum of running cases' weights within a budget.
 std::uint64_t memory_weight(const case_def& c);
 
+/// Whether the case keeps a core busy on both sides for its whole run (compressed echo streams:
+/// zlib both ways). Dozens at once only queue behind each other, until 1000 small round trips
+/// miss Autobahn's 60 s timer and the verdict depends on --jobs: the runner runs a few at once.
+bool cpu_heavy(const case_def& c);
+
 /// The octets the case's script writes after the opening handshake, in order, with our frames
 /// masked by keys from `keys` (as the session masks them): seeds for fuzzing the frame decoder.
 /// Empty for cases that send no frames of their own (handshake-only cases, procedures).

@@ -1,7 +1,8 @@
 #pragma once
 /// Keeps the memory the running cases may hold within a budget: a case takes its weight before
 /// it starts and gives it back when it ends. Waiters are served in order, so a heavy case is
-/// not overtaken for ever by light ones. Single-threaded, like the runner (no locks).
+/// not overtaken for ever by light ones. The runner counts its CPU-heavy cases with one too
+/// (a weight of 1 each). Single-threaded, like the runner (no locks).
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -9,6 +10,7 @@
 
 #include <cstdint>
 #include <list>
+#include <utility>
 
 namespace wsconform::runner {
 
@@ -38,6 +40,33 @@ class memory_budget {
     std::uint64_t total_;
     std::uint64_t available_;
     std::list<waiter> waiters_; ///< a list: a waiter's timer must not move while it waits
+};
+
+/// A share taken from a budget, given back when it goes out of scope.
+class budget_share {
+  public:
+    budget_share() = default;
+    budget_share(memory_budget& budget, std::uint64_t taken) : budget_(&budget), taken_(taken) {}
+    budget_share(budget_share&& other) noexcept
+        : budget_(std::exchange(other.budget_, nullptr)), taken_(other.taken_) {}
+    budget_share& operator=(budget_share&& other) noexcept {
+        if (this != &other) {
+            give_back();
+            budget_ = std::exchange(other.budget_, nullptr);
+            taken_ = other.taken_;
+        }
+        return *this;
+    }
+    ~budget_share() { give_back(); }
+
+    void give_back() {
+        if (auto* b = std::exchange(budget_, nullptr))
+            b->release(taken_);
+    }
+
+  private:
+    memory_budget* budget_ = nullptr;
+    std::uint64_t taken_ = 0;
 };
 
 } // namespace wsconform::runner

@@ -24,6 +24,9 @@ namespace asio = boost::asio;
 
 namespace {
 
+/// Compressed echo streams (12.x, 13.x) in flight at once.
+constexpr std::uint64_t cpu_heavy_cases_at_once = 4;
+
 /// How long the runner waits after a failed connect before it tries the target again.
 constexpr seconds reconnect_wait{0.5};
 
@@ -115,6 +118,9 @@ std::vector<case_result> run_cases(std::span<const case_def* const> cases,
     // Heavy cases (9.x: up to 16 MiB echoes) wait for room, so the default --jobs stays within
     // the memory bound; only timing changes, never what is sent or judged.
     memory_budget budget(io.get_executor(), settings.memory_budget_bytes);
+    // Cases that keep a core busy on both sides (cpu_heavy): a few at once keep both sides'
+    // cores busy; more only stretch each case's round trips.
+    memory_budget cpu_slots(io.get_executor(), cpu_heavy_cases_at_once);
     // Set once the target is gone: a case could not connect, nor could a retry after a
     // reconnect. Every case not yet started is then FAILED at once with this reason, instead of
     // each waiting out its own connect.
@@ -158,14 +164,15 @@ std::vector<case_result> run_cases(std::span<const case_def* const> cases,
         while (next < cases.size()) {
             auto index = order[next++];
             const case_def& c = *cases[index];
-            std::uint64_t taken = 0;
             try {
+                // A CPU slot first, so a case waiting for one holds no memory meanwhile.
+                budget_share cpu, memory;
+                if (cpu_heavy(c) && !target_gone)
+                    cpu = budget_share(cpu_slots, co_await cpu_slots.acquire(1));
                 if (auto weight = memory_weight(c); weight && !target_gone)
-                    taken = co_await budget.acquire(weight);
+                    memory = budget_share(budget, co_await budget.acquire(weight));
                 results[index] = co_await run_one(c);
-                budget.release(std::exchange(taken, 0));
             } catch (const std::exception& e) {
-                budget.release(std::exchange(taken, 0));
                 // A bug of ours must not take the run down: record it against the case.
                 results[index] = {};
                 results[index].result = std::string("internal error: ") + e.what();
