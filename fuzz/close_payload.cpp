@@ -41,19 +41,6 @@ close_payload_status expected_status(byte_view body) {
                                                         : close_payload_status::invalid_reason;
 }
 
-protocol_error error_for(close_payload_status s) {
-    switch (s) {
-    case close_payload_status::length_one:
-        return protocol_error::close_length_one;
-    case close_payload_status::invalid_code:
-        return protocol_error::close_code_invalid;
-    case close_payload_status::undefined_code:
-        return protocol_error::close_code_undefined;
-    default:
-        return protocol_error::close_reason_invalid;
-    }
-}
-
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -102,9 +89,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             FUZZ_CHECK(r.what == decode_result::status::frame && r.value.payload == f.payload,
                        "the decoder refused a Close body the parser accepts");
         } else {
-            FUZZ_CHECK(r.what == decode_result::status::error && r.error == error_for(status),
+            FUZZ_CHECK(r.what == decode_result::status::error &&
+                           r.error == *close_payload_error(status),
                        "the decoder's verdict on the Close body differs from the parser's");
-            FUZZ_CHECK(close_code_for(error_for(status)) ==
+            FUZZ_CHECK(close_code_for(*close_payload_error(status)) ==
                            (status == close_payload_status::invalid_reason ? 1007 : 1002),
                        "wrong close code for a bad Close body (§7.4.1)");
         }
