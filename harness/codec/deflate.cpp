@@ -423,13 +423,12 @@ struct deflater::stream {
     stream& operator=(const stream&) = delete;
 };
 
-deflater::deflater(const deflater_options& options)
-    : options_(options), window_bits_(std::max(options.window_bits, 9)) {
+deflater::deflater(const deflater_options& options) : options_(options) {
     if (options.window_bits < 8 || options.window_bits > 15)
         throw std::invalid_argument("deflater window bits must be 8..15");
     if (options.level < -1 || options.level > 9 || options.mem_level < 1 || options.mem_level > 9)
         throw std::invalid_argument("deflater level must be -1..9 and mem_level 1..9");
-    z_ = std::make_unique<stream>(options.level, window_bits_, options.mem_level);
+    z_ = std::make_unique<stream>(options.level, window_bits(), options.mem_level);
 }
 
 deflater::~deflater() = default;

@@ -6,6 +6,7 @@
 #include "harness/codec/bytes.hpp"
 #include "harness/codec/handshake.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -153,7 +154,7 @@ class deflater {
     bytes compress_message(byte_view message);
 
     /// The window zlib really uses (9 when 8 was asked for).
-    int window_bits() const { return window_bits_; }
+    int window_bits() const { return std::max(options_.window_bits, 9); }
     /// The options it was made with.
     const deflater_options& options() const { return options_; }
 
@@ -161,7 +162,6 @@ class deflater {
     struct stream;
     std::unique_ptr<stream> z_;
     deflater_options options_;
-    int window_bits_ = 15;
 };
 
 // ---- Decompression (RFC 7692 §7.2.2) -----------------------------------------------------
