@@ -39,11 +39,15 @@ std::uint64_t memory_weight(const case_def& c) {
     return weight;
 }
 
+const echo_stream* compressed_echo(const case_def& c) {
+    for (const auto& s : c.script)
+        if (const auto* e = std::get_if<echo_stream>(&s); e && e->compress)
+            return e;
+    return nullptr;
+}
+
 bool cpu_heavy(const case_def& c) {
-    return std::any_of(c.script.begin(), c.script.end(), [](const step& s) {
-        const auto* e = std::get_if<echo_stream>(&s);
-        return e && e->compress;
-    });
+    return compressed_echo(c) != nullptr;
 }
 
 codec::bytes script_bytes(const case_def& c, codec::mask_source& keys) {

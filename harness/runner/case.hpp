@@ -304,6 +304,9 @@ std::uint64_t memory_weight(const case_def& c);
 /// miss Autobahn's 60 s timer and the verdict depends on --jobs: the runner runs a few at once.
 bool cpu_heavy(const case_def& c);
 
+/// The case's compressed echo stream, if it has one.
+const echo_stream* compressed_echo(const case_def& c);
+
 /// The octets the case's script writes after the opening handshake, in order, with our frames
 /// masked by keys from `keys` (as the session masks them): seeds for fuzzing the frame decoder.
 /// Empty for cases that send no frames of their own (handshake-only cases, procedures).

@@ -61,12 +61,10 @@ case_result unreachable(const std::string& error, std::string note) {
     return r;
 }
 
-/// The compressed echo stream of a case, if it has one.
+/// The compressed echo stream of a case whose messages come from a shared data set.
 const echo_stream* compressed_stream(const case_def& c) {
-    for (const auto& s : c.script)
-        if (const auto* e = std::get_if<echo_stream>(&s); e && e->compress && e->source)
-            return e;
-    return nullptr;
+    const auto* e = compressed_echo(c);
+    return e && e->source ? e : nullptr;
 }
 
 /// The order in which cases start. Compressed echo streams that send the same messages (one
