@@ -1045,8 +1045,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
             fine = s.echo->add(f.op == opcode::binary, first, f.fin, f.payload);
         }
         if (auto bad = s.echo->utf8_error(); bad && !result_.failed_by_me) {
-            report_violation(codec::protocol_error::invalid_utf8, *bad, "message offset");
-            fail_connection(codec::close_code_for(codec::protocol_error::invalid_utf8));
+            message_violation(codec::protocol_error::invalid_utf8, *bad);
         }
         if (!fine) {
             if (s.problem.empty())
@@ -1239,6 +1238,13 @@ class case_session : public std::enable_shared_from_this<case_session> {
         note(what + " (at " + std::string(where) + " " + std::to_string(offset) + ")");
     }
 
+    /// A message breaks a rule (bad UTF-8, too big): the frames stay well-formed.
+    void message_violation(codec::protocol_error e, std::uint64_t offset,
+                           std::string_view where = "message offset") {
+        report_violation(e, offset, where);
+        fail_connection(codec::close_code_for(e));
+    }
+
     /// A bad Close body: the stream itself is intact.
     void close_violation(codec::protocol_error e) {
         report_violation(e, decoder_.offset(), "stream offset");
@@ -1265,8 +1271,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
             if (r.what == codec::assemble_result::status::error) {
                 // The frames stay well-formed, so keep decoding: the peer's Close still counts.
                 auto e = static_cast<codec::protocol_error>(r.error.value());
-                report_violation(e, r.error_offset, "message offset");
-                fail_connection(codec::close_code_for(e));
+                message_violation(e, r.error_offset);
                 return;
             }
             if (r.what == codec::assemble_result::status::complete && compressed &&
@@ -1353,9 +1358,8 @@ class case_session : public std::enable_shared_from_this<case_session> {
         if (!m.binary) {
             codec::utf8_validator utf8;
             if (!utf8.feed(m.payload) || !utf8.finish()) {
-                report_violation(codec::protocol_error::invalid_utf8, utf8.error_offset(),
-                                 "inflated message offset");
-                fail_connection(codec::close_code_for(codec::protocol_error::invalid_utf8));
+                message_violation(codec::protocol_error::invalid_utf8, utf8.error_offset(),
+                                  "inflated message offset");
                 return false;
             }
         }
