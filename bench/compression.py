@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import run_suite  # noqa: E402  (the project's own build and server helpers)
-from bench.wsconform_run import timed_run  # noqa: E402
+from bench.wsconform_run import timed_run, wsconform_binary  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -71,9 +71,7 @@ def main() -> int:
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
 
-    if not args.no_build:
-        run_suite.build(run_suite.BUILD_DIR)
-    runner = run_suite.BUILD_DIR / "harness" / "wsconform"
+    runner = wsconform_binary(build=not args.no_build)
     if args.cases == "autobahn":
         args.cases = AUTOBAHN
     runs = []

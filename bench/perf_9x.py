@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import run_suite  # noqa: E402  (the project's own build and server helpers)
-from bench.wsconform_run import timed_run  # noqa: E402
+from bench.wsconform_run import timed_run, wsconform_binary  # noqa: E402
 
 SHOWN = ("9.1.6", "9.2.6", "9.3.1", "9.4.9", "9.5.1", "9.6.6", "9.7.1", "9.7.6", "9.8.1", "9.8.6")
 
@@ -38,9 +38,7 @@ def main() -> int:
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
 
-    if not args.no_build:
-        run_suite.build(run_suite.BUILD_DIR)
-    runner = run_suite.BUILD_DIR / "harness" / "wsconform"
+    runner = wsconform_binary(build=not args.no_build)
     figures = {}
     with run_suite.reference_server(run_suite.BUILD_DIR) as server:
         for jobs in [int(j) for j in args.jobs.split(",")]:

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import run_suite  # noqa: E402  (the project's own build and server helpers)
-from bench.wsconform_run import timed_run  # noqa: E402
+from bench.wsconform_run import timed_run, wsconform_binary  # noqa: E402
 
 
 def main() -> int:
@@ -32,8 +32,7 @@ def main() -> int:
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
 
-    run_suite.build(run_suite.BUILD_DIR)
-    runner = run_suite.BUILD_DIR / "harness" / "wsconform"
+    runner = wsconform_binary()
     figures = {}
     with run_suite.reference_server(run_suite.BUILD_DIR) as server:
         for jobs in [int(j) for j in args.jobs.split(",")]:

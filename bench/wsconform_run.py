@@ -1,6 +1,6 @@
 """One timed `wsconform` run for the benchmarks: wall time, the child's own CPU time and peak
-RSS (from wait4, so nothing else on the machine counts), its exit status and its index.json.
-Standard library only."""
+RSS (from wait4, so nothing else on the machine counts), its exit status and its index.json;
+and the binary to run, from run_suite.py's build. Standard library only."""
 
 from __future__ import annotations
 
@@ -11,6 +11,15 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+
+def wsconform_binary(build: bool = True) -> Path:
+    """run_suite.py's wsconform (WSCONFORM_BUILD_DIR), built first unless `build` is false."""
+    import run_suite  # the benches put the project root on sys.path first
+
+    if build:
+        run_suite.build(run_suite.BUILD_DIR)
+    return run_suite.BUILD_DIR / "harness" / "wsconform"
 
 
 @dataclass
