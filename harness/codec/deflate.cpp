@@ -381,6 +381,31 @@ std::vector<deflate_offer> parse_deflate_offers(std::span<const std::string> hea
     return offers;
 }
 
+deflate_negotiation negotiate_deflate(const std::vector<header_field>& response_headers,
+                                      std::span<const deflate_offer> offers,
+                                      std::span<const std::string> other_offered) {
+    std::optional<deflate_negotiation> first_error;
+    for (const auto& o : offers) {
+        if (o.error)
+            continue;
+        auto judged = parse_deflate_response(response_headers, o.params, other_offered);
+        judged.offer = o.params;
+        if (!judged.error)
+            return judged;
+        if (!first_error)
+            first_error = std::move(judged);
+    }
+    return first_error ? std::move(*first_error) : deflate_negotiation{};
+}
+
+deflate_stream_config client_sending_config(const deflate_params& agreed,
+                                            const deflate_params& offer) {
+    auto config = sending_config(agreed, deflate_role::client);
+    if (offer.client_max_window_bits && *offer.client_max_window_bits)
+        config.window_bits = std::min(config.window_bits, **offer.client_max_window_bits);
+    return config;
+}
+
 deflate_stream_config sending_config(const deflate_params& agreed, deflate_role self) {
     if (self == deflate_role::server)
         return {agreed.server_max_window_bits.value_or(15), !agreed.server_no_context_takeover};

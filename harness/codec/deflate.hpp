@@ -79,6 +79,7 @@ struct deflate_negotiation {
     std::error_code error;                ///< a deflate_error, or empty
     std::optional<deflate_params> agreed; ///< when no error; empty = the server declined
     std::string detail;                   ///< the element or parameter at fault, for reports
+    deflate_params offer;                 ///< negotiate_deflate(): the offer it was judged on
 };
 
 /// Client side: parses every Sec-WebSocket-Extensions value of a response (several header
@@ -110,6 +111,14 @@ struct deflate_offer {
 /// client_max_window_bits may be bare, server_max_window_bits needs a value.
 std::vector<deflate_offer> parse_deflate_offers(std::span<const std::string> header_values);
 
+/// Client side with several offers (§5: most preferred first; Autobahn's 13.7 makes three):
+/// the response is judged against each offer without an error, in order, and the first one it
+/// answers correctly is the one agreed (`offer`). When it answers none, the error is the one
+/// against the first offer. No valid offer: nothing agreed, no error.
+deflate_negotiation negotiate_deflate(const std::vector<header_field>& response_headers,
+                                      std::span<const deflate_offer> offers,
+                                      std::span<const std::string> other_offered = {});
+
 /// How one direction's compressor and decompressor are set up.
 struct deflate_stream_config {
     int window_bits = 15;         ///< LZ77 window, 2^bits bytes (8..15)
@@ -120,9 +129,13 @@ struct deflate_stream_config {
 enum class deflate_role : std::uint8_t { client, server };
 
 /// The settings for the messages `self` sends under agreed parameters (absent window bits =
-/// 15, §7.1.2). For a client that offered client_max_window_bits=N, pass the smaller of N and
-/// the agreed value if that matters; this uses the agreed one.
+/// 15, §7.1.2). This uses the agreed window; a client whose offer carried a value as well
+/// wants client_sending_config().
 deflate_stream_config sending_config(const deflate_params& agreed, deflate_role self);
+/// A client's sending_config(), also bound by a client_max_window_bits value in its own offer:
+/// the smaller of that and the response's binds it (§7.1.2.2).
+deflate_stream_config client_sending_config(const deflate_params& agreed,
+                                            const deflate_params& offer);
 /// The settings for the messages `self` receives (the peer's sending_config).
 deflate_stream_config receiving_config(const deflate_params& agreed, deflate_role self);
 

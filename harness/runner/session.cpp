@@ -177,7 +177,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
           trickle_timer_(ex), decoder_({.incoming_mask = codec::masking_rule::forbidden,
                                         .max_payload = s.max_payload,
                                         .check_close_payload = false}),
-          assembler_(s.max_payload), stream_wake_(ex) {
+          assembler_(s.max_payload), stream_wake_(ex), socket_free_(ex) {
         done_.expires_at(asio::steady_timer::time_point::max());
     }
 
@@ -436,34 +436,18 @@ class case_session : public std::enable_shared_from_this<case_session> {
                          def_.rfc});
         }
         if (def_.handshake.what == handshake_expectation::rule::must_upgrade && problems.empty()) {
-            // RFC 7692 §7.1: a selected permessage-deflate must answer one of the offers (§5:
-            // a client may make several, 13.7 does); judged against each in order, the first
-            // it answers correctly is the one agreed. If it answers none, the first offer's
-            // error is the reason.
+            // RFC 7692 §7.1: a selected permessage-deflate must answer one of the offers.
             auto offers = codec::parse_deflate_offers(request.list("Sec-WebSocket-Extensions"));
-            std::optional<codec::deflate_negotiation> first_error;
-            for (const auto& o : offers) {
-                if (o.error)
-                    continue;
-                auto agreed =
-                    codec::parse_deflate_response(response.headers, o.params, offer.extensions);
-                if (agreed.error) {
-                    if (!first_error)
-                        first_error = std::move(agreed);
-                    continue;
-                }
-                if (agreed.agreed) {
-                    deflate_ = *agreed.agreed;
-                    deflate_offer_ = o.params;
-                }
-                first_error.reset();
-                break;
-            }
-            if (first_error)
+            auto negotiated = codec::negotiate_deflate(response.headers, offers, offer.extensions);
+            if (negotiated.error) {
                 problems.push_back(
-                    {"invalid permessage-deflate response: " + first_error->detail,
+                    {"invalid permessage-deflate response: " + negotiated.detail,
                      std::string(codec::rfc_reference(
-                         static_cast<codec::deflate_error>(first_error->error.value())))});
+                         static_cast<codec::deflate_error>(negotiated.error.value())))});
+            } else if (negotiated.agreed) {
+                deflate_ = *negotiated.agreed;
+                deflate_offer_ = negotiated.offer;
+            }
         }
         if (const auto& needed = def_.handshake.requires_extension;
             problems.empty() && !needed.empty()) {
@@ -591,15 +575,40 @@ class case_session : public std::enable_shared_from_this<case_session> {
     }
 
     static asio::awaitable<void> write_loop(std::shared_ptr<case_session> self) {
-        while (!self->writes_.empty() && !self->tcp_closed_) {
-            auto data = std::move(self->writes_.front());
-            self->writes_.pop_front();
-            if (auto ec = co_await self->transport_.write(data)) {
-                self->writes_.clear();
-                break;
+        co_await self->send_queued();
+        self->release_socket();
+    }
+
+    /// Writes what enqueue() queued, in order. False when a write failed: the rest is dropped.
+    asio::awaitable<bool> send_queued() {
+        while (!writes_.empty() && !tcp_closed_) {
+            auto data = std::move(writes_.front());
+            writes_.pop_front();
+            if (co_await transport_.write(data)) {
+                writes_.clear();
+                co_return false;
             }
         }
-        self->writing_ = false;
+        co_return true;
+    }
+
+    /// Waits until no writer holds the socket, then holds it (false: the TCP connection is
+    /// gone). Writers are enqueue()'s write loop and write_message().
+    asio::awaitable<bool> take_socket() {
+        while (writing_ && !tcp_closed_) {
+            socket_free_.expires_at(asio::steady_timer::time_point::max());
+            auto [ec] = co_await socket_free_.async_wait(asio::as_tuple(asio::use_awaitable));
+            (void)ec; // cancelled by release_socket()
+        }
+        if (tcp_closed_)
+            co_return false;
+        writing_ = true;
+        co_return true;
+    }
+
+    void release_socket() {
+        writing_ = false;
+        socket_free_.cancel();
     }
 
     /// Frames for the wire log: all of them up to a bound, so a flood cannot exhaust memory.
@@ -849,10 +858,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
     /// zlib level 1: the server's side is what is under test, and 12.x/13.x push ~11 GB
     /// through zlib, so our speed sets much of the run's wall time.
     void start_deflate(stream_state& s) {
-        auto send = codec::sending_config(*deflate_, codec::deflate_role::client);
-        // §7.1.2.2: with a value in our offer too, the smaller one binds us.
-        if (deflate_offer_.client_max_window_bits && *deflate_offer_.client_max_window_bits)
-            send.window_bits = std::min(send.window_bits, **deflate_offer_.client_max_window_bits);
+        auto send = codec::client_sending_config(*deflate_, deflate_offer_);
         s.deflater.emplace(codec::deflater_options{.window_bits = send.window_bits,
                                                    .context_takeover = send.context_takeover,
                                                    .level = 1});
@@ -896,11 +902,8 @@ class case_session : public std::enable_shared_from_this<case_session> {
     /// control frames queued by enqueue() (pongs, our Close) go out between frames, never
     /// inside one, and once we are closing no further frame begins.
     asio::awaitable<void> write_message(const echo_stream& step, std::uint64_t offset) {
-        while (writing_ && !tcp_closed_)
-            co_await asio::post(ex_, asio::use_awaitable); // the write loop finishes first
-        if (tcp_closed_)
+        if (!co_await take_socket())
             co_return;
-        writing_ = true;
         auto& s = *stream_;
         if (step.compress) {
             s.compressed = compressed_message(s, offset);
@@ -922,11 +925,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
                     ok = !co_await transport_.write(byte_view(buf).first(filled));
                     filled = 0;
                 }
-                while (ok && !writes_.empty()) {
-                    auto data = std::move(writes_.front());
-                    writes_.pop_front();
-                    ok = !co_await transport_.write(data);
-                }
+                ok = ok && co_await send_queued();
                 if (!ok || state_ != state::open)
                     break;
                 std::uint64_t length = 0;
@@ -942,14 +941,11 @@ class case_session : public std::enable_shared_from_this<case_session> {
         }
         if (ok && filled > 0)
             ok = !co_await transport_.write(byte_view(buf).first(filled));
-        while (ok && !writes_.empty()) {
-            auto data = std::move(writes_.front());
-            writes_.pop_front();
-            ok = !co_await transport_.write(data);
-        }
-        if (!ok)
+        if (ok)
+            co_await send_queued();
+        else
             writes_.clear();
-        writing_ = false;
+        release_socket();
     }
 
     /// One frame of the decoder's buffer, without copying data payloads. Returns false when
@@ -999,17 +995,11 @@ class case_session : public std::enable_shared_from_this<case_session> {
         if (s.echo->failed())
             return; // already judged; the rest of it is of no interest
         bool fine = true;
-        if (f.rsv & 4) {
-            // RFC 7692 §6.1: only a message's first frame says "compressed".
-            if (!first) {
-                deflate_violation("RSV1 set on a continuation frame");
-                s.problem = which() + "the echo has RSV1 set on a continuation frame";
-                stream_wake_.cancel();
-                return;
-            }
+        if (!track_compression(first, f.rsv, s.echo_compressed)) {
+            s.problem = which() + "the echo has RSV1 set on a continuation frame";
+            stream_wake_.cancel();
+            return;
         }
-        if (first)
-            s.echo_compressed = (f.rsv & 4) != 0;
         if (s.echo_compressed) {
             // Inflated chunks reach the checker through on_inflated(); the type is checked
             // here, the end once the whole message has inflated.
@@ -1073,6 +1063,19 @@ class case_session : public std::enable_shared_from_this<case_session> {
         auto& s = *stream_;
         if (s.echo && !s.echo->failed() && !s.echo->complete())
             s.echo->add(s.step.op == opcode::binary, false, false, chunk);
+    }
+
+    /// RFC 7692 §6.1 for a data frame: RSV1 on a message's first frame says the message is
+    /// compressed (kept in `compressed`); on a continuation frame it fails the connection (false).
+    bool track_compression(bool first, std::uint8_t rsv, bool& compressed) {
+        constexpr std::uint8_t rsv1 = 4;
+        if ((rsv & rsv1) && !first) {
+            deflate_violation("RSV1 set on a continuation frame (RFC 7692 §6.1)");
+            return false;
+        }
+        if (first)
+            compressed = (rsv & rsv1) != 0;
+        return true;
     }
 
     /// A permessage-deflate rule broken by the peer (RFC 7692): the frames stay decodable, so
@@ -1312,13 +1315,8 @@ class case_session : public std::enable_shared_from_this<case_session> {
     /// so the assembler still checks the framing; inflate_message() finishes the message.
     /// Nothing when the frame breaks RFC 7692 (the connection is then failed).
     std::optional<bool> take_compressed(frame& f) {
-        const bool first = f.op != opcode::continuation;
-        if ((f.rsv & 4) && !first) {
-            deflate_violation("RSV1 set on a continuation frame (RFC 7692 §6.1)");
+        if (!track_compression(f.op != opcode::continuation, f.rsv, compressed_message_))
             return std::nullopt;
-        }
-        if (first)
-            compressed_message_ = (f.rsv & 4) != 0;
         if (!compressed_message_)
             return false;
         f.rsv &= ~4;
@@ -1558,6 +1556,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
     std::optional<codec::deflate_params> deflate_;
     codec::deflate_params deflate_offer_;
     asio::steady_timer stream_wake_; ///< cancelled when an echo completes or the state changes
+    asio::steady_timer socket_free_; ///< cancelled when a writer lets the socket go
     case_result result_;
 };
 

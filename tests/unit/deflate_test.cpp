@@ -664,6 +664,67 @@ TEST(DeflateNegotiation, EveryOfferError) {
     EXPECT_FALSE(offers[0].error);
 }
 
+std::vector<header_field> extensions_header(std::string value) {
+    return {{"Sec-WebSocket-Extensions", std::move(value)}};
+}
+
+TEST(DeflateNegotiation, SeveralOffersAgreeOnTheFirstAnswered) {
+    // Autobahn 13.7's three offers: (no takeover, 9), (no takeover), default.
+    std::vector<std::string> request = {
+        "permessage-deflate; server_no_context_takeover; server_max_window_bits=9; "
+        "client_max_window_bits, permessage-deflate; server_no_context_takeover; "
+        "client_max_window_bits, permessage-deflate; client_max_window_bits"};
+    auto offers = parse_deflate_offers(request);
+    ASSERT_EQ(offers.size(), 3u);
+
+    auto second = negotiate_deflate(
+        extensions_header("permessage-deflate; server_no_context_takeover"), offers);
+    EXPECT_FALSE(second.error) << second.detail;
+    ASSERT_TRUE(second.agreed);
+    EXPECT_TRUE(second.agreed->server_no_context_takeover);
+    EXPECT_EQ(second.offer, offers[1].params);
+
+    auto third = negotiate_deflate(extensions_header("permessage-deflate"), offers);
+    EXPECT_FALSE(third.error) << third.detail;
+    EXPECT_EQ(third.offer, offers[2].params);
+
+    // Answers none: the error against the first offer stands, not the second's.
+    std::vector<std::string> two = {
+        "permessage-deflate; server_no_context_takeover; server_max_window_bits=9, "
+        "permessage-deflate; server_max_window_bits=10"};
+    auto none =
+        negotiate_deflate(extensions_header("permessage-deflate; server_max_window_bits=12"),
+                          parse_deflate_offers(two));
+    EXPECT_EQ(none.error, deflate_error::server_no_context_takeover_ignored);
+    EXPECT_FALSE(none.agreed);
+
+    auto declined = negotiate_deflate({}, offers);
+    EXPECT_FALSE(declined.error);
+    EXPECT_FALSE(declined.agreed);
+
+    // An offer with an error is skipped: the response is judged on the valid one.
+    std::vector<std::string> broken = {"permessage-deflate; window=9, permessage-deflate"};
+    auto judged =
+        negotiate_deflate(extensions_header("permessage-deflate"), parse_deflate_offers(broken));
+    EXPECT_FALSE(judged.error) << judged.detail;
+    EXPECT_TRUE(judged.agreed);
+}
+
+TEST(DeflateNegotiation, ClientOfferValueBindsToo) {
+    deflate_params offer;
+    offer.client_max_window_bits = 10;
+    deflate_params agreed;
+    agreed.client_max_window_bits = 12;
+    EXPECT_EQ(client_sending_config(agreed, offer), (deflate_stream_config{10, true}));
+    agreed.client_max_window_bits = 9;
+    EXPECT_EQ(client_sending_config(agreed, offer), (deflate_stream_config{9, true}));
+    agreed.client_max_window_bits.reset();
+    agreed.client_no_context_takeover = true;
+    EXPECT_EQ(client_sending_config(agreed, offer), (deflate_stream_config{10, false}));
+    EXPECT_EQ(client_sending_config(agreed, bare_client_bits()),
+              (deflate_stream_config{15, false}));
+}
+
 TEST(DeflateNegotiation, StreamConfigs) {
     deflate_params agreed;
     agreed.server_no_context_takeover = true;
