@@ -82,16 +82,15 @@ std::string words(rng& r, std::size_t min, std::size_t max,
     return s;
 }
 
-std::string sentence(rng& r) {
-    auto s = words(r, 6, 18);
-    s[0] = static_cast<char>(s[0] - 'a' + 'A');
-    return s + (r.below(8) == 0 ? "?" : ".");
-}
-
 std::string capitalised(std::string s) {
     if (!s.empty() && s[0] >= 'a' && s[0] <= 'z')
         s[0] = static_cast<char>(s[0] - 'a' + 'A');
     return s;
+}
+
+std::string sentence(rng& r) {
+    auto s = capitalised(words(r, 6, 18)); // the words first: the order of draws is the data
+    return s + (r.below(8) == 0 ? "?" : ".");
 }
 
 std::string hex(rng& r, std::size_t digits) {
@@ -445,10 +444,10 @@ codec::bytes pdf_document() {
     // digit: settle in a few rounds.
     std::size_t last = 0;
     for (int round = 0; round < 8; ++round) {
-        auto size = build(last).size();
-        if (size == pdf_size)
-            return as_bytes(build(last));
-        last += pdf_size - size; // the first build is far below the target
+        auto pdf = build(last);
+        if (pdf.size() == pdf_size)
+            return as_bytes(pdf);
+        last += pdf_size - pdf.size(); // the first build is far below the target
     }
     throw std::logic_error("pdf data set does not settle on its size");
 }

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <string>
 
 namespace wsconform::cases::compression_data {
@@ -40,6 +41,25 @@ TEST(CompressionData, AutobahnSizesAndDeterministic) {
     EXPECT_EQ(prose_text(), prose_text());
     EXPECT_EQ(html_document(), html_document());
     EXPECT_EQ(pdf_document(), pdf_document());
+}
+
+/// FNV-1a, 64 bits: enough to notice any change to the bytes.
+std::uint64_t fnv1a(const bytes& data) {
+    std::uint64_t h = 0xcbf29ce484222325ull;
+    for (auto b : data)
+        h = (h ^ b) * 0x100000001b3ull;
+    return h;
+}
+
+// The bytes themselves are pinned: every figure measured on the data sets (bench/, the
+// README) and every compressed message cached by a run depends on them, so a change to a
+// generator must be deliberate.
+TEST(CompressionData, ContentIsPinned) {
+    EXPECT_EQ(fnv1a(json_document()), 0x7c3253fc1d587733ull);
+    EXPECT_EQ(fnv1a(bitmap_image()), 0x85046dfeb1e86df6ull);
+    EXPECT_EQ(fnv1a(prose_text()), 0xe76c0971e0d3e824ull);
+    EXPECT_EQ(fnv1a(html_document()), 0x8fb2df9e75500030ull);
+    EXPECT_EQ(fnv1a(pdf_document()), 0xefb8be078cd67995ull);
 }
 
 TEST(CompressionData, JsonIsAsciiJsonThatCompressesWell) {
