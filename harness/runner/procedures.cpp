@@ -39,19 +39,6 @@ const case_def& canary_case() {
 
 namespace {
 
-/// A case decided without a WebSocket connection (TLS checks, "not checked").
-case_result decided(verdict v, std::string why) {
-    case_result r;
-    r.behavior = v;
-    r.behavior_close = v == verdict::failed          ? close_verdict::failed
-                       : v == verdict::informational ? close_verdict::informational
-                                                     : close_verdict::ok;
-    r.overall = overall(r.behavior, r.behavior_close);
-    r.result = std::move(why);
-    r.result_close = "no WebSocket connection was to be opened";
-    return r;
-}
-
 void set_verdict(case_result& r, verdict v, std::string why) {
     r.behavior = v;
     r.behavior_close = v == verdict::failed ? close_verdict::failed : close_verdict::ok;
@@ -212,9 +199,10 @@ asio::awaitable<case_result> run_crowd(const case_def& c, const connection_crowd
                                        const session_settings& settings) {
     const std::size_t n = crowd.connections;
     if (auto limit = open_file_limit(); limit < n + 64)
-        co_return decided(verdict::informational,
-                          "not checked: this process may open only " + std::to_string(limit) +
-                              " files; raise 'ulimit -n' above " + std::to_string(n + 64));
+        co_return decided_without_connection(
+            verdict::informational, "not checked: this process may open only " +
+                                        std::to_string(limit) + " files; raise 'ulimit -n' above " +
+                                        std::to_string(n + 64));
     auto ex = co_await asio::this_coro::executor;
     auto members = settings;
     members.gate = std::make_shared<crowd_gate>(ex, n);
@@ -299,7 +287,8 @@ std::string utc_date(std::int64_t unix_time) {
 asio::awaitable<case_result> run_tls_check(const tls_check& check,
                                            const session_settings& settings) {
     if (!settings.url.tls)
-        co_return decided(verdict::informational, "not checked: the target is not a wss:// URL");
+        co_return decided_without_connection(verdict::informational,
+                                             "not checked: the target is not a wss:// URL");
     using kind = tls_check::kind;
     auto tls = settings.tls_setup;
     tls.verify = false; // look at the certificate ourselves; the connection must go ahead
@@ -310,7 +299,7 @@ asio::awaitable<case_result> run_tls_check(const tls_check& check,
     std::string error;
     auto context = net::make_tls_context(tls, &error);
     if (!context)
-        co_return decided(verdict::informational, "not checked: " + error);
+        co_return decided_without_connection(verdict::informational, "not checked: " + error);
 
     auto ex = co_await asio::this_coro::executor;
     net::wire_recorder recorder;
@@ -331,24 +320,28 @@ asio::awaitable<case_result> run_tls_check(const tls_check& check,
     if (check.what == kind::legacy_tls_1_0 || check.what == kind::legacy_tls_1_1) {
         std::string version = check.what == kind::legacy_tls_1_0 ? "TLS 1.0" : "TLS 1.1";
         if (!ec)
-            co_return finish(decided(verdict::non_strict,
-                                     "the server accepted a " + version + "-only client (" +
+            co_return finish(decided_without_connection(
+                verdict::non_strict, "the server accepted a " + version + "-only client (" +
                                          peer->protocol +
                                          "); RFC 8996 deprecates TLS 1.0 and 1.1: disable them"));
         if (ec.message().find("no protocols available") != std::string::npos)
-            co_return finish(decided(verdict::informational,
-                                     "not checked: this OpenSSL build cannot offer " + version));
+            co_return finish(decided_without_connection(
+                verdict::informational, "not checked: this OpenSSL build cannot offer " + version));
         if (ec == asio::error::timed_out || ec == asio::error::connection_refused)
-            co_return finish(decided(verdict::failed, "could not connect to " + settings.url.text +
-                                                          ": " + ec.message()));
-        co_return finish(decided(verdict::ok, "the server refused a " + version + "-only client (" +
-                                                  ec.message() + ")"));
+            co_return finish(decided_without_connection(verdict::failed, "could not connect to " +
+                                                                             settings.url.text +
+                                                                             ": " + ec.message()));
+        co_return finish(decided_without_connection(verdict::ok, "the server refused a " + version +
+                                                                     "-only client (" +
+                                                                     ec.message() + ")"));
     }
     if (ec)
-        co_return finish(decided(verdict::failed, "could not connect to " + settings.url.text +
-                                                      " with TLS: " + ec.message()));
+        co_return finish(decided_without_connection(verdict::failed,
+                                                    "could not connect to " + settings.url.text +
+                                                        " with TLS: " + ec.message()));
     if (!peer || !peer->has_certificate)
-        co_return finish(decided(verdict::informational, "the server presented no certificate"));
+        co_return finish(decided_without_connection(verdict::informational,
+                                                    "the server presented no certificate"));
 
     switch (check.what) {
     case kind::certificate_chain: {
@@ -356,45 +349,48 @@ asio::awaitable<case_result> run_tls_check(const tls_check& check,
                                 ? std::string("the system trust store")
                                 : "--ca " + settings.tls_setup.ca_file;
         if (peer->verify_result == 0)
-            co_return finish(
-                decided(verdict::ok, "the certificate chain verifies against " + store));
-        co_return finish(decided(verdict::informational,
-                                 "the certificate does not verify against " + store + ": " +
-                                     peer->verify_message +
-                                     " (clients that verify, as browsers do, will refuse it)"));
+            co_return finish(decided_without_connection(
+                verdict::ok, "the certificate chain verifies against " + store));
+        co_return finish(decided_without_connection(
+            verdict::informational, "the certificate does not verify against " + store + ": " +
+                                        peer->verify_message +
+                                        " (clients that verify, as browsers do, will refuse it)"));
     }
     case kind::certificate_expiry: {
         auto now = static_cast<std::int64_t>(std::time(nullptr));
         auto days = (peer->not_after - now) / 86400;
         auto r = [&] {
             if (now < peer->not_before)
-                return decided(verdict::informational, "the certificate is not valid yet: from " +
-                                                           utc_date(peer->not_before));
+                return decided_without_connection(verdict::informational,
+                                                  "the certificate is not valid yet: from " +
+                                                      utc_date(peer->not_before));
             if (now > peer->not_after)
-                return decided(verdict::informational,
-                               "the certificate expired on " + utc_date(peer->not_after));
+                return decided_without_connection(verdict::informational,
+                                                  "the certificate expired on " +
+                                                      utc_date(peer->not_after));
             if (days < 14)
-                return decided(verdict::informational, "the certificate expires in " +
-                                                           std::to_string(days) + " days (" +
-                                                           utc_date(peer->not_after) + ")");
-            return decided(verdict::ok, "the certificate is valid until " +
-                                            utc_date(peer->not_after) + " (" +
-                                            std::to_string(days) + " days)");
+                return decided_without_connection(
+                    verdict::informational, "the certificate expires in " + std::to_string(days) +
+                                                " days (" + utc_date(peer->not_after) + ")");
+            return decided_without_connection(verdict::ok, "the certificate is valid until " +
+                                                               utc_date(peer->not_after) + " (" +
+                                                               std::to_string(days) + " days)");
         }();
         r.metrics["days_left"] = static_cast<double>(days);
         co_return finish(std::move(r));
     }
     case kind::certificate_host:
         if (peer->names_host)
-            co_return finish(
-                decided(verdict::ok, "the certificate is valid for " + settings.url.host));
-        co_return finish(decided(verdict::informational, "the certificate (" + peer->subject +
-                                                             ") is not valid for " +
-                                                             settings.url.host));
+            co_return finish(decided_without_connection(
+                verdict::ok, "the certificate is valid for " + settings.url.host));
+        co_return finish(decided_without_connection(verdict::informational,
+                                                    "the certificate (" + peer->subject +
+                                                        ") is not valid for " + settings.url.host));
     default:
         break;
     }
-    co_return finish(decided(verdict::failed, "internal error: unknown TLS check"));
+    co_return finish(
+        decided_without_connection(verdict::failed, "internal error: unknown TLS check"));
 }
 
 // --- slow handshake -------------------------------------------------------------------------

@@ -50,12 +50,9 @@ bool connect_failed(const case_def& c, const case_result& r) {
 
 /// The verdict of a case the target could not be reached for (Autobahn silently skips them).
 case_result unreachable(const std::string& error, std::string note) {
-    case_result r;
-    r.behavior = verdict::failed;
-    r.behavior_close = close_verdict::failed;
-    r.overall = verdict::failed;
-    r.result = "target stopped accepting connections: " + error;
-    r.result_close = "the opening handshake was never completed";
+    auto r = decided_without_connection(verdict::failed,
+                                        "target stopped accepting connections: " + error,
+                                        "the opening handshake was never completed");
     r.notes.push_back(std::move(note));
     r.started_at = iso_now();
     return r;

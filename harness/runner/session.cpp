@@ -45,6 +45,18 @@ std::string iso_now() {
     return out;
 }
 
+case_result decided_without_connection(verdict v, std::string why, std::string result_close) {
+    case_result r;
+    r.behavior = v;
+    r.behavior_close = v == verdict::failed          ? close_verdict::failed
+                       : v == verdict::informational ? close_verdict::informational
+                                                     : close_verdict::ok;
+    r.overall = overall(r.behavior, r.behavior_close);
+    r.result = std::move(why);
+    r.result_close = std::move(result_close);
+    return r;
+}
+
 namespace {
 
 std::string describe_event(const event& e) {

@@ -104,6 +104,13 @@ struct case_result {
 /// case_result::started_at has it.
 std::string iso_now();
 
+/// The result of a case decided without a WebSocket connection: a TLS check, "not checked", a
+/// target that no longer accepts connections. `why` explains the behavior; the close outcome
+/// follows it, and `result_close` says why.
+case_result
+decided_without_connection(verdict v, std::string why,
+                           std::string result_close = "no WebSocket connection was to be opened");
+
 /// Runs `c`'s script over one connection to `settings.url`, with its opening handshake and
 /// verdicts. Never throws for anything the peer does.
 boost::asio::awaitable<case_result> run_connection(const case_def& c,
