@@ -112,11 +112,7 @@ std::optional<std::size_t> export_seeds(const std::vector<const runner::case_def
     }
     std::size_t written = 0;
     for (const auto* c : cases) {
-        std::uint64_t seed = 14695981039346656037ull; // FNV-1a of the id: stable everywhere
-        for (unsigned char ch : c->id)
-            seed = (seed ^ ch) * 1099511628211ull;
-        codec::mask_source keys(seed);
-        auto data = runner::script_bytes(*c, keys);
+        auto data = runner::seed_bytes(*c);
         if (data.empty())
             continue;
         auto path = dir / (c->id + ".bin");

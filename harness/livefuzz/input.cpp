@@ -110,11 +110,7 @@ std::vector<seed> seeds_from_cases(std::span<const runner::case_def> cases, std:
             c.handshake.what != runner::handshake_expectation::rule::must_upgrade ||
             !c.handshake.requires_extension.empty() || c.request.trickle_interval.count() > 0)
             continue;
-        // Masks from a fixed seed per case (FNV-1a of the id), as --export-seeds does.
-        std::uint64_t key_seed = fnv_offset;
-        fnv(key_seed, codec::to_bytes(c.id));
-        codec::mask_source keys(key_seed);
-        auto data = runner::script_bytes(c, keys);
+        auto data = runner::seed_bytes(c); // the octets --export-seeds writes
         if (data.empty() || data.size() > max_bytes)
             continue;
         seed s{"case " + c.id, steps_from_bytes(data), 0};

@@ -85,9 +85,9 @@ struct seed {
     std::size_t write_chunk = 0;
 };
 
-/// Seeds from the conformance cases: the octets each case's script sends (script_bytes, with
-/// deterministic masks), split into frames. Cases that need a negotiated extension, that are
-/// procedures rather than one connection, whose handshake must fail, or that send more than
+/// Seeds from the conformance cases: the octets each case's script sends (runner::seed_bytes,
+/// as --export-seeds writes them), split into frames. Cases that need a negotiated extension, that
+/// are procedures rather than one connection, whose handshake must fail, or that send more than
 /// `max_bytes` are left out.
 std::vector<seed> seeds_from_cases(std::span<const runner::case_def> cases,
                                    std::size_t max_bytes = 128 * 1024);

@@ -74,4 +74,12 @@ codec::bytes script_bytes(const case_def& c, codec::mask_source& keys) {
     return out;
 }
 
+codec::bytes seed_bytes(const case_def& c) {
+    std::uint64_t seed = 14695981039346656037ull; // FNV-1a
+    for (unsigned char ch : c.id)
+        seed = (seed ^ ch) * 1099511628211ull;
+    codec::mask_source keys(seed);
+    return script_bytes(c, keys);
+}
+
 } // namespace wsconform::runner

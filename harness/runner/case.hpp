@@ -312,4 +312,8 @@ const echo_stream* compressed_echo(const case_def& c);
 /// Empty for cases that send no frames of their own (handshake-only cases, procedures).
 codec::bytes script_bytes(const case_def& c, codec::mask_source& keys);
 
+/// script_bytes() with keys from a fixed seed per case (FNV-1a of its id): the same octets on
+/// every machine and in every run, for --export-seeds and the live fuzzer's seeds.
+codec::bytes seed_bytes(const case_def& c);
+
 } // namespace wsconform::runner
