@@ -364,17 +364,8 @@ def load_spec(path_text: str) -> Spec:
     """Reads and checks an Autobahn fuzzingclient spec; RunError says what is wrong."""
     path = Path(path_text)
     where = f"spec {path}"
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RunError(f"{where}: no such file")
-    except (OSError, UnicodeDecodeError) as error:
-        raise RunError(f"{where}: cannot read: {getattr(error, 'strerror', None) or error}")
-    try:
-        spec = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise RunError(f"{where}: invalid JSON at line {error.lineno} column {error.colno}: "
-                       f"{error.msg}")
+    spec = reports.parse_json(reports.read_text(path, where, "no such file", RunError), where,
+                              RunError)
     if not isinstance(spec, dict):
         raise RunError(f"{where}: not a JSON object")
     warnings = [f"{where}: unknown key '{k}' ignored" for k in spec if k not in SPEC_KEYS]
@@ -626,10 +617,9 @@ def merge_runs(run_dirs: list[Path], out: Path, started_at: str, duration_ms: in
                     "duration_ms": duration_ms, "targets": []}
     for run_dir in run_dirs:
         index_path = run_dir / "index.json"
-        try:
-            index = json.loads(index_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise RunError(f"{index_path}: cannot read the run's result: {error}")
+        where = str(index_path)
+        index = reports.parse_json(reports.read_text(index_path, where, "the run wrote no result",
+                                                     RunError), where, RunError)
         merged["tool"] = merged["tool"] or index.get("tool", {})
         prefix = run_dir.relative_to(out).as_posix()
         for target in index.get("targets", []):

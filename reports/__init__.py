@@ -10,11 +10,12 @@ from .baseline import Baseline, Outcome, evaluate, load_baseline, write_baseline
 from .diff import Comparison, compare, render_diff_html, render_diff_text
 from .generate import AUTOBAHN_INDEX, OUTPUTS, Report, generate, write_file
 from .markdown import append_job_summary
-from .model import SCHEMA, VERDICTS, ReportError, Run, Target, load_run, load_runs
+from .model import (SCHEMA, VERDICTS, ReportError, Run, Target, load_run, load_runs, parse_json,
+                    read_text)
 
 __all__ = [
-    "AUTOBAHN_INDEX", "Baseline", "Comparison", "OUTPUTS", "Outcome", "Report", "ReportError", "Run", "SCHEMA",
-    "Target", "VERDICTS", "append_job_summary", "compare", "evaluate", "generate", "load_baseline",
-    "load_run", "load_runs", "render_diff_html", "render_diff_text", "write_baseline",
-    "write_file",
+    "AUTOBAHN_INDEX", "Baseline", "Comparison", "OUTPUTS", "Outcome", "Report", "ReportError",
+    "Run", "SCHEMA", "Target", "VERDICTS", "append_job_summary", "compare", "evaluate",
+    "generate", "load_baseline", "load_run", "load_runs", "parse_json", "read_text",
+    "render_diff_html", "render_diff_text", "write_baseline", "write_file",
 ]

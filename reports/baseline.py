@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .model import Case, ReportError, Target
+from .model import Case, ReportError, Target, read_text
 from .patterns import CasePattern, PatternError
 
 _TOTAL = re.compile(r"total\s+(\d+)")
@@ -52,12 +52,7 @@ class Baseline:
 
 def load_baseline(path: str | Path) -> Baseline:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ReportError(f"{path}: expected-failures file not found")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ReportError(f"{path}: cannot read the expected-failures file: {error}")
+    text = read_text(path, str(path), "expected-failures file not found")
     entries = []
     totals: set[str | None] = set()
     for number, raw in enumerate(text.splitlines(), start=1):

@@ -107,6 +107,28 @@ class Run:
     warnings: tuple[str, ...] = ()
 
 
+def read_text(path: Path, where: str, missing: str,
+              error: type[Exception] = ReportError) -> str:
+    """The UTF-8 text of an input file. `error` with one line otherwise: "WHERE: MISSING" when
+    there is no such file, "WHERE: cannot read: REASON" when it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(f"{where}: {missing}") from None
+    except (OSError, UnicodeDecodeError) as reason:
+        raise error(f"{where}: cannot read: {getattr(reason, 'strerror', None) or reason}") \
+            from None
+
+
+def parse_json(text: str, where: str, error: type[Exception] = ReportError) -> Any:
+    """json.loads, with `error` saying where the JSON breaks."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as reason:
+        raise error(f"{where}: invalid JSON at line {reason.lineno} column {reason.colno}: "
+                    f"{reason.msg}") from None
+
+
 def load_run(path: str | Path) -> Run:
     """Reads DIR/index.json (or the index.json file itself); ReportError says what is wrong."""
     path = Path(path)
@@ -114,18 +136,9 @@ def load_run(path: str | Path) -> Run:
     index_path = directory / "index.json"
     if not directory.is_dir():
         raise ReportError(f"{directory}: no such run directory")
-    try:
-        text = index_path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ReportError(f"{index_path}: missing (is {directory} a wsconform run directory?)")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ReportError(f"{index_path}: cannot read: {error}")
-    try:
-        index = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ReportError(f"{index_path}: corrupt JSON at line {error.lineno} column "
-                          f"{error.colno}: {error.msg}")
-    return parse_index(index, directory, str(index_path))
+    text = read_text(index_path, str(index_path),
+                     f"missing (is {directory} a wsconform run directory?)")
+    return parse_index(parse_json(text, str(index_path)), directory, str(index_path))
 
 
 def parse_index(index: Any, directory: Path, where: str) -> Run:

@@ -349,7 +349,7 @@ def corrupt(kind: str, run: Path) -> str:
         return "index.json: missing"
     if kind == "corrupt-json":
         index.write_text(index.read_text()[:500])
-        return "corrupt JSON at line"
+        return "invalid JSON at line"
     if kind == "not-a-report":
         index.write_text('{"hello": 1}')
         return "no 'schema' field"
