@@ -13,6 +13,8 @@ namespace wsconform::cases {
 
 namespace {
 
+using runner::size_text;
+
 constexpr std::uint64_t KiB = 1024;
 constexpr std::uint64_t MiB = 1024 * KiB;
 
@@ -35,14 +37,6 @@ case_def make(const sub& s, int n, std::string title, std::string expectation) {
     // Autobahn switches its wire log off for these; we keep the start of the traffic.
     c.record = {.wire_bytes = 64 * 1024, .frames = 1000, .frame_payload = 64};
     return c;
-}
-
-std::string size_text(std::uint64_t n) {
-    if (n >= MiB)
-        return std::to_string(n / MiB) + " MiB";
-    if (n >= KiB)
-        return std::to_string(n / KiB) + " KiB";
-    return std::to_string(n) + (n == 1 ? " byte" : " bytes");
 }
 
 std::string echo_expectation(const char* word, std::uint64_t size, double timeout) {

@@ -1,6 +1,7 @@
 #include "harness/runner/case.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace wsconform::runner {
 
@@ -72,6 +73,20 @@ codec::bytes script_bytes(const case_def& c, codec::mask_source& keys) {
         }
     }
     return out;
+}
+
+std::string size_text(std::uint64_t n) {
+    constexpr std::uint64_t kib = 1024, mib = 1024 * kib;
+    if (n >= mib && n % mib == 0)
+        return std::to_string(n / mib) + " MiB";
+    if (n >= kib && n % kib == 0)
+        return std::to_string(n / kib) + " KiB";
+    if (n >= mib) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.2f MiB", static_cast<double>(n) / mib);
+        return buf;
+    }
+    return std::to_string(n) + (n == 1 ? " byte" : " bytes");
 }
 
 codec::bytes seed_bytes(const case_def& c) {

@@ -312,6 +312,10 @@ const echo_stream* compressed_echo(const case_def& c);
 /// Empty for cases that send no frames of their own (handshake-only cases, procedures).
 codec::bytes script_bytes(const case_def& c, codec::mask_source& keys);
 
+/// A size as people read it: "16 MiB", "64 KiB", "1.50 MiB", "125 bytes", "1 byte" (whole
+/// kibibytes and mebibytes by their unit, other sizes below 1 MiB in bytes).
+std::string size_text(std::uint64_t n);
+
 /// script_bytes() with keys from a fixed seed per case (FNV-1a of its id): the same octets on
 /// every machine and in every run, for --export-seeds and the live fuzzer's seeds.
 codec::bytes seed_bytes(const case_def& c);

@@ -46,17 +46,11 @@ void set_verdict(case_result& r, verdict v, std::string why) {
     r.result = std::move(why);
 }
 
+/// "1048576 bytes (1 MiB)": the exact count, and the size as people read it when that differs.
 std::string human_size(std::uint64_t n) {
-    char buf[64];
-    if (n >= (1u << 20) && n % (1u << 20) == 0)
-        std::snprintf(buf, sizeof buf, "%llu MiB", static_cast<unsigned long long>(n >> 20));
-    else if (n >= (1u << 10) && n % (1u << 10) == 0)
-        std::snprintf(buf, sizeof buf, "%llu KiB", static_cast<unsigned long long>(n >> 10));
-    else if (n >= (1u << 20))
-        std::snprintf(buf, sizeof buf, "%.2f MiB", static_cast<double>(n) / (1u << 20));
-    else
-        return std::to_string(n) + " bytes";
-    return std::to_string(n) + " bytes (" + buf + ")";
+    auto exact = std::to_string(n) + " bytes";
+    auto text = size_text(n);
+    return text.ends_with("byte") || text.ends_with("bytes") ? exact : exact + " (" + text + ")";
 }
 
 // --- size limit -------------------------------------------------------------------------------
