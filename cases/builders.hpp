@@ -89,6 +89,11 @@ struct case_identity {
 };
 case_def make_case(case_identity who);
 
+/// The wire record of a case that moves megabytes (9.x, 12.x, 13.x): Autobahn switches its log
+/// off for these; we keep the start of the traffic.
+inline constexpr runner::record_limits bulk_record = {
+    .wire_bytes = 64 * 1024, .frames = 1000, .frame_payload = 64};
+
 runner::expected_outcome ok(std::vector<event> events);
 runner::expected_outcome non_strict(std::vector<event> events);
 /// NON-STRICT when these events happen and the connection then ends as `close` says.

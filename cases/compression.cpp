@@ -109,7 +109,7 @@ case_def make(const std::string& id, const std::string& subgroup, const data_set
     auto c = make_case({id, "WebSocket Compression", subgroup, std::move(title),
                         std::move(expectation), "RFC 7692 5, 6, 7; RFC 6455 5.4"});
     c.close = tester_closes();
-    c.record = {.wire_bytes = 64 * 1024, .frames = 1000, .frame_payload = 64};
+    c.record = bulk_record;
     std::string header;
     for (const auto& o : offers)
         header += (header.empty() ? "" : ", ") + o.text();

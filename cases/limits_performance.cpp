@@ -34,8 +34,7 @@ case_def make(const sub& s, int n, std::string title, std::string expectation) {
     auto c = make_case({std::string(s.id) + "." + std::to_string(n), "Limits/Performance", s.title,
                         std::move(title), std::move(expectation), "RFC 6455 5.2, 5.4, 10.4"});
     c.close = tester_closes();
-    // Autobahn switches its wire log off for these; we keep the start of the traffic.
-    c.record = {.wire_bytes = 64 * 1024, .frames = 1000, .frame_payload = 64};
+    c.record = bulk_record;
     return c;
 }
 
