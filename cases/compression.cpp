@@ -140,7 +140,7 @@ bytes compressed(std::string_view text, bool keep_tail = false) {
     return out;
 }
 
-constexpr std::uint8_t rsv1 = 4; // RFC 7692 §6: "Per-Message Compressed"
+using codec::rsv1_bit;
 
 void add_beyond_autobahn(std::vector<case_def>& out, const data_set& json) {
     const std::string group = "WebSocket Compression (beyond Autobahn)";
@@ -161,16 +161,16 @@ void add_beyond_autobahn(std::vector<case_def>& out, const data_set& json) {
     // receiver's 0x00 0x00 0xff 0xff supplies (§7.2.3.6).
     const std::string sub1 = "Empty compressed messages";
     auto c11 = make("C.1.1", sub1, "Send a compressed empty text message (payload 0x00)", echoed);
-    c11.script = {send(data_frame(opcode::text, bytes{0x00}, true, rsv1)), close_after(2)};
+    c11.script = {send(data_frame(opcode::text, bytes{0x00}, true, rsv1_bit)), close_after(2)};
     c11.expected = {ok({runner::text_message("")})};
     auto c12 = make("C.1.2", sub1, "Send a compressed empty binary message (payload 0x00)", echoed);
-    c12.script = {send(data_frame(opcode::binary, bytes{0x00}, true, rsv1)), close_after(2)};
+    c12.script = {send(data_frame(opcode::binary, bytes{0x00}, true, rsv1_bit)), close_after(2)};
     c12.expected = {ok({runner::binary_message({})})};
     auto c13 = make("C.1.3", sub1,
                     "Send a compressed empty text message, then a compressed 'Hello, world!'",
                     "Both echoed in order; clean close.");
-    c13.script = {send({data_frame(opcode::text, bytes{0x00}, true, rsv1),
-                        data_frame(opcode::text, compressed(hello_world), true, rsv1)}),
+    c13.script = {send({data_frame(opcode::text, bytes{0x00}, true, rsv1_bit),
+                        data_frame(opcode::text, compressed(hello_world), true, rsv1_bit)}),
                   close_after(2)};
     c13.expected = {ok({runner::text_message(""), runner::text_message(hello_world)})};
 
@@ -180,7 +180,7 @@ void add_beyond_autobahn(std::vector<case_def>& out, const data_set& json) {
                     "Send 'Hello, world!' compressed with its sync flush kept, then a final "
                     "continuation frame holding only an empty stored block (0x00)",
                     echoed);
-    c21.script = {send({data_frame(opcode::text, compressed(hello_world, true), false, rsv1),
+    c21.script = {send({data_frame(opcode::text, compressed(hello_world, true), false, rsv1_bit),
                         data_frame(opcode::continuation, bytes{0x00}, true)}),
                   close_after(2)};
     c21.expected = {ok({runner::text_message(hello_world)})};
@@ -188,7 +188,7 @@ void add_beyond_autobahn(std::vector<case_def>& out, const data_set& json) {
                     "Send 'Hello, world!' compressed in a first frame, then a final "
                     "continuation frame with no payload at all",
                     echoed);
-    c22.script = {send({data_frame(opcode::text, compressed(hello_world), false, rsv1),
+    c22.script = {send({data_frame(opcode::text, compressed(hello_world), false, rsv1_bit),
                         data_frame(opcode::continuation, bytes{}, true)}),
                   close_after(2)};
     c22.expected = {ok({runner::text_message(hello_world)})};
@@ -212,7 +212,8 @@ void add_beyond_autobahn(std::vector<case_def>& out, const data_set& json) {
                 bytes message(size);
                 json.payload->fill(offset, message);
                 offset = (offset + size) % json.payload->period();
-                frames.push_back(data_frame(opcode::text, d.compress_message(message), true, rsv1));
+                frames.push_back(
+                    data_frame(opcode::text, d.compress_message(message), true, rsv1_bit));
                 echoes.push_back(runner::text_message(std::move(message)));
             }
         }
@@ -227,7 +228,7 @@ void add_beyond_autobahn(std::vector<case_def>& out, const data_set& json) {
                           "Send a compressed 'Hello, world!' with RSV1 on a connection that did "
                           "not negotiate permessage-deflate",
                           fail_now, "RFC 6455 5.2; RFC 7692 6"});
-    c41.script = {send(data_frame(opcode::text, compressed(hello_world), true, rsv1)),
+    c41.script = {send(data_frame(opcode::text, compressed(hello_world), true, rsv1_bit)),
                   kill_after(1)};
     c41.expected = {ok({})};
     c41.close = peer_fails();
@@ -238,11 +239,11 @@ void add_beyond_autobahn(std::vector<case_def>& out, const data_set& json) {
     {
         auto body = compressed(hello_world);
         auto half = static_cast<std::ptrdiff_t>(body.size() / 2);
-        c42.script = {
-            send({data_frame(opcode::text, bytes(body.begin(), body.begin() + half), false, rsv1),
-                  data_frame(opcode::continuation, bytes(body.begin() + half, body.end()), true,
-                             rsv1)}),
-            kill_after(1)};
+        c42.script = {send({data_frame(opcode::text, bytes(body.begin(), body.begin() + half),
+                                       false, rsv1_bit),
+                            data_frame(opcode::continuation, bytes(body.begin() + half, body.end()),
+                                       true, rsv1_bit)}),
+                      kill_after(1)};
     }
     c42.expected = {ok({})};
     c42.close = peer_fails();

@@ -25,6 +25,9 @@ enum class length_form : std::uint8_t {
     len64,   ///< 127 + 64-bit length
 };
 
+/// RSV1 in frame::rsv: "Per-Message Compressed" once permessage-deflate is agreed (RFC 7692 §6).
+inline constexpr std::uint8_t rsv1_bit = 4;
+
 struct frame {
     bool fin = true;
     /// The three reserved bits as they sit in the header: 4 = RSV1, 2 = RSV2, 1 = RSV3
@@ -39,7 +42,7 @@ struct frame {
     /// Application payload, unmasked.
     bytes payload;
 
-    bool rsv1() const { return (rsv & 4) != 0; }
+    bool rsv1() const { return (rsv & rsv1_bit) != 0; }
     bool rsv2() const { return (rsv & 2) != 0; }
     bool rsv3() const { return (rsv & 1) != 0; }
     std::uint64_t header_length() const { return declared_length.value_or(payload.size()); }

@@ -874,15 +874,20 @@ class case_session : public std::enable_shared_from_this<case_session> {
         s.deflater.emplace(codec::deflater_options{.window_bits = send.window_bits,
                                                    .context_takeover = send.context_takeover,
                                                    .level = 1});
-        auto receive = codec::receiving_config(*deflate_, codec::deflate_role::client);
         // An echo longer than the message sent is wrong anyway: inflate no further (a bomb
         // costs one chunk).
-        s.inflater.emplace(
-            codec::inflater_options{.window_bits = receive.window_bits,
-                                    .context_takeover = receive.context_takeover,
-                                    .max_message = std::max<std::uint64_t>(s.step.size, 1),
-                                    .chunk = 64 * 1024},
-            [this](byte_view chunk) { on_inflated(chunk); });
+        auto receive = receive_options(std::max<std::uint64_t>(s.step.size, 1));
+        receive.chunk = 64 * 1024;
+        s.inflater.emplace(receive, [this](byte_view chunk) { on_inflated(chunk); });
+    }
+
+    /// How the server's compressed messages inflate under the agreed parameters (RFC 7692
+    /// §7.1), up to `max_message` bytes each.
+    codec::inflater_options receive_options(std::uint64_t max_message) const {
+        auto receive = codec::receiving_config(*deflate_, codec::deflate_role::client);
+        return {.window_bits = receive.window_bits,
+                .context_takeover = receive.context_takeover,
+                .max_message = max_message};
     }
 
     /// Our compressed form of the message at `offset`. Without context takeover it depends
@@ -922,10 +927,9 @@ class case_session : public std::enable_shared_from_this<case_session> {
             s.plain_sent += step.size;
             s.compressed_sent += s.compressed->size();
         }
-        constexpr std::uint8_t rsv1 = 4; // RFC 7692 §6: "Per-Message Compressed" bit
         message_wire wire =
             step.compress
-                ? message_wire(step.op, *s.compressed, step.fragment, keys_, rsv1)
+                ? message_wire(step.op, *s.compressed, step.fragment, keys_, codec::rsv1_bit)
                 : message_wire(step.op, *s.payload, step.size, step.fragment, keys_, offset);
         bytes buf(step.chop ? step.chop : 64 * 1024);
         std::size_t filled = 0;
@@ -977,7 +981,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
         } else {
             auto f = v.to_frame();
             log_frame(false, f);
-            if (f.rsv & 4) // allowed by the decoder once deflate is agreed, but data frames only
+            if (f.rsv1()) // allowed by the decoder once deflate is agreed, but data frames only
                 deflate_violation("RSV1 set on a control frame (RFC 7692 §6)");
             on_frame(std::move(f));
         }
@@ -1080,13 +1084,12 @@ class case_session : public std::enable_shared_from_this<case_session> {
     /// RFC 7692 §6.1 for a data frame: RSV1 on a message's first frame says the message is
     /// compressed (kept in `compressed`); on a continuation frame it fails the connection (false).
     bool track_compression(bool first, std::uint8_t rsv, bool& compressed) {
-        constexpr std::uint8_t rsv1 = 4;
-        if ((rsv & rsv1) && !first) {
+        if ((rsv & codec::rsv1_bit) && !first) {
             deflate_violation("RSV1 set on a continuation frame (RFC 7692 §6.1)");
             return false;
         }
         if (first)
-            compressed = (rsv & rsv1) != 0;
+            compressed = (rsv & codec::rsv1_bit) != 0;
         return true;
     }
 
@@ -1331,7 +1334,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
             return std::nullopt;
         if (!compressed_message_)
             return false;
-        f.rsv &= ~4;
+        f.rsv &= static_cast<std::uint8_t>(~codec::rsv1_bit);
         compressed_payload_.insert(compressed_payload_.end(), f.payload.begin(), f.payload.end());
         f.payload.clear();
         return true;
@@ -1340,13 +1343,8 @@ class case_session : public std::enable_shared_from_this<case_session> {
     /// Inflates the compressed message the assembler completed into `m`; a text message must
     /// then be UTF-8 (§8.1). False when it failed (the connection is then failed).
     bool inflate_message(codec::message& m) {
-        if (!message_inflater_) {
-            auto receive = codec::receiving_config(*deflate_, codec::deflate_role::client);
-            message_inflater_.emplace(
-                codec::inflater_options{.window_bits = receive.window_bits,
-                                        .context_takeover = receive.context_takeover,
-                                        .max_message = settings_.max_payload});
-        }
+        if (!message_inflater_)
+            message_inflater_.emplace(receive_options(settings_.max_payload));
         auto payload = std::exchange(compressed_payload_, {});
         auto ec = message_inflater_->inflate_message(payload);
         if (ec == codec::deflate_error::inflate_limit_exceeded) {
