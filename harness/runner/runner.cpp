@@ -1,7 +1,7 @@
 #include "harness/runner/runner.hpp"
 
+#include "harness/runner/budget.hpp"
 #include "harness/runner/compression_cache.hpp"
-#include "harness/runner/memory_budget.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -112,10 +112,10 @@ std::vector<case_result> run_cases(std::span<const case_def* const> cases,
     jobs = std::max(1u, jobs);
     // Heavy cases (9.x: up to 16 MiB echoes) wait for room, so the default --jobs stays within
     // the memory bound; only timing changes, never what is sent or judged.
-    memory_budget budget(io.get_executor(), settings.memory_budget_bytes);
+    budget memory(io.get_executor(), settings.memory_budget_bytes);
     // Cases that keep a core busy on both sides (cpu_heavy): a few at once keep both sides'
     // cores busy; more only stretch each case's round trips.
-    memory_budget cpu_slots(io.get_executor(), cpu_heavy_cases_at_once);
+    budget cpu_slots(io.get_executor(), cpu_heavy_cases_at_once);
     // Set once the target is gone: a case could not connect, nor could a retry after a
     // reconnect. Every case not yet started is then FAILED at once with this reason, instead of
     // each waiting out its own connect.
@@ -161,11 +161,11 @@ std::vector<case_result> run_cases(std::span<const case_def* const> cases,
             const case_def& c = *cases[index];
             try {
                 // A CPU slot first, so a case waiting for one holds no memory meanwhile.
-                budget_share cpu, memory;
+                budget_share cpu_share, memory_share;
                 if (cpu_heavy(c) && !target_gone)
-                    cpu = budget_share(cpu_slots, co_await cpu_slots.acquire(1));
+                    cpu_share = budget_share(cpu_slots, co_await cpu_slots.acquire(1));
                 if (auto weight = memory_weight(c); weight && !target_gone)
-                    memory = budget_share(budget, co_await budget.acquire(weight));
+                    memory_share = budget_share(memory, co_await memory.acquire(weight));
                 results[index] = co_await run_one(c);
             } catch (const std::exception& e) {
                 // A bug of ours must not take the run down: record it against the case.

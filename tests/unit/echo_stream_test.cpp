@@ -2,8 +2,8 @@
 // produced piece by piece, the echo checker, percentiles, and the runner's memory budget.
 
 #include "harness/codec/decoder.hpp"
+#include "harness/runner/budget.hpp"
 #include "harness/runner/echo_stream.hpp"
-#include "harness/runner/memory_budget.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -245,15 +245,15 @@ namespace asio = boost::asio;
 
 TEST(MemoryBudget, HeavyCasesWaitInOrderAndLightOnesDoNotOvertake) {
     asio::io_context io;
-    memory_budget budget(io.get_executor(), 100);
+    budget room(io.get_executor(), 100);
     std::vector<std::string> log;
     auto job = [&](std::string name, std::uint64_t weight, int turns) -> asio::awaitable<void> {
-        auto taken = co_await budget.acquire(weight);
+        auto taken = co_await room.acquire(weight);
         log.push_back("start " + name);
         for (int i = 0; i < turns; ++i)
             co_await asio::post(io, asio::use_awaitable);
         log.push_back("end " + name);
-        budget.release(taken);
+        room.release(taken);
     };
     asio::co_spawn(io, job("a", 60, 3), asio::detached);
     asio::co_spawn(io, job("b", 60, 1), asio::detached);   // waits for a
@@ -262,8 +262,8 @@ TEST(MemoryBudget, HeavyCasesWaitInOrderAndLightOnesDoNotOvertake) {
     io.run();
     EXPECT_EQ(log, (std::vector<std::string>{"start a", "end a", "start b", "start c", "end b",
                                              "end c", "start d", "end d"}));
-    EXPECT_EQ(budget.available(), 100u);
-    EXPECT_EQ(budget.waiting(), 0u);
+    EXPECT_EQ(room.available(), 100u);
+    EXPECT_EQ(room.waiting(), 0u);
 }
 
 } // namespace

@@ -1,4 +1,4 @@
-#include "harness/runner/memory_budget.hpp"
+#include "harness/runner/budget.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -9,10 +9,10 @@ namespace wsconform::runner {
 
 namespace asio = boost::asio;
 
-memory_budget::memory_budget(asio::any_io_executor ex, std::uint64_t total)
+budget::budget(asio::any_io_executor ex, std::uint64_t total)
     : ex_(std::move(ex)), total_(total), available_(total) {}
 
-asio::awaitable<std::uint64_t> memory_budget::acquire(std::uint64_t weight) {
+asio::awaitable<std::uint64_t> budget::acquire(std::uint64_t weight) {
     weight = std::min(weight, total_);
     const bool queue =
         std::any_of(waiters_.begin(), waiters_.end(), [](const waiter& w) { return !w.granted; });
@@ -29,12 +29,12 @@ asio::awaitable<std::uint64_t> memory_budget::acquire(std::uint64_t weight) {
     co_return weight;
 }
 
-void memory_budget::release(std::uint64_t taken) {
+void budget::release(std::uint64_t taken) {
     available_ = std::min(total_, available_ + taken);
     grant();
 }
 
-void memory_budget::grant() {
+void budget::grant() {
     // In order: the first waiter that does not fit stops the others behind it.
     for (auto& w : waiters_) {
         if (w.granted)

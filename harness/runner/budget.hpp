@@ -1,8 +1,8 @@
 #pragma once
-/// Keeps the memory the running cases may hold within a budget: a case takes its weight before
-/// it starts and gives it back when it ends. Waiters are served in order, so a heavy case is
-/// not overtaken for ever by light ones. The runner counts its CPU-heavy cases with one too
-/// (a weight of 1 each). Single-threaded, like the runner (no locks).
+/// A budget of units shared by the running cases: a case takes its weight before it starts and
+/// gives it back when it ends. Waiters are served in order, so a heavy case is not overtaken for
+/// ever by light ones. The runner keeps two: the memory the cases may hold (bytes), and its
+/// CPU-heavy cases (a weight of 1 each). Single-threaded, like the runner (no locks).
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -14,11 +14,11 @@
 
 namespace wsconform::runner {
 
-class memory_budget {
+class budget {
   public:
-    memory_budget(boost::asio::any_io_executor ex, std::uint64_t total);
-    memory_budget(const memory_budget&) = delete;
-    memory_budget& operator=(const memory_budget&) = delete;
+    budget(boost::asio::any_io_executor ex, std::uint64_t total);
+    budget(const budget&) = delete;
+    budget& operator=(const budget&) = delete;
 
     /// Waits until `weight` (at most the whole budget) is free and takes it; returns what was
     /// taken, to give back with release().
@@ -46,7 +46,7 @@ class memory_budget {
 class budget_share {
   public:
     budget_share() = default;
-    budget_share(memory_budget& budget, std::uint64_t taken) : budget_(&budget), taken_(taken) {}
+    budget_share(budget& budget, std::uint64_t taken) : budget_(&budget), taken_(taken) {}
     budget_share(budget_share&& other) noexcept
         : budget_(std::exchange(other.budget_, nullptr)), taken_(other.taken_) {}
     budget_share& operator=(budget_share&& other) noexcept {
@@ -65,7 +65,7 @@ class budget_share {
     }
 
   private:
-    memory_budget* budget_ = nullptr;
+    budget* budget_ = nullptr;
     std::uint64_t taken_ = 0;
 };
 

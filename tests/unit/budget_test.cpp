@@ -1,7 +1,7 @@
 // The runner's budgets: shares go back when they end, waiters are served in order, and which
 // cases count as CPU-heavy.
+#include "harness/runner/budget.hpp"
 #include "harness/runner/case.hpp"
-#include "harness/runner/memory_budget.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -14,15 +14,15 @@
 namespace {
 
 namespace asio = boost::asio;
+using wsconform::runner::budget;
 using wsconform::runner::budget_share;
-using wsconform::runner::memory_budget;
 
 TEST(MemoryBudget, AShareGoesBackWhenItEndsAndWakesTheWaiterInOrder) {
     asio::io_context io;
-    memory_budget budget(io.get_executor(), 10);
+    budget room(io.get_executor(), 10);
     std::vector<int> order;
     auto take = [&](int who, std::uint64_t weight, bool hold) -> asio::awaitable<void> {
-        budget_share share(budget, co_await budget.acquire(weight));
+        budget_share share(room, co_await room.acquire(weight));
         order.push_back(who);
         if (!hold)
             co_return; // the share goes back here
@@ -31,23 +31,22 @@ TEST(MemoryBudget, AShareGoesBackWhenItEndsAndWakesTheWaiterInOrder) {
     };
     budget_share held;
     asio::co_spawn(
-        io,
-        [&]() -> asio::awaitable<void> { held = budget_share(budget, co_await budget.acquire(8)); },
+        io, [&]() -> asio::awaitable<void> { held = budget_share(room, co_await room.acquire(8)); },
         asio::detached);
     io.run();
-    EXPECT_EQ(budget.available(), 2u);
+    EXPECT_EQ(room.available(), 2u);
     io.restart();
     asio::co_spawn(io, take(1, 5, false), asio::detached); // waits: only 2 free
     asio::co_spawn(io, take(2, 1, true), asio::detached);  // fits, but must not overtake 1
     io.poll(); // run() would wait for the waiters for ever
     EXPECT_TRUE(order.empty());
-    EXPECT_EQ(budget.waiting(), 2u);
+    EXPECT_EQ(room.waiting(), 2u);
     held = budget_share(); // gives the 8 back
     io.restart();
     io.poll();
     EXPECT_EQ(order, (std::vector<int>{1, 2}));
-    EXPECT_EQ(budget.available(), 10u);
-    EXPECT_EQ(budget.waiting(), 0u);
+    EXPECT_EQ(room.available(), 10u);
+    EXPECT_EQ(room.waiting(), 0u);
 }
 
 TEST(CpuHeavy, OnlyCompressedEchoStreams) {
