@@ -102,9 +102,8 @@ std::vector<case_result> run_cases(std::span<const case_def* const> cases,
                                    const std::function<void(const progress&)>& on_progress) {
     std::vector<case_result> results(cases.size());
     session_settings settings = run_settings;
-    if (!settings.compressed_messages)
-        settings.compressed_messages =
-            std::make_shared<compression_cache>(settings.compression_cache_bytes);
+    settings.compressed_messages =
+        std::make_shared<compression_cache>(settings.compression_cache_bytes);
     asio::io_context io;
     std::size_t next = 0;
     progress state;

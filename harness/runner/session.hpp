@@ -20,6 +20,8 @@
 
 namespace wsconform::runner {
 
+class compression_cache;
+
 /// Holds the connections of a crowd until all of them have arrived (opened, or failed to).
 class crowd_gate {
   public:
@@ -48,9 +50,9 @@ struct session_settings {
     std::uint64_t max_received = 256ull * 1024 * 1024; ///< flood guard per case
     /// Memory the running cases may hold together (see memory_weight): heavy cases wait.
     std::uint64_t memory_budget_bytes = 96ull * 1024 * 1024;
-    /// Our compressed messages kept for reuse by later cases (see compression_cache); run_cases
-    /// makes one of `compression_cache_bytes` unless one is given.
-    std::shared_ptr<class compression_cache> compressed_messages;
+    /// Our compressed messages kept for reuse by later cases (see compression_cache): run_cases
+    /// makes one of `compression_cache_bytes` per run.
+    std::shared_ptr<compression_cache> compressed_messages;
     std::uint64_t compression_cache_bytes = 128ull * 1024 * 1024;
     std::vector<codec::header_field> extra_headers; ///< added to every opening handshake
     std::string allowed_origin;  ///< the Origin the server serves (security cases), or empty
