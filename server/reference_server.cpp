@@ -386,8 +386,6 @@ asio::awaitable<void> serve_websocket(websocket::stream<NextLayer>& ws, const op
     timeouts.idle_timeout = websocket::stream_base::none();
     timeouts.keep_alive_pings = false;
     ws.set_option(timeouts);
-    ws.set_option(websocket::stream_base::decorator(
-        [](websocket::response_type& res) { res.set(beast::http::field::server, server_name); }));
     ws.read_message_max(opt.max_message_size); // also bounds inflated messages
     ws.auto_fragment(false);                   // echo each message as one frame
     // A compressed echo goes out one frame per write buffer: 64 KiB frames, not Beast's 4 KiB,
