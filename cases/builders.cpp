@@ -23,15 +23,19 @@ std::vector<frame> fragmented(opcode op, const bytes& payload, std::size_t size)
 }
 
 runner::close_expectation tester_closes(std::vector<codec::close_code> codes) {
-    return {true, std::move(codes), true, false};
+    return {true, std::move(codes), true, false, false};
 }
 
 runner::close_expectation peer_fails(std::vector<codec::close_code> codes) {
-    return {false, std::move(codes), false, false};
+    return {false, std::move(codes), false, false, false};
 }
 
 runner::close_expectation peer_answers_or_drops(std::vector<codec::close_code> codes) {
-    return {true, std::move(codes), false, false};
+    return {true, std::move(codes), false, false, false};
+}
+
+runner::close_expectation tester_ended() {
+    return {true, {}, false, false, true};
 }
 
 case_def make_case(case_identity who) {
@@ -46,15 +50,20 @@ case_def make_case(case_identity who) {
 }
 
 runner::expected_outcome ok(std::vector<event> events) {
-    return {runner::verdict::ok, std::move(events), std::nullopt};
+    return {runner::verdict::ok, std::move(events), std::nullopt, {}, false, false};
 }
 
 runner::expected_outcome non_strict(std::vector<event> events) {
-    return {runner::verdict::non_strict, std::move(events), std::nullopt};
+    return {runner::verdict::non_strict, std::move(events), std::nullopt, {}, false, false};
 }
 
 runner::expected_outcome non_strict(std::vector<event> events, runner::close_expectation close) {
-    return {runner::verdict::non_strict, std::move(events), std::move(close)};
+    return {runner::verdict::non_strict, std::move(events), std::move(close), {}, false, false};
+}
+
+runner::expected_outcome outcome(runner::verdict v, std::vector<event> events,
+                                 runner::close_expectation close, std::string meaning) {
+    return {v, std::move(events), std::move(close), std::move(meaning), false, false};
 }
 
 } // namespace wsconform::cases

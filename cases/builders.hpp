@@ -61,7 +61,12 @@ inline step close_with_body(bytes body) {
 }
 /// Autobahn killAfter: if the peer has not ended the case by then, the tester fails it.
 inline step kill_after(double s) {
-    return runner::fail_after{runner::seconds(s)};
+    return runner::fail_after{runner::seconds(s), false};
+}
+/// Like kill_after, but ends the case by dropping TCP, without a Close frame: for a peer that
+/// is still reading the payload of a frame we declared (a Close would be read as payload).
+inline step drop_after(double s) {
+    return runner::fail_after{runner::seconds(s), true};
 }
 /// Autobahn closeAfter: if still open by then, the tester starts a normal close.
 inline step close_after(double s) {
@@ -77,6 +82,9 @@ runner::close_expectation tester_closes(std::vector<codec::close_code> codes = {
 runner::close_expectation peer_fails(std::vector<codec::close_code> codes = {1002});
 /// We start the close; the peer answers with one of `codes` or drops TCP (unclean allowed).
 runner::close_expectation peer_answers_or_drops(std::vector<codec::close_code> codes);
+/// The tester ended the connection (a timer fired): for the outcomes where the peer kept it
+/// open, told apart from those where the peer closed by who closed first.
+runner::close_expectation tester_ended();
 
 /// Identity and texts of a case; the caller fills in script, expectations and close rules.
 struct case_identity {
@@ -98,6 +106,15 @@ runner::expected_outcome ok(std::vector<event> events);
 runner::expected_outcome non_strict(std::vector<event> events);
 /// NON-STRICT when these events happen and the connection then ends as `close` says.
 runner::expected_outcome non_strict(std::vector<event> events, runner::close_expectation close);
+/// The outcome `v` when these events happen and the connection ends as `close` says; `meaning`
+/// is the verdict's reason.
+runner::expected_outcome outcome(runner::verdict v, std::vector<event> events,
+                                 runner::close_expectation close, std::string meaning);
+
+/// A requirement a case enforces, quoted from its RFC (see runner::requirement).
+inline runner::requirement must(std::string section, std::string text) {
+    return {std::move(section), std::move(text)};
+}
 
 inline const std::string hello_world = "Hello, world!";
 

@@ -44,6 +44,41 @@ struct refused {
     runner::request_plan plan;
 };
 
+// The requirements these cases enforce, as RFC 6455 (and RFC 9110, RFC 7692) word them.
+const runner::requirement accept_steps = must(
+    "RFC 6455 4.2.2", "When a client establishes a WebSocket connection to a server, the server "
+                      "MUST complete the following steps to accept the connection and send the "
+                      "server's opening handshake.");
+const runner::requirement parse_frames = must(
+    "RFC 6455 6.2", "Incoming data MUST be parsed as WebSocket frames as defined in Section 5.2.");
+const runner::requirement validate_input =
+    must("RFC 6455 10.7", "Incoming data MUST always be validated by both clients and servers.");
+const runner::requirement stop_processing = must(
+    "RFC 6455 4.2.1",
+    "If the server, while reading the handshake, finds that the client did not send a handshake "
+    "that matches the description below [...], including but not limited to any violations of "
+    "the ABNF grammar specified for the components of the handshake, the server MUST stop "
+    "processing the client's handshake and return an HTTP response with an appropriate error "
+    "code (such as 400 Bad Request).");
+const runner::requirement unsupported_version = must(
+    "RFC 6455 4.2.2",
+    "If this version does not match a version understood by the server, the server MUST abort "
+    "the WebSocket handshake described in this section and instead send an appropriate HTTP "
+    "error code (such as 426 Upgrade Required) and a |Sec-WebSocket-Version| header field "
+    "indicating the version(s) the server is capable of understanding.");
+const runner::requirement one_key = must(
+    "RFC 6455 11.3.1", "The |Sec-WebSocket-Key| header field MUST NOT appear more than once in "
+                       "an HTTP request.");
+const runner::requirement upgrade_on_http10 = must(
+    "RFC 9110 7.8",
+    "A server MUST ignore an Upgrade header field that is received in an HTTP/1.0 request.");
+const runner::requirement decline_bad_offer = must(
+    "RFC 7692 7", "A server MUST decline an extension negotiation offer for this extension if "
+                  "any of the following conditions are met: [...] The negotiation offer "
+                  "contains an extension parameter not defined for use in an offer. The "
+                  "negotiation offer contains an extension parameter with an invalid value. The "
+                  "negotiation offer contains multiple extension parameters with the same name.");
+
 runner::request_plan edits(std::vector<runner::header_edit> e) {
     runner::request_plan p;
     p.edits = std::move(e);
@@ -117,17 +152,33 @@ void add_handshake_cases(std::vector<case_def>& out) {
                             "RFC 6455 4.2.1"});
         c.request = std::move(v.plan);
         echo_once(c);
+        c.musts = {accept_steps, parse_frames};
         out.push_back(std::move(c));
     }
-    // The first frame in the same write as the request (a client may send right after; the
-    // server must keep those bytes for the WebSocket stream).
+    // The first frame in the same write as the request. RFC 6455 §4.1: "Once the client's
+    // opening handshake has been sent, the client MUST wait for a response from the server
+    // before sending any further data." That binds the client, so no server MUST handle it:
+    // the record says what this server does (real clients do it, as do some proxies).
     {
         auto c = make_case({"H.1." + std::to_string(++n), "Handshake", "Accepted request variants",
                             "Opening handshake with the first text frame in the same write",
-                            "101; the frame that followed the request is echoed; clean close.",
+                            "INFORMATIONAL (a client MUST wait for the response before sending, "
+                            "RFC 6455 4.1): the record says whether the server echoed the frame, "
+                            "dropped it, closed, refused the request or never answered.",
                             "RFC 6455 4.1"});
         echo_once(c);
         c.request.first_step_with_request = true;
+        c.informational = true;
+        c.expected = {
+            outcome(runner::verdict::ok, {runner::text_message("Hello, wsconform")},
+                    tester_closes(),
+                    "the server kept the frame sent with the request and echoed it"),
+            outcome(runner::verdict::ok, {}, tester_ended(),
+                    "the server answered 101 but dropped the frame sent with the request (no "
+                    "echo within 1 s)"),
+            outcome(runner::verdict::ok, {}, peer_fails({}),
+                    "the server answered 101, then closed the connection instead of echoing "
+                    "the frame sent with the request")};
         out.push_back(std::move(c));
     }
 
@@ -159,7 +210,7 @@ void add_handshake_cases(std::vector<case_def>& out) {
     refusals.push_back({"method HEAD instead of GET", "RFC 6455 4.2.1", head});
     runner::request_plan http10;
     http10.version = "HTTP/1.0";
-    refusals.push_back({"HTTP/1.0 instead of HTTP/1.1", "RFC 6455 4.2.1", http10});
+    refusals.push_back({"HTTP/1.0 instead of HTTP/1.1", "RFC 6455 4.2.1; RFC 9110 7.8", http10});
     refusals.push_back({"no Host header", "RFC 6455 4.2.1", edits({remove("Host")})});
     n = 0;
     for (auto& r : refusals) {
@@ -168,35 +219,65 @@ void add_handshake_cases(std::vector<case_def>& out) {
                             "An HTTP error response such as 400, no 101 (closing the connection "
                             "without a response is NON-STRICT).",
                             r.rfc});
+        c.musts = {stop_processing};
+        if (r.plan.version == "HTTP/1.0")
+            c.musts.push_back(upgrade_on_http10);
+        if (c.rfc.find("11.3.1") != std::string::npos)
+            c.musts.push_back(one_key);
         c.request = std::move(r.plan);
         c.handshake.what = rule::must_refuse;
         out.push_back(std::move(c));
     }
 
-    // H.3: Sec-WebSocket-Version missing or unsupported: an error such as 426 naming 13.
+    // H.3: Sec-WebSocket-Version missing, unsupported or malformed. Only a well-formed version
+    // the server does not understand calls for §4.2.2's header naming the versions it does;
+    // a missing or malformed one makes the request malformed (§4.2.1: an appropriate error).
+    // A 101 to any of them is FAILED, except to draft 8, which a server may still speak (§4.4).
     struct version_case {
         const char* title;
-        runner::request_plan plan;
+        const char* expectation;
+        const char* rfc;
+        const char* sent;    ///< the Sec-WebSocket-Version sent; nullptr: none
+        std::string version; ///< the version asked for; empty: none, or not a version
+        runner::verdict without_header;
+        bool may_be_understood = false; ///< a version some servers still speak (0, 8)
     };
+    const char* unsupported =
+        "An HTTP error such as 426 Upgrade Required with a Sec-WebSocket-Version header naming "
+        "the versions the server understands (13); a refusal that lists the requested version "
+        "is not about the version (OK).";
     const version_case versions[] = {
-        {"no Sec-WebSocket-Version header", edits({remove("Sec-WebSocket-Version")})},
-        {"Sec-WebSocket-Version: 8 (a draft)", edits({set("Sec-WebSocket-Version", "8")})},
-        {"Sec-WebSocket-Version: 14 (unknown)", edits({set("Sec-WebSocket-Version", "14")})},
-        {"Sec-WebSocket-Version: 0", edits({set("Sec-WebSocket-Version", "0")})},
+        {"no Sec-WebSocket-Version header",
+         "Any 4xx (the request is malformed; the record says whether Sec-WebSocket-Version was "
+         "sent); a 5xx is NON-STRICT.",
+         "RFC 6455 4.2.1", nullptr, "", runner::verdict::ok},
+        {"Sec-WebSocket-Version: 8 (a draft)", unsupported, "RFC 6455 4.2.2, 4.4", "8", "8",
+         runner::verdict::failed, true},
+        {"Sec-WebSocket-Version: 14 (unknown)", unsupported, "RFC 6455 4.2.2, 4.4", "14", "14",
+         runner::verdict::failed},
+        {"Sec-WebSocket-Version: 0", unsupported, "RFC 6455 4.2.2, 4.4", "0", "0",
+         runner::verdict::failed, true},
         {"Sec-WebSocket-Version that is not a number",
-         edits({set("Sec-WebSocket-Version", "thirteen")})},
+         "An HTTP error (the version breaks the ABNF of RFC 6455 4.3): with Sec-WebSocket-Version "
+         "naming 13 OK, without it NON-STRICT.",
+         "RFC 6455 4.2.1, 4.3", "thirteen", "", runner::verdict::non_strict},
     };
     n = 0;
     for (const auto& v : versions) {
         auto c = make_case({"H.3." + std::to_string(++n), "Handshake", "Version negotiation",
-                            std::string("Opening handshake with ") + v.title,
-                            "An HTTP error such as 426 Upgrade Required with "
-                            "'Sec-WebSocket-Version: 13'.",
-                            "RFC 6455 4.2.2, 4.4"});
-        c.request = v.plan;
+                            std::string("Opening handshake with ") + v.title, v.expectation,
+                            v.rfc});
+        c.request = v.sent ? edits({set("Sec-WebSocket-Version", v.sent)})
+                           : edits({remove("Sec-WebSocket-Version")});
         c.handshake.what = rule::must_refuse;
         c.handshake.refusal_headers = {{"Sec-WebSocket-Version", "13"}};
-        if (n == 2) // the hybi-08 draft: some servers still speak it, which §4.4 allows
+        c.handshake.missing_refusal_header = v.without_header;
+        c.handshake.requested_version = v.version;
+        c.handshake.version_may_be_understood = v.may_be_understood;
+        c.musts = {stop_processing};
+        if (!v.version.empty()) // the header is the FAILED here; a 101 breaks §4.2.1 as well
+            c.musts.insert(c.musts.begin(), unsupported_version);
+        if (v.version == "8") // the hybi-08 draft: some servers still speak it, which §4.4 allows
             c.handshake.acceptance_note = "the server also speaks draft version 8 (hybi-08)";
         out.push_back(std::move(c));
     }
@@ -211,6 +292,7 @@ void add_handshake_cases(std::vector<case_def>& out) {
         c.request = edits({add("Sec-WebSocket-Protocol", "wsconform.chat"),
                            add("Sec-WebSocket-Protocol", "wsconform.echo, wsconform.v2")});
         echo_once(c);
+        c.musts = {accept_steps, parse_frames};
         out.push_back(std::move(c));
     }
     {
@@ -219,6 +301,7 @@ void add_handshake_cases(std::vector<case_def>& out) {
                             "RFC 6455 9.1"});
         c.request = edits({add("Sec-WebSocket-Extensions", "x-wsconform-unknown; level=3")});
         echo_once(c);
+        c.musts = {accept_steps, parse_frames};
         out.push_back(std::move(c));
     }
     const std::pair<const char*, const char*> bad_deflate[] = {
@@ -240,6 +323,7 @@ void add_handshake_cases(std::vector<case_def>& out) {
         c.handshake.what = rule::must_not_negotiate;
         c.handshake.extension = "permessage-deflate";
         echo_once(c);
+        c.musts = {decline_bad_offer, parse_frames};
         out.push_back(std::move(c));
     }
 
@@ -269,6 +353,7 @@ void add_handshake_cases(std::vector<case_def>& out) {
             c.handshake.what = rule::may_refuse;
             c.check_alive_after = true;
             echo_once(c);
+            c.musts = {parse_frames, validate_input};
             out.push_back(std::move(c));
         }
     }
@@ -289,6 +374,7 @@ void add_handshake_cases(std::vector<case_def>& out) {
         c.check_alive_after = true;
         c.tags = {"slow"};
         echo_once(c);
+        c.musts = {parse_frames, validate_input};
         out.push_back(std::move(c));
     }
 }

@@ -22,6 +22,25 @@ runner::request_plan with_origins(std::vector<std::string> origins) {
 }
 } // namespace
 
+// The requirements these cases enforce. The origin and credential cases check the policy the
+// user declares (--allowed-origin, --header): a server with that policy does not wish to accept
+// other connections, and then §4.2.2 applies.
+const runner::requirement refuse_unwanted = must(
+    "RFC 6455 4.2.2", "If the server does not wish to accept this connection, it MUST return an "
+                      "appropriate HTTP error code (e.g., 403 Forbidden) and abort the WebSocket "
+                      "handshake described in this section.");
+const runner::requirement accept_steps = must(
+    "RFC 6455 4.2.2", "When a client establishes a WebSocket connection to a server, the server "
+                      "MUST complete the following steps to accept the connection and send the "
+                      "server's opening handshake.");
+const runner::requirement tls_tunnel = must(
+    "RFC 6455 4.2.2", "If the connection is happening on an HTTPS (HTTP-over-TLS) port, perform "
+                      "a TLS handshake over the connection. [...] otherwise, all further "
+                      "communication for the connection (including the server's handshake) MUST "
+                      "run through the encrypted tunnel [RFC5246].");
+const runner::requirement validate_input =
+    must("RFC 6455 10.7", "Incoming data MUST always be validated by both clients and servers.");
+
 void add_security_cases(std::vector<case_def>& out) {
     const std::string refuse =
         "The handshake is refused with an HTTP error such as 403 Forbidden (no 101).";
@@ -35,6 +54,7 @@ void add_security_cases(std::vector<case_def>& out) {
         c.expected = {ok({runner::text_message("Hello, wsconform")})};
         c.close = tester_closes();
         c.needs_allowed_origin = true;
+        c.musts = {accept_steps};
         out.push_back(std::move(c));
     }
     struct foreign {
@@ -68,6 +88,7 @@ void add_security_cases(std::vector<case_def>& out) {
         c.handshake.what = rule::must_refuse;
         c.needs_allowed_origin = true;
         c.severity = "high"; // cross-site WebSocket hijacking with the user's credentials
+        c.musts = {refuse_unwanted};
         out.push_back(std::move(c));
     }
     {
@@ -112,6 +133,7 @@ void add_security_cases(std::vector<case_def>& out) {
         c.handshake.what = rule::must_refuse;
         c.needs_credentials = true;
         c.severity = "high";
+        c.musts = {refuse_unwanted};
         out.push_back(std::move(c));
     }
     {
@@ -128,6 +150,7 @@ void add_security_cases(std::vector<case_def>& out) {
         c.expected = {ok({runner::text_message("Hello, wsconform")})};
         c.close = tester_closes();
         c.severity = "low";
+        c.musts = {tls_tunnel, validate_input};
         out.push_back(std::move(c));
     }
     // TLS set-up, checked by handshakes of our own (no WebSocket connection): legacy versions

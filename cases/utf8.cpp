@@ -341,6 +341,10 @@ void add_utf8_beyond_autobahn_cases(std::vector<case_def>& out) {
                   kill_after(1)};
     u11.expected = {ok({})};
     u11.close = peer_fails_1007();
+    u11.musts = {must("RFC 6455 8.1", "When an endpoint is to interpret a byte stream as UTF-8 "
+                                      "but finds that the byte stream is not, in fact, a valid "
+                                      "UTF-8 stream, that endpoint MUST _Fail the WebSocket "
+                                      "Connection_.")};
     auto u12 = base("U.1.2", subu1,
                     "Send a valid text message in 2 fragments: 'Hello κόσμε', then an empty "
                     "final fragment",
@@ -351,6 +355,8 @@ void add_utf8_beyond_autobahn_cases(std::vector<case_def>& out) {
                   close_after(1)};
     u12.expected = {ok({runner::text_message(kosme)})};
     u12.close = tester_closes();
+    u12.musts = {must("RFC 6455 6.2", "Incoming data MUST be parsed as WebSocket frames as "
+                                      "defined in Section 5.2.")};
     out.push_back(std::move(u11));
     out.push_back(std::move(u12));
 }

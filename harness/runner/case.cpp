@@ -29,6 +29,49 @@ event timeout_marker(std::string tag) {
     return {event::kind::timeout, false, {}, std::move(tag), {}};
 }
 
+bool matches(const expected_outcome& outcome, const std::vector<event>& observed) {
+    if (outcome.any_payload)
+        return std::equal(outcome.events.begin(), outcome.events.end(), observed.begin(),
+                          observed.end(), [](const event& a, const event& b) {
+                              return a.what == b.what && a.binary == b.binary && a.tag == b.tag;
+                          });
+    if (!outcome.pongs_may_coalesce)
+        return outcome.events == observed;
+    // Coalesced pongs: a subsequence of the expected ones, in order, ending with the last.
+    if (observed.empty() || outcome.events.empty() || observed.back() != outcome.events.back())
+        return false;
+    auto next = outcome.events.begin();
+    for (const auto& e : observed) {
+        if (e.what != event::kind::pong)
+            return false;
+        next = std::find(next, outcome.events.end(), e);
+        if (next == outcome.events.end())
+            return false;
+        ++next;
+    }
+    return true;
+}
+
+bool is_absolute_requirement(std::string_view text) {
+    // RFC 2119 (and RFC 8174: only in capitals).
+    for (std::string_view word : {"MUST", "SHALL", "REQUIRED"})
+        if (text.find(word) != std::string_view::npos)
+            return true;
+    return false;
+}
+
+bool can_fail(const case_def& c) {
+    return !c.informational && !std::holds_alternative<connection_crowd>(c.run_as) &&
+           !std::holds_alternative<tls_check>(c.run_as);
+}
+
+std::string cite_musts(const case_def& c) {
+    std::string out;
+    for (const auto& m : c.musts)
+        out += (out.empty() ? "" : "; ") + m.section + ": \"" + m.text + "\"";
+    return out;
+}
+
 std::uint64_t memory_weight(const case_def& c) {
     std::uint64_t weight = 0;
     for (const auto& s : c.script) {

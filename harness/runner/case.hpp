@@ -86,6 +86,9 @@ struct start_close {
 /// 1001, then drop after the close timeout) — Autobahn `killAfter`.
 struct fail_after {
     seconds after;
+    /// Drop TCP instead of sending a Close: the peer is inside a frame we declared and would
+    /// read a Close as its payload (L.1). The tester still counts as the side that ended it.
+    bool drop = false;
 };
 
 /// Arms a timer: if the connection is still open after `after`, the runner starts a normal
@@ -142,6 +145,10 @@ struct close_expectation {
     /// If we had to close because the peer never noticed the violation, `behavior` fails too
     /// (Autobahn `closedByWrongEndpointIsFatal`, used by the UTF-8 cases).
     bool wrong_endpoint_is_fatal = false;
+    /// Any close code meets the rule the case enforces (the connection is closed); a code
+    /// outside `codes` only makes the case NON-STRICT instead of WRONG CODE. RFC 6455 §5.1:
+    /// the server MUST close on an unmasked frame, the 1002 is a MAY.
+    bool other_codes_non_strict = false;
 };
 
 /// A change to the conforming opening-handshake request (RFC 6455 §4.1). Values may use
@@ -197,6 +204,22 @@ struct handshake_expectation {
     /// For must_refuse: a 101 is allowed and reported INFORMATIONAL (a server may speak more
     /// than one version, RFC 6455 §4.4); `acceptance_note` says what it means.
     std::string acceptance_note;
+    /// For must_refuse: the verdict of a refusal that lacks a `refusal_headers` entry (FAILED
+    /// where a MUST asks for the header, NON-STRICT or OK where the RFC only asks for "an
+    /// appropriate error code").
+    verdict missing_refusal_header = verdict::failed;
+    /// For must_refuse: the verdict of a 5xx refusal (the request was at fault, not the
+    /// server: RFC 6455 §4.2.1 asks for "an appropriate error code (such as 400 Bad Request)").
+    verdict server_error_refusal = verdict::non_strict;
+    /// The Sec-WebSocket-Version the request asks for, when the case is about versions. A
+    /// refusal whose Sec-WebSocket-Version lists it says the version is understood: the refusal
+    /// is then not about the version and `refusal_headers` are not demanded (§4.2.2 /version/).
+    std::string requested_version;
+    /// The requested version is one a server may still speak (0: hixie-76, 8: hybi-08). A
+    /// refusal without the version header is then checked against the versions the server
+    /// lists for one it cannot speak: if it lists the requested one, the refusal is not about
+    /// the version (the request is malformed for that version's handshake).
+    bool version_may_be_understood = false;
 };
 
 /// Procedures for what one scripted connection cannot check; the runner builds them from
@@ -242,8 +265,35 @@ struct expected_outcome {
     std::vector<event> events;
     /// How the connection must end when these events are what happened, if not the case's
     /// `close` (e.g. failing the connection is OK, accepting and closing normally NON-STRICT).
+    /// Outcomes with the same events are told apart by who closed first.
     std::optional<close_expectation> close;
+    /// What this outcome means, for the verdict's reason ("the server waited for the
+    /// payload"); empty: the events are listed.
+    std::string meaning{};
+    /// The events are pongs of which the peer may leave out all but the latest (RFC 6455
+    /// §5.5.3: "an endpoint MAY elect to send a Pong frame for only the most recently processed
+    /// Ping frame"): observed pongs match when they are the expected ones in order, some left
+    /// out, the last one present.
+    bool pongs_may_coalesce = false;
+    /// Only the kind of each event is compared (message type, ping, pong), not its payload: an
+    /// echo of a message we cannot predict (a decompression bomb, inflated or not).
+    bool any_payload = false;
 };
+
+/// Whether `observed` is what `outcome` expects (exactly, or as coalesced pongs).
+bool matches(const expected_outcome& outcome, const std::vector<event>& observed);
+
+/// A requirement of an RFC that a case enforces: its section and its sentence, quoted. A case
+/// gives FAILED only for breaking a MUST, MUST NOT, SHALL or REQUIRED; a SHOULD or a MAY gives
+/// NON-STRICT or INFORMATIONAL at most.
+struct requirement {
+    std::string section; ///< "RFC 6455 5.1"
+    std::string text;    ///< "The server MUST close the connection upon receiving a frame ..."
+};
+
+/// Whether `text` states a requirement in RFC 2119's absolute words (MUST, MUST NOT, SHALL,
+/// SHALL NOT, REQUIRED).
+bool is_absolute_requirement(std::string_view text);
 
 struct case_def {
     std::string id;          ///< "6.4.3": Autobahn numbering for categories 1-13
@@ -292,7 +342,22 @@ struct case_def {
     /// How much of the traffic the wire record keeps. Cases that move megabytes keep less
     /// (Autobahn switches its wire log off for 9.x), so a run's records stay small.
     record_limits record;
+    /// The MUSTs the case's FAILED verdicts enforce, quoted (cases of our own; Autobahn's cases
+    /// follow Autobahn's rules). A FAILED result cites them.
+    std::vector<requirement> musts;
+    /// The expected events came, but only after this long: a robustness finding reported
+    /// INFORMATIONAL with the time, not a failure (a server that stalls under a flood).
+    std::optional<seconds> slow_after;
 };
+
+/// Whether some outcome of `c` is FAILED by its rules: not for informational cases, crowds
+/// (capacity: no MUST covers it) and TLS checks (findings about a certificate or a protocol
+/// version). A target that cannot be reached fails any case.
+bool can_fail(const case_def& c);
+
+/// The requirements of `c` as a verdict's reason cites them: `RFC 6455 5.1: "The server MUST
+/// ..."`, several joined by "; ". Empty when the case has none.
+std::string cite_musts(const case_def& c);
 
 /// Memory the case may hold at its peak beyond the usual few kilobytes (echo_stream: the
 /// decoder buffers a whole incoming frame, so an echo sent as one frame costs its size, twice

@@ -543,27 +543,48 @@ class case_session : public std::enable_shared_from_this<case_session> {
     /// A request the server had to refuse got a non-101 answer: an HTTP error with the headers
     /// the case requires is OK.
     void judge_refusal(const codec::upgrade_response& response) {
-        auto status = std::to_string(response.status);
-        if (def_.handshake.what == handshake_expectation::rule::may_refuse) {
-            decide_handshake(verdict::ok, "refused with status " + status);
+        const auto& rule = def_.handshake;
+        auto refused = "refused with status " + std::to_string(response.status);
+        if (rule.what == handshake_expectation::rule::may_refuse) {
+            decide_handshake(verdict::ok, refused);
             return;
         }
         if (response.status < 400) {
-            decide_handshake(verdict::non_strict, "refused with status " + status +
-                                                      ", not an HTTP error code (RFC 6455 4.2.1)");
+            decide_handshake(verdict::non_strict,
+                             refused + ", not an HTTP error code (RFC 6455 4.2.1)");
             return;
         }
-        for (const auto& required : def_.handshake.refusal_headers) {
+        auto versions = response.list("Sec-WebSocket-Version");
+        if (!rule.requested_version.empty() &&
+            std::find(versions.begin(), versions.end(), rule.requested_version) != versions.end()) {
+            decide_handshake(verdict::ok, refused + ": the server lists version " +
+                                              rule.requested_version +
+                                              " as one it understands, so the refusal is not "
+                                              "about the version");
+            return;
+        }
+        verdict v = verdict::ok;
+        std::string why = refused;
+        for (const auto& required : rule.refusal_headers) {
             auto values = response.list(required.name);
             if (std::none_of(values.begin(), values.end(),
-                             [&](const std::string& v) { return v == required.value; })) {
-                decide_handshake(verdict::failed, "refused with status " + status +
-                                                      " but without '" + required.name + ": " +
-                                                      required.value + "' (RFC 6455 4.4)");
-                return;
+                             [&](const std::string& value) { return value == required.value; })) {
+                v = rule.missing_refusal_header;
+                why += " without '" + required.name + ": " + required.value + "'";
+                if (v == verdict::non_strict)
+                    why += " (RFC 6455 4.2.1 asks only for an appropriate error code here; naming "
+                           "the supported version tells the client what to use)";
+                break;
             }
+            note("the refusal carries '" + required.name + ": " + required.value + "'");
         }
-        decide_handshake(verdict::ok, "refused with status " + status);
+        // A 5xx blames the server for the client's mistake.
+        if (response.status >= 500 && v == verdict::ok && rule.server_error_refusal != v) {
+            v = rule.server_error_refusal;
+            why += ", a server error: the request was at fault, and RFC 6455 4.2.1 asks for an "
+                   "appropriate error code (such as 400 Bad Request)";
+        }
+        decide_handshake(v, why);
     }
 
     void decide_handshake(verdict v, std::string why) {
@@ -810,12 +831,22 @@ class case_session : public std::enable_shared_from_this<case_session> {
                 send_close_body(c->body);
             } else if (auto* k = std::get_if<fail_after>(&s)) {
                 kill_timer_.expires_after(scaled(k->after));
-                kill_timer_.async_wait([self = shared_from_this(), after = k->after](auto ec) {
+                kill_timer_.async_wait([self = shared_from_this(), after = k->after,
+                                        drop = k->drop](auto ec) {
                     if (ec || self->tcp_closed_)
                         return;
-                    self->note("the peer did not end the case in time; failing the connection");
                     self->timer_fired_ = after;
                     self->result_.failed_by_me = true;
+                    if (drop) {
+                        // The peer is inside a frame we declared: a Close would be payload.
+                        self->note("the peer did not end the case in time; dropping TCP");
+                        if (!self->close_received_)
+                            self->result_.closed_by_me = true;
+                        self->dropped_on_purpose_ = true;
+                        self->drop();
+                        return;
+                    }
+                    self->note("the peer did not end the case in time; failing the connection");
                     if (self->state_ == state::open)
                         self->send_close(codec::close_codes::going_away, "Going Away");
                     else
@@ -1406,8 +1437,10 @@ class case_session : public std::enable_shared_from_this<case_session> {
         if (def_.expected.empty())
             return;
         for (const auto& exp : def_.expected)
-            if (exp.events != result_.received)
+            if (!matches(exp, result_.received))
                 return;
+        if (!expected_met_us_)
+            expected_met_us_ = recorder_.now_us() - opened_at_;
         if (def_.close.closed_by_me && !def_.suppress_auto_close && state_ == state::open)
             send_close(def_.close.codes.empty() ? codec::close_codes::normal
                                                 : def_.close.codes.front());
@@ -1428,27 +1461,46 @@ class case_session : public std::enable_shared_from_this<case_session> {
             return;
         }
         if (!r.handshake_ok) {
-            r.behavior = verdict::failed;
-            r.behavior_close = close_verdict::failed;
-            r.overall = verdict::failed;
+            // No WebSocket connection: for an informational case that is the finding itself.
+            r.behavior = def_.informational ? verdict::informational : verdict::failed;
+            r.behavior_close =
+                def_.informational ? close_verdict::informational : close_verdict::failed;
+            r.overall = r.behavior;
             return;
         }
         r.behavior = verdict::failed;
         r.result =
             "Actual events differ from any expected: observed " + describe_events(r.received);
-        const close_expectation* ec_ptr = &def_.close;
+        // The strictest outcome whose events match; of several with the same events, the one
+        // whose closing rule names who really closed first.
+        const expected_outcome* chosen = nullptr;
         for (const auto& exp : def_.expected) {
-            if (exp.events == r.received) {
-                r.behavior = exp.result;
-                if (exp.close)
-                    ec_ptr = &*exp.close;
-                r.result = "Actual events match the " + std::string(to_string(exp.result)) +
-                           " expectation: " + describe_events(r.received);
+            if (!matches(exp, r.received))
+                continue;
+            if (!chosen)
+                chosen = &exp;
+            if ((exp.close ? *exp.close : def_.close).closed_by_me == r.closed_by_me) {
+                chosen = &exp;
                 break;
             }
         }
+        const close_expectation* ec_ptr = &def_.close;
+        if (chosen) {
+            r.behavior = chosen->result;
+            if (chosen->close)
+                ec_ptr = &*chosen->close;
+            r.result = !chosen->meaning.empty()
+                           ? chosen->meaning + (r.received.empty()
+                                                    ? std::string()
+                                                    : "; observed " + describe_events(r.received))
+                           : "Actual events match the " + std::string(to_string(chosen->result)) +
+                                 " expectation: " + describe_events(r.received);
+        }
         if (stream_)
             judge_stream(r, ec_ptr);
+        if (r.behavior == verdict::failed && !chosen && !stream_ && acted_on_what_to_reject())
+            r.result = "the peer acted on what it had to reject: it answered with " +
+                       describe_events(r.received) + " instead of failing the connection";
         if (r.behavior == verdict::failed && !violation_.empty())
             r.result = violation_ + "; " + r.result;
         if (r.behavior == verdict::failed && !def_.expected.empty()) {
@@ -1477,17 +1529,35 @@ class case_session : public std::enable_shared_from_this<case_session> {
         } else if (ec.require_clean && !r.was_clean) {
             r.behavior_close = close_verdict::unclean;
             r.result_close = "The spec requires the connection to be closed cleanly here";
-        } else if (r.remote_close_code && std::find(ec.codes.begin(), ec.codes.end(),
-                                                    *r.remote_close_code) == ec.codes.end()) {
-            r.behavior_close = close_verdict::wrong_code;
-            r.result_close = "The close code should have been " + codes() + " or empty, was " +
-                             std::to_string(*r.remote_close_code);
-        } else if (r.dropped_by_me) {
+        } else if (r.remote_close_code && !ec.codes.empty() &&
+                   std::find(ec.codes.begin(), ec.codes.end(), *r.remote_close_code) ==
+                       ec.codes.end()) {
+            if (ec.other_codes_non_strict) {
+                // The connection was closed, as the rule asks; only the code says otherwise.
+                r.behavior_close = close_verdict::ok;
+                r.result_close = "Connection was closed by the peer, with code " +
+                                 std::to_string(*r.remote_close_code);
+                if (r.behavior == verdict::ok) {
+                    r.behavior = verdict::non_strict;
+                    r.result = "closed the connection as required, but with " +
+                               std::to_string(*r.remote_close_code) + " where " + codes() +
+                               " (or no code) says why (RFC 6455 7.4.1)" +
+                               (r.received.empty() ? std::string()
+                                                   : "; observed " + describe_events(r.received));
+                }
+            } else {
+                r.behavior_close = close_verdict::wrong_code;
+                r.result_close = "The close code should have been " + codes() + " or empty, was " +
+                                 std::to_string(*r.remote_close_code);
+            }
+        } else if (r.dropped_by_me && !dropped_on_purpose_) {
             r.behavior_close = close_verdict::failed_by_client;
             r.result_close = "It is preferred that the server close the TCP connection";
         } else {
             r.behavior_close = close_verdict::ok;
-            r.result_close = "Connection was properly closed";
+            r.result_close = dropped_on_purpose_ ? "The tester dropped TCP when its timer fired, "
+                                                   "as the case does"
+                                                 : "Connection was properly closed";
         }
 
         if (!def_.refusal_codes.empty() && !r.closed_by_me && r.remote_close_code &&
@@ -1513,15 +1583,79 @@ class case_session : public std::enable_shared_from_this<case_session> {
             r.behavior = verdict::failed;
             r.result += "; a wrong close code fails this case";
         }
-        if (ec.wrong_endpoint_is_fatal && ec.closed_by_me != r.closed_by_me) {
+        if (ec.wrong_endpoint_is_fatal && ec.closed_by_me != r.closed_by_me)
             r.behavior = verdict::failed;
-            r.result += "; the peer never failed the connection itself";
+        if (def_.slow_after && expected_met_us_ && r.behavior == verdict::ok &&
+            seconds(static_cast<double>(*expected_met_us_) / 1e6) >
+                *def_.slow_after * settings_.timeout_scale) {
+            r.behavior = verdict::informational;
+            r.result = "every expected event came, but only after " +
+                       format_seconds(*expected_met_us_ / 1000) +
+                       ": the server stalled under the load (a robustness finding, not a "
+                       "failure); " + r.result;
         }
+        if (expected_met_us_)
+            r.metrics["expected_events_ms"] = static_cast<double>(*expected_met_us_ / 1000);
         if (def_.informational) {
             r.behavior = verdict::informational;
             r.behavior_close = close_verdict::informational;
         }
         r.overall = overall(r.behavior, r.behavior_close);
+        if (r.overall == verdict::failed)
+            explain_failure(r, ec);
+    }
+
+    /// Every expected outcome wants no event at all, and the peer produced some: it answered
+    /// frames it had to reject (echoed an unmasked frame, ponged it).
+    bool acted_on_what_to_reject() const {
+        return !result_.received.empty() &&
+               std::all_of(def_.expected.begin(), def_.expected.end(),
+                           [](const expected_outcome& e) { return e.events.empty(); });
+    }
+
+    /// A FAILED result says first what went wrong, not that the events matched: when the
+    /// failure is in how the connection ended, that comes first, in plain words.
+    void explain_failure(case_result& r, const close_expectation& ec) const {
+        if (r.behavior == verdict::failed && !r.result.starts_with("Actual events match") &&
+            !r.result.starts_with("refused the load"))
+            return;
+        std::string why;
+        if (!violation_.empty() && (ec.closed_by_me == r.closed_by_me || ec.closed_by_me))
+            why = violation_ + "; ";
+        if (ec.closed_by_me != r.closed_by_me) {
+            if (ec.closed_by_me)
+                why += r.remote_close_code ? "the peer closed the connection first, with " +
+                                                 std::to_string(*r.remote_close_code) +
+                                                 ", though it had nothing to reject"
+                                           : "the peer closed the connection first, though it "
+                                             "had nothing to reject";
+            else
+                why += timer_fired_ ? "the peer never failed the connection: the tester had "
+                                      "to end it after " +
+                                          format_seconds(static_cast<std::int64_t>(
+                                              timer_fired_->count() * settings_.timeout_scale *
+                                              1000))
+                       : violation_.empty()
+                           ? std::string("the peer never failed the connection: the tester did")
+                           : "the peer never failed the connection: the tester did, on the "
+                             "peer's own violation (" +
+                                 violation_ + ")";
+        } else if (r.behavior_close == close_verdict::unclean) {
+            why += !close_received_ ? "the peer sent no Close frame: the closing handshake "
+                                      "was not completed"
+                   : server_drop_timeout_
+                       ? "the server did not close the TCP connection after the closing "
+                         "handshake"
+                       : "the closing handshake was not completed";
+        } else if (r.behavior_close == close_verdict::wrong_code) {
+            why += "the peer closed with code " + std::to_string(*r.remote_close_code) +
+                   ", which this case does not allow";
+        } else if (violation_.empty()) {
+            return;
+        } else {
+            why.resize(why.size() - 2);
+        }
+        r.result = why + "; observed " + describe_events(r.received);
     }
 
     asio::any_io_executor ex_;
@@ -1551,6 +1685,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
     bool frames_truncated_ = false;
     bool first_step_sent_ = false;
     bool handshake_decided_ = false; ///< a handshake case decided at the handshake
+    bool dropped_on_purpose_ = false; ///< a fail_after timer with `drop` ended the case
     bool trickle_stopped_ = false;
     std::size_t trickled_octets_ = 0;
     std::size_t request_octets_ = 0;
@@ -1559,6 +1694,8 @@ class case_session : public std::enable_shared_from_this<case_session> {
     std::int64_t opened_at_ = 0;
     std::int64_t closed_at_ = 0;
     std::optional<seconds> timer_fired_; ///< a fail_after / close_after timer ended the case
+    /// When the observed events first met the expectation (µs after the opening handshake).
+    std::optional<std::int64_t> expected_met_us_;
     /// The streamed echoes of an echo_stream step; once set, data frames are checked as views
     /// into the decoder's buffer instead of being assembled into messages.
     std::optional<stream_state> stream_;

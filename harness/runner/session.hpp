@@ -124,7 +124,8 @@ boost::asio::awaitable<case_result> run_connection(const case_def& c,
 const case_def& canary_case();
 
 /// Runs case `c`: one connection, or the procedure `c.run_as` names; then, for cases that
-/// check it, whether a fresh connection still gets an echo.
+/// check it, whether a fresh connection still gets an echo. A FAILED result ends with the
+/// requirements the case enforces, quoted (`c.musts`).
 boost::asio::awaitable<case_result> run_case(const case_def& c, const session_settings& settings);
 
 } // namespace wsconform::runner

@@ -37,6 +37,21 @@ Faults:
                 (XOR 0x01, so text stays valid UTF-8): only a tester that compares the echoed
                 content, not just its type and length, notices (9.x)
 
+Faults that are no MUST violation, or only a lesser one (the verdict is OK, NON-STRICT or
+INFORMATIONAL, never FAILED for these alone):
+    unmasked-1003  an unmasked frame closes the connection with 1003, not 1002 (as faye does)
+    version-no-header  a missing or bad Sec-WebSocket-Version is refused with 400 and no
+                Sec-WebSocket-Version header (as Python websockets does): FAILED only where the
+                version is well formed and not understood
+    version-5xx a missing or bad Sec-WebSocket-Version is refused with 503 (with the header)
+    versions-0-13  speaks 13 and (it says) hixie-76's version 0, like websocketpp: a request
+                with no version or version 0 is taken for a malformed hixie-76 request (400, no
+                version header); another version gets 426 with 'Sec-WebSocket-Version: 0, 13'
+    early-data-drop  whatever arrives in the same read as the opening handshake request, after
+                it, is thrown away (a frame sent without waiting for the 101)
+    coalesce-pongs  pings that arrive together get one pong, for the latest (RFC 6455 5.5.3)
+    slow-pongs  the first ping of a connection is answered after a 6 s stall
+
 With --allowed-origin ORIGIN (and no origin fault), a request whose Origin is present and not
 exactly ORIGIN, or that has several Origin headers, is refused with 403. --max-message N sets
 the size beyond which a message is refused with close 1009 (default 64 MiB). --tls CERT KEY
@@ -69,7 +84,8 @@ import zlib
 
 FAULTS = ("none", "utf8", "rsv", "close-code", "no-pong", "any-version", "no-mask", "trust-length", "ignore-origin", "origin-prefix",
           "serial", "inflate-unbounded", "crash-len64", "corrupt-large", "hang", "silent",
-          "huge-length", "flood", "reset")
+          "huge-length", "flood", "reset", "unmasked-1003", "version-no-header", "version-5xx",
+          "versions-0-13", "early-data-drop", "coalesce-pongs", "slow-pongs")
 
 WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 SERVER_NAME = "wsconform-faulty/0.1"
@@ -86,7 +102,7 @@ DATA_OPCODES = {OP_CONT, OP_TEXT, OP_BINARY}
 CONTROL_OPCODES = {OP_CLOSE, OP_PING, OP_PONG}
 
 # Close codes
-PROTOCOL_ERROR, INVALID_PAYLOAD, MESSAGE_TOO_BIG = 1002, 1007, 1009
+PROTOCOL_ERROR, UNSUPPORTED_DATA, INVALID_PAYLOAD, MESSAGE_TOO_BIG = 1002, 1003, 1007, 1009
 
 
 def is_valid_close_code(code: int) -> bool:
@@ -199,7 +215,16 @@ async def opening_handshake(reader: asyncio.StreamReader, writer: asyncio.Stream
             refused = origins > 1 or origin != allowed_origin
         if refused:
             return await http_error(writer, "403 Forbidden")
-    if headers.get("sec-websocket-version") != "13" and fault != "any-version":
+    version = headers.get("sec-websocket-version")
+    if version != "13" and fault == "version-no-header":
+        return await http_error(writer, "400 Bad Request")
+    if version != "13" and fault == "version-5xx":
+        return await http_error(writer, "503 Service Unavailable", "Sec-WebSocket-Version: 13\r\n")
+    if version in (None, "0") and fault == "versions-0-13":
+        return await http_error(writer, "400 Bad Request")  # hixie-76 without its key fields
+    if version != "13" and fault == "versions-0-13":
+        return await http_error(writer, "426 Upgrade Required", "Sec-WebSocket-Version: 0, 13\r\n")
+    if version != "13" and fault != "any-version":
         return await http_error(writer, "426 Upgrade Required", "Sec-WebSocket-Version: 13\r\n")
     key = headers.get("sec-websocket-key", "")
     try:
@@ -208,6 +233,10 @@ async def opening_handshake(reader: asyncio.StreamReader, writer: asyncio.Stream
     except (binascii.Error, ValueError):
         return await http_error(writer, "400 Bad Request")
 
+    if fault == "early-data-drop":
+        # Whatever the client sent after the request, without waiting for our answer.
+        with contextlib.suppress(Exception):
+            reader._buffer.clear()  # noqa: SLF001 (the point of the fault)
     accept = base64.b64encode(hashlib.sha1(key.encode("ascii") + WS_GUID).digest()).decode()
     extensions = {t.split(";")[0].strip() for t in tokens("sec-websocket-extensions")}
     deflate = fault == "inflate-unbounded" and "permessage-deflate" in extensions
@@ -251,6 +280,7 @@ class Connection:
         self.message_opcode: int | None = None  # opcode of the fragmented message in progress
         self.compressed = False  # the message in progress has RSV1 (inflate-unbounded)
         self.fragments = bytearray()
+        self.stalled = False  # slow-pongs: the stall happened
 
     async def send(self, opcode: int, payload: bytes = b"") -> None:
         self.writer.write(encode_frame(opcode, payload))
@@ -304,6 +334,11 @@ class Connection:
             if opcode == OP_CLOSE:
                 return self.parse_close(payload)
             if opcode == OP_PING:
+                if self.fault == "slow-pongs" and not self.stalled:
+                    self.stalled = True
+                    await asyncio.sleep(6)
+                if self.fault == "coalesce-pongs" and self.reader._buffer:  # noqa: SLF001
+                    continue  # more frames already here: only the latest ping gets its pong
                 if self.fault != "no-pong":
                     await self.send(OP_PONG, payload)
             elif opcode == OP_PONG:
@@ -329,6 +364,8 @@ class Connection:
             raise Fail(PROTOCOL_ERROR, f"reserved opcode {opcode:#x}")
         if opcode in CONTROL_OPCODES and (length > 125 or not fin):
             raise Fail(PROTOCOL_ERROR, "control frame too long or fragmented")
+        if not masked and self.fault == "unmasked-1003":
+            raise Fail(UNSUPPORTED_DATA, "client frame not masked")
         if not masked and self.fault != "no-mask":
             raise Fail(PROTOCOL_ERROR, "client frame not masked")
 
