@@ -81,6 +81,13 @@ def test_faults_are_caught(fault, failed, faulty_server_command, start_server, r
                     timeout=120)
     assert run.returncode == 1, run.stderr
     assert run.ids_with("FAILED") == failed, run.describe(["C.4.1"] + U_IDS)
+    if fault == "utf8":
+        # The reason says what went wrong (the server sent invalid UTF-8 instead of failing the
+        # connection), not that the events matched, and quotes the MUST.
+        result = run.cases["U.1.1"]["result"]
+        assert result.startswith("the peer never failed the connection: the tester did, on the "
+                                 "peer's own violation (peer violated RFC 6455 8.1"), result
+        assert "that endpoint MUST _Fail the WebSocket Connection_" in result
 
 
 def test_a_server_that_loses_the_context_fails_takeover(faulty_server_command, start_server,

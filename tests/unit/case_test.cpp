@@ -1,8 +1,11 @@
-// The runner's helpers on case definitions: the sizes case titles and verdicts print.
+// The runner's helpers on case definitions: the sizes case titles and verdicts print, how
+// observed events match an expectation, which words make a requirement absolute.
 
 #include "harness/runner/case.hpp"
 
 #include <gtest/gtest.h>
+
+#include <string>
 
 namespace wsconform::runner {
 namespace {
@@ -19,6 +22,55 @@ TEST(SizeText, WholeUnitsByTheirUnitOthersInBytes) {
     EXPECT_EQ(size_text(1024 * 1024 + 1024), "1025 KiB");
     EXPECT_EQ(size_text(1024 * 1024 + 512 * 1024 + 1), "1.50 MiB");
     EXPECT_EQ(size_text(16ull * 1024 * 1024), "16 MiB");
+}
+
+expected_outcome pongs(std::initializer_list<const char*> payloads, bool coalesce) {
+    expected_outcome o;
+    for (const char* p : payloads)
+        o.events.push_back(pong(std::string_view(p)));
+    o.pongs_may_coalesce = coalesce;
+    return o;
+}
+
+TEST(Matches, ExactByDefault) {
+    auto want = pongs({"0", "1", "2"}, false);
+    EXPECT_TRUE(matches(want, want.events));
+    EXPECT_FALSE(matches(want, pongs({"0", "2"}, false).events));
+    EXPECT_FALSE(matches(want, pongs({"0", "1", "2", "2"}, false).events));
+}
+
+TEST(Matches, CoalescedPongsKeepOrderAndEndWithTheLast) {
+    // RFC 6455 5.5.3: only the most recently processed ping need be answered.
+    auto want = pongs({"0", "1", "2", "3"}, true);
+    EXPECT_TRUE(matches(want, want.events));
+    EXPECT_TRUE(matches(want, pongs({"3"}, false).events));
+    EXPECT_TRUE(matches(want, pongs({"0", "2", "3"}, false).events));
+    EXPECT_FALSE(matches(want, pongs({"0", "2"}, false).events));      // the last never came
+    EXPECT_FALSE(matches(want, pongs({"2", "1", "3"}, false).events)); // out of order
+    EXPECT_FALSE(matches(want, pongs({"1", "1", "3"}, false).events)); // one answered twice
+    EXPECT_FALSE(matches(want, pongs({"0", "9", "3"}, false).events)); // never pinged
+    EXPECT_FALSE(matches(want, {}));
+    auto with_message = pongs({"0", "3"}, false);
+    with_message.events.insert(with_message.events.begin(), text_message("x"));
+    EXPECT_FALSE(matches(want, with_message.events));
+}
+
+TEST(Matches, AnyPayloadComparesKindsOnly) {
+    expected_outcome echoed{verdict::non_strict, {binary_message({})}, std::nullopt, {}, false,
+                            true};
+    EXPECT_TRUE(matches(echoed, {binary_message(codec::bytes(1000, 7))}));
+    EXPECT_FALSE(matches(echoed, {text_message("x")}));
+    EXPECT_FALSE(matches(echoed, {}));
+    EXPECT_FALSE(matches(echoed, {binary_message({}), binary_message({})}));
+}
+
+TEST(Requirements, AbsoluteWordsOnly) {
+    EXPECT_TRUE(is_absolute_requirement("the server MUST close the connection"));
+    EXPECT_TRUE(is_absolute_requirement("The |Sec-WebSocket-Key| header field MUST NOT appear"));
+    EXPECT_TRUE(is_absolute_requirement("it SHALL be"));
+    EXPECT_FALSE(is_absolute_requirement("Such an implementation SHOULD impose a limit"));
+    EXPECT_FALSE(is_absolute_requirement("a server MAY send a Close frame"));
+    EXPECT_FALSE(is_absolute_requirement("the server must close")); // RFC 8174: capitals only
 }
 
 } // namespace

@@ -1,0 +1,53 @@
+// The catalogue as a whole: every FAILED verdict of our own cases rests on a MUST (or MUST NOT,
+// SHALL, REQUIRED) that the case quotes; a SHOULD or a MAY can give NON-STRICT or INFORMATIONAL
+// at most.
+
+#include "cases/catalogue.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <string>
+
+namespace wsconform::runner {
+namespace {
+
+TEST(Requirements, EveryFailedOfOurOwnCasesCitesAMust) {
+    // Autobahn's cases (numeric ids) follow Autobahn's verdicts; ours (letters) may give FAILED
+    // only for a MUST they quote. A case that can only be OK, NON-STRICT or INFORMATIONAL needs
+    // none.
+    std::size_t ours = 0, can_fail_count = 0;
+    for (const auto& c : cases::all_cases()) {
+        if (std::isdigit(static_cast<unsigned char>(c.id.front())))
+            continue;
+        ++ours;
+        if (!can_fail(c))
+            continue;
+        ++can_fail_count;
+        ASSERT_FALSE(c.musts.empty()) << c.id << " can be FAILED but quotes no MUST";
+        bool absolute = false;
+        for (const auto& m : c.musts) {
+            EXPECT_TRUE(m.section.starts_with("RFC ")) << c.id << ": " << m.section;
+            EXPECT_GT(m.text.size(), 20u) << c.id;
+            absolute = absolute || is_absolute_requirement(m.text);
+        }
+        EXPECT_TRUE(absolute) << c.id << " quotes no MUST, SHALL or REQUIRED: " << cite_musts(c);
+        EXPECT_NE(cite_musts(c).find(c.musts.front().text), std::string::npos);
+    }
+    EXPECT_EQ(ours, 99u);
+    EXPECT_GT(can_fail_count, 60u);
+}
+
+TEST(Requirements, CapacityAndInformationalCasesCannotFail) {
+    for (const auto& c : cases::all_cases()) {
+        if (c.id == "L.10" || c.id == "H.1.19" || c.id == "S.2.1") {
+            EXPECT_FALSE(can_fail(c)) << c.id;
+        }
+        if (c.id == "M.1" || c.id == "H.3.3" || c.id == "L.2") {
+            EXPECT_TRUE(can_fail(c)) << c.id;
+        }
+    }
+}
+
+} // namespace
+} // namespace wsconform::runner
