@@ -146,14 +146,14 @@ using codec::rsv1_bit;
 // and RSV1 is allowed only where RFC 7692 gives it a meaning.
 const runner::requirement parse_frames = must(
     "RFC 6455 6.2", "Incoming data MUST be parsed as WebSocket frames as defined in Section 5.2.");
-const runner::requirement unknown_rsv = must(
-    "RFC 6455 5.2", "If a nonzero value is received and none of the negotiated extensions "
-                    "defines the meaning of such a nonzero value, the receiving endpoint MUST "
-                    "_Fail the WebSocket Connection_.");
-const runner::requirement rsv1_first_only = must(
-    "RFC 7692 6.1", "An endpoint MUST NOT set the \"Per-Message Compressed\" bit of control "
-                    "frames and non-first fragments of a data message. An endpoint receiving "
-                    "such a frame MUST _Fail the WebSocket Connection_.");
+const runner::requirement unknown_rsv =
+    must("RFC 6455 5.2", "If a nonzero value is received and none of the negotiated extensions "
+                         "defines the meaning of such a nonzero value, the receiving endpoint MUST "
+                         "_Fail the WebSocket Connection_.");
+const runner::requirement rsv1_first_only =
+    must("RFC 7692 6.1", "An endpoint MUST NOT set the \"Per-Message Compressed\" bit of control "
+                         "frames and non-first fragments of a data message. An endpoint receiving "
+                         "such a frame MUST _Fail the WebSocket Connection_.");
 
 void add_beyond_autobahn(std::vector<case_def>& out, const data_set& json) {
     const std::string group = "WebSocket Compression (beyond Autobahn)";

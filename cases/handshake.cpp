@@ -60,18 +60,18 @@ const runner::requirement stop_processing = must(
     "the ABNF grammar specified for the components of the handshake, the server MUST stop "
     "processing the client's handshake and return an HTTP response with an appropriate error "
     "code (such as 400 Bad Request).");
-const runner::requirement unsupported_version = must(
-    "RFC 6455 4.2.2",
-    "If this version does not match a version understood by the server, the server MUST abort "
-    "the WebSocket handshake described in this section and instead send an appropriate HTTP "
-    "error code (such as 426 Upgrade Required) and a |Sec-WebSocket-Version| header field "
-    "indicating the version(s) the server is capable of understanding.");
+const runner::requirement unsupported_version =
+    must("RFC 6455 4.2.2",
+         "If this version does not match a version understood by the server, the server MUST abort "
+         "the WebSocket handshake described in this section and instead send an appropriate HTTP "
+         "error code (such as 426 Upgrade Required) and a |Sec-WebSocket-Version| header field "
+         "indicating the version(s) the server is capable of understanding.");
 const runner::requirement one_key = must(
     "RFC 6455 11.3.1", "The |Sec-WebSocket-Key| header field MUST NOT appear more than once in "
                        "an HTTP request.");
-const runner::requirement upgrade_on_http10 = must(
-    "RFC 9110 7.8",
-    "A server MUST ignore an Upgrade header field that is received in an HTTP/1.0 request.");
+const runner::requirement upgrade_on_http10 =
+    must("RFC 9110 7.8",
+         "A server MUST ignore an Upgrade header field that is received in an HTTP/1.0 request.");
 const runner::requirement decline_bad_offer = must(
     "RFC 7692 7", "A server MUST decline an extension negotiation offer for this extension if "
                   "any of the following conditions are met: [...] The negotiation offer "
@@ -264,9 +264,9 @@ void add_handshake_cases(std::vector<case_def>& out) {
     };
     n = 0;
     for (const auto& v : versions) {
-        auto c = make_case({"H.3." + std::to_string(++n), "Handshake", "Version negotiation",
-                            std::string("Opening handshake with ") + v.title, v.expectation,
-                            v.rfc});
+        auto c =
+            make_case({"H.3." + std::to_string(++n), "Handshake", "Version negotiation",
+                       std::string("Opening handshake with ") + v.title, v.expectation, v.rfc});
         c.request = v.sent ? edits({set("Sec-WebSocket-Version", v.sent)})
                            : edits({remove("Sec-WebSocket-Version")});
         c.handshake.what = rule::must_refuse;

@@ -225,10 +225,10 @@ void add_limit_cases(std::vector<case_def>& out) {
             {runner::header_edit::action::set, "Sec-WebSocket-Extensions", "permessage-deflate"}};
         c.handshake.requires_extension = "permessage-deflate";
         c.script = {send(std::move(frames)), kill_after(10)};
-        auto echoed = outcome(runner::verdict::non_strict, {runner::binary_message({})},
-                              tester_ended(),
-                              "the server inflated the whole bomb and echoed it: no limit on "
-                              "the inflated size (RFC 6455 10.4: it SHOULD impose one)");
+        auto echoed =
+            outcome(runner::verdict::non_strict, {runner::binary_message({})}, tester_ended(),
+                    "the server inflated the whole bomb and echoed it: no limit on "
+                    "the inflated size (RFC 6455 10.4: it SHOULD impose one)");
         echoed.any_payload = true;
         c.expected = {ok({}), std::move(echoed),
                       outcome(runner::verdict::non_strict, {}, tester_ended(),

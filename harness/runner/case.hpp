@@ -271,7 +271,7 @@ struct expected_outcome {
     /// payload"); empty: the events are listed.
     std::string meaning{};
     /// The events are pongs of which the peer may leave out all but the latest (RFC 6455
-    /// §5.5.3: "an endpoint MAY elect to send a Pong frame for only the most recently processed
+    /// §5.5.3: "the endpoint MAY elect to send a Pong frame for only the most recently processed
     /// Ping frame"): observed pongs match when they are the expected ones in order, some left
     /// out, the last one present.
     bool pongs_may_coalesce = false;

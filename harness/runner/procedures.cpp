@@ -31,7 +31,8 @@ const case_def& canary_case() {
         c.title = "Echo one text message on a fresh connection";
         c.script = {send_frames{{codec::text_frame("wsconform canary")}, {}, false},
                     fail_after{seconds(1), false}};
-        c.expected = {{verdict::ok, {text_message("wsconform canary")}, std::nullopt, {}, false, false}};
+        c.expected = {
+            {verdict::ok, {text_message("wsconform canary")}, std::nullopt, {}, false, false}};
         return c;
     }();
     return canary;

@@ -831,27 +831,27 @@ class case_session : public std::enable_shared_from_this<case_session> {
                 send_close_body(c->body);
             } else if (auto* k = std::get_if<fail_after>(&s)) {
                 kill_timer_.expires_after(scaled(k->after));
-                kill_timer_.async_wait([self = shared_from_this(), after = k->after,
-                                        drop = k->drop](auto ec) {
-                    if (ec || self->tcp_closed_)
-                        return;
-                    self->timer_fired_ = after;
-                    self->result_.failed_by_me = true;
-                    if (drop) {
-                        // The peer is inside a frame we declared: a Close would be payload.
-                        self->note("the peer did not end the case in time; dropping TCP");
-                        if (!self->close_received_)
-                            self->result_.closed_by_me = true;
-                        self->dropped_on_purpose_ = true;
-                        self->drop();
-                        return;
-                    }
-                    self->note("the peer did not end the case in time; failing the connection");
-                    if (self->state_ == state::open)
-                        self->send_close(codec::close_codes::going_away, "Going Away");
-                    else
-                        self->drop(); // already closing: Autobahn drops TCP
-                });
+                kill_timer_.async_wait(
+                    [self = shared_from_this(), after = k->after, drop = k->drop](auto ec) {
+                        if (ec || self->tcp_closed_)
+                            return;
+                        self->timer_fired_ = after;
+                        self->result_.failed_by_me = true;
+                        if (drop) {
+                            // The peer is inside a frame we declared: a Close would be payload.
+                            self->note("the peer did not end the case in time; dropping TCP");
+                            if (!self->close_received_)
+                                self->result_.closed_by_me = true;
+                            self->dropped_on_purpose_ = true;
+                            self->drop();
+                            return;
+                        }
+                        self->note("the peer did not end the case in time; failing the connection");
+                        if (self->state_ == state::open)
+                            self->send_close(codec::close_codes::going_away, "Going Away");
+                        else
+                            self->drop(); // already closing: Autobahn drops TCP
+                    });
             } else if (auto* ca = std::get_if<close_after>(&s)) {
                 close_after_timer_.expires_after(scaled(ca->after));
                 close_after_timer_.async_wait(
@@ -1592,7 +1592,8 @@ class case_session : public std::enable_shared_from_this<case_session> {
             r.result = "every expected event came, but only after " +
                        format_seconds(*expected_met_us_ / 1000) +
                        ": the server stalled under the load (a robustness finding, not a "
-                       "failure); " + r.result;
+                       "failure); " +
+                       r.result;
         }
         if (expected_met_us_)
             r.metrics["expected_events_ms"] = static_cast<double>(*expected_met_us_ / 1000);
@@ -1630,11 +1631,11 @@ class case_session : public std::enable_shared_from_this<case_session> {
                                            : "the peer closed the connection first, though it "
                                              "had nothing to reject";
             else
-                why += timer_fired_ ? "the peer never failed the connection: the tester had "
-                                      "to end it after " +
-                                          format_seconds(static_cast<std::int64_t>(
-                                              timer_fired_->count() * settings_.timeout_scale *
-                                              1000))
+                why += timer_fired_
+                           ? "the peer never failed the connection: the tester had "
+                             "to end it after " +
+                                 format_seconds(static_cast<std::int64_t>(
+                                     timer_fired_->count() * settings_.timeout_scale * 1000))
                        : violation_.empty()
                            ? std::string("the peer never failed the connection: the tester did")
                            : "the peer never failed the connection: the tester did, on the "
@@ -1684,7 +1685,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
     bool server_drop_timeout_ = false;
     bool frames_truncated_ = false;
     bool first_step_sent_ = false;
-    bool handshake_decided_ = false; ///< a handshake case decided at the handshake
+    bool handshake_decided_ = false;  ///< a handshake case decided at the handshake
     bool dropped_on_purpose_ = false; ///< a fail_after timer with `drop` ended the case
     bool trickle_stopped_ = false;
     std::size_t trickled_octets_ = 0;

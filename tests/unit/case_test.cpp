@@ -56,8 +56,8 @@ TEST(Matches, CoalescedPongsKeepOrderAndEndWithTheLast) {
 }
 
 TEST(Matches, AnyPayloadComparesKindsOnly) {
-    expected_outcome echoed{verdict::non_strict, {binary_message({})}, std::nullopt, {}, false,
-                            true};
+    expected_outcome echoed{
+        verdict::non_strict, {binary_message({})}, std::nullopt, {}, false, true};
     EXPECT_TRUE(matches(echoed, {binary_message(codec::bytes(1000, 7))}));
     EXPECT_FALSE(matches(echoed, {text_message("x")}));
     EXPECT_FALSE(matches(echoed, {}));
