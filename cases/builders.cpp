@@ -30,6 +30,10 @@ runner::close_expectation peer_fails(std::vector<codec::close_code> codes) {
     return {false, std::move(codes), false, false, false};
 }
 
+runner::close_expectation peer_closes(std::vector<codec::close_code> codes) {
+    return {false, std::move(codes), false, false, true};
+}
+
 runner::close_expectation peer_answers_or_drops(std::vector<codec::close_code> codes) {
     return {true, std::move(codes), false, false, false};
 }

@@ -80,6 +80,9 @@ std::vector<frame> fragmented(opcode op, const bytes& payload, std::size_t size)
 runner::close_expectation tester_closes(std::vector<codec::close_code> codes = {1000});
 /// The peer must fail the connection (close frame with one of `codes`, or drop TCP).
 runner::close_expectation peer_fails(std::vector<codec::close_code> codes = {1002});
+/// The peer must close the connection; a Close with a code outside `codes` is NON-STRICT, not
+/// WRONG CODE (where the RFC's MUST is to close and the code is a MAY, as RFC 6455 §5.1).
+runner::close_expectation peer_closes(std::vector<codec::close_code> codes);
 /// We start the close; the peer answers with one of `codes` or drops TCP (unclean allowed).
 runner::close_expectation peer_answers_or_drops(std::vector<codec::close_code> codes);
 /// The tester ended the connection (a timer fired): for the outcomes where the peer kept it
@@ -115,6 +118,19 @@ runner::expected_outcome outcome(runner::verdict v, std::vector<event> events,
 inline runner::requirement must(std::string section, std::string text) {
     return {std::move(section), std::move(text)};
 }
+
+// Requirements that cases of several areas enforce; each area quotes its own ones itself.
+/// Valid frames are handled: a case that sends nothing wrong may FAIL a peer that does not.
+inline const runner::requirement parse_frames = must(
+    "RFC 6455 6.2", "Incoming data MUST be parsed as WebSocket frames as defined in Section 5.2.");
+/// A peer that stops serving after hostile or odd input did not validate it safely.
+inline const runner::requirement validate_input =
+    must("RFC 6455 10.7", "Incoming data MUST always be validated by both clients and servers.");
+/// A request the server has no reason to refuse is accepted.
+inline const runner::requirement accept_steps = must(
+    "RFC 6455 4.2.2", "When a client establishes a WebSocket connection to a server, the server "
+                      "MUST complete the following steps to accept the connection and send the "
+                      "server's opening handshake.");
 
 inline const std::string hello_world = "Hello, world!";
 

@@ -142,10 +142,8 @@ bytes compressed(std::string_view text, bool keep_tail = false) {
 
 using codec::rsv1_bit;
 
-// The requirements the C.* cases enforce: a compressed message is data like any other (§6.2),
-// and RSV1 is allowed only where RFC 7692 gives it a meaning.
-const runner::requirement parse_frames = must(
-    "RFC 6455 6.2", "Incoming data MUST be parsed as WebSocket frames as defined in Section 5.2.");
+// The requirements the C.* cases enforce beside parse_frames (a compressed message is data like
+// any other): RSV1 is allowed only where RFC 7692 gives it a meaning.
 const runner::requirement unknown_rsv =
     must("RFC 6455 5.2", "If a nonzero value is received and none of the negotiated extensions "
                          "defines the meaning of such a nonzero value, the receiving endpoint MUST "

@@ -27,23 +27,12 @@ bytes frame_bytes(opcode op, bytes payload, codec::length_form form,
 // implementation SHOULD impose a limit on frame sizes and the total message size after
 // reassembly from multiple frames."), so having none is NON-STRICT or INFORMATIONAL; what FAILS
 // is a server that stops serving, or that neither handles nor rejects valid frames.
-const runner::requirement validate_input =
-    must("RFC 6455 10.7", "Incoming data MUST always be validated by both clients and servers.");
-const runner::requirement parse_frames = must(
-    "RFC 6455 6.2", "Incoming data MUST be parsed as WebSocket frames as defined in Section 5.2.");
 const runner::requirement length_msb =
     must("RFC 6455 5.2", "If 127, the following 8 bytes interpreted as a 64-bit unsigned integer "
                          "(the most significant bit MUST be 0) are the payload length.");
 const runner::requirement answer_pings =
     must("RFC 6455 5.5.2", "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in "
                            "response, unless it already received a Close frame.");
-
-/// The peer closed, with any code: closing is what counts, the code only says why.
-runner::close_expectation peer_closes(std::vector<codec::close_code> codes) {
-    auto e = peer_fails(std::move(codes));
-    e.other_codes_non_strict = true;
-    return e;
-}
 
 } // namespace
 

@@ -29,17 +29,11 @@ const runner::requirement refuse_unwanted = must(
     "RFC 6455 4.2.2", "If the server does not wish to accept this connection, it MUST return an "
                       "appropriate HTTP error code (e.g., 403 Forbidden) and abort the WebSocket "
                       "handshake described in this section.");
-const runner::requirement accept_steps = must(
-    "RFC 6455 4.2.2", "When a client establishes a WebSocket connection to a server, the server "
-                      "MUST complete the following steps to accept the connection and send the "
-                      "server's opening handshake.");
 const runner::requirement tls_tunnel = must(
     "RFC 6455 4.2.2", "If the connection is happening on an HTTPS (HTTP-over-TLS) port, perform "
                       "a TLS handshake over the connection. [...] otherwise, all further "
                       "communication for the connection (including the server's handshake) MUST "
                       "run through the encrypted tunnel [RFC5246].");
-const runner::requirement validate_input =
-    must("RFC 6455 10.7", "Incoming data MUST always be validated by both clients and servers.");
 
 void add_security_cases(std::vector<case_def>& out) {
     const std::string refuse =

@@ -206,11 +206,9 @@ struct handshake_expectation {
     std::string acceptance_note;
     /// For must_refuse: the verdict of a refusal that lacks a `refusal_headers` entry (FAILED
     /// where a MUST asks for the header, NON-STRICT or OK where the RFC only asks for "an
-    /// appropriate error code").
+    /// appropriate error code"). A 5xx refusal is NON-STRICT at best: the request was at fault,
+    /// and RFC 6455 §4.2.1 asks for "an appropriate error code (such as 400 Bad Request)".
     verdict missing_refusal_header = verdict::failed;
-    /// For must_refuse: the verdict of a 5xx refusal (the request was at fault, not the
-    /// server: RFC 6455 §4.2.1 asks for "an appropriate error code (such as 400 Bad Request)").
-    verdict server_error_refusal = verdict::non_strict;
     /// The Sec-WebSocket-Version the request asks for, when the case is about versions. A
     /// refusal whose Sec-WebSocket-Version lists it says the version is understood: the refusal
     /// is then not about the version and `refusal_headers` are not demanded (§4.2.2 /version/).

@@ -579,8 +579,8 @@ class case_session : public std::enable_shared_from_this<case_session> {
             note("the refusal carries '" + required.name + ": " + required.value + "'");
         }
         // A 5xx blames the server for the client's mistake.
-        if (response.status >= 500 && v == verdict::ok && rule.server_error_refusal != v) {
-            v = rule.server_error_refusal;
+        if (response.status >= 500 && v == verdict::ok) {
+            v = verdict::non_strict;
             why += ", a server error: the request was at fault, and RFC 6455 4.2.1 asks for an "
                    "appropriate error code (such as 400 Bad Request)";
         }
@@ -1603,7 +1603,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
         }
         r.overall = overall(r.behavior, r.behavior_close);
         if (r.overall == verdict::failed)
-            explain_failure(r, ec);
+            explain_failure(r, ec, chosen != nullptr);
     }
 
     /// Every expected outcome wants no event at all, and the peer produced some: it answered
@@ -1615,47 +1615,44 @@ class case_session : public std::enable_shared_from_this<case_session> {
     }
 
     /// A FAILED result says first what went wrong, not that the events matched: when the
-    /// failure is in how the connection ended, that comes first, in plain words.
-    void explain_failure(case_result& r, const close_expectation& ec) const {
-        if (r.behavior == verdict::failed && !r.result.starts_with("Actual events match") &&
-            !r.result.starts_with("refused the load"))
+    /// events did match (or the failure is in how the connection ended), the closing problem
+    /// and the peer's own violation come first, in plain words.
+    void explain_failure(case_result& r, const close_expectation& ec, bool events_matched) const {
+        if (r.behavior == verdict::failed && !events_matched)
             return;
-        std::string why;
-        if (!violation_.empty() && (ec.closed_by_me == r.closed_by_me || ec.closed_by_me))
-            why = violation_ + "; ";
-        if (ec.closed_by_me != r.closed_by_me) {
-            if (ec.closed_by_me)
-                why += r.remote_close_code ? "the peer closed the connection first, with " +
-                                                 std::to_string(*r.remote_close_code) +
-                                                 ", though it had nothing to reject"
-                                           : "the peer closed the connection first, though it "
-                                             "had nothing to reject";
+        std::string closing;
+        if (ec.closed_by_me != r.closed_by_me && ec.closed_by_me) {
+            closing = "the peer closed the connection first" +
+                      (r.remote_close_code ? ", with " + std::to_string(*r.remote_close_code)
+                                           : std::string()) +
+                      ", though it had nothing to reject";
+        } else if (ec.closed_by_me != r.closed_by_me) {
+            closing = "the peer never failed the connection: ";
+            if (timer_fired_)
+                closing += "the tester had to end it after " +
+                           format_seconds(static_cast<std::int64_t>(
+                               timer_fired_->count() * settings_.timeout_scale * 1000));
+            else if (!violation_.empty())
+                closing += "the tester did, on the peer's own violation (" + violation_ + ")";
             else
-                why += timer_fired_
-                           ? "the peer never failed the connection: the tester had "
-                             "to end it after " +
-                                 format_seconds(static_cast<std::int64_t>(
-                                     timer_fired_->count() * settings_.timeout_scale * 1000))
-                       : violation_.empty()
-                           ? std::string("the peer never failed the connection: the tester did")
-                           : "the peer never failed the connection: the tester did, on the "
-                             "peer's own violation (" +
-                                 violation_ + ")";
+                closing += "the tester did";
         } else if (r.behavior_close == close_verdict::unclean) {
-            why += !close_received_ ? "the peer sent no Close frame: the closing handshake "
-                                      "was not completed"
-                   : server_drop_timeout_
-                       ? "the server did not close the TCP connection after the closing "
-                         "handshake"
-                       : "the closing handshake was not completed";
+            closing = !close_received_ ? "the peer sent no Close frame: the closing handshake "
+                                         "was not completed"
+                      : server_drop_timeout_ ? "the server did not close the TCP connection "
+                                               "after the closing handshake"
+                                             : "the closing handshake was not completed";
         } else if (r.behavior_close == close_verdict::wrong_code) {
-            why += "the peer closed with code " + std::to_string(*r.remote_close_code) +
-                   ", which this case does not allow";
-        } else if (violation_.empty()) {
-            return;
-        } else {
-            why.resize(why.size() - 2);
+            closing = "the peer closed with code " + std::to_string(*r.remote_close_code) +
+                      ", which this case does not allow";
         }
+        // The violation leads, unless the closing sentence already names it.
+        const bool named = closing.find(violation_) != std::string::npos;
+        std::string why = violation_.empty() || named ? closing
+                          : closing.empty()           ? violation_
+                                                      : violation_ + "; " + closing;
+        if (why.empty())
+            return;
         r.result = why + "; observed " + describe_events(r.received);
     }
 
