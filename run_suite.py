@@ -120,7 +120,9 @@ def build(build_dir: Path = BUILD_DIR, build_type: str = "Release", extra: list[
           targets: list[str] | None = None) -> None:
     ensure_packages(BUILD_PACKAGES)
     generator = ["-G", "Ninja"] if shutil.which("ninja") else []
-    if not (build_dir / "CMakeCache.txt").exists():
+    # Configured when there is no build file yet, also after a configure that was cut short
+    # (a CMakeCache.txt but no build.ninja): building that would fail forever.
+    if not any((build_dir / name).exists() for name in ("build.ninja", "Makefile")):
         configure = ["cmake", "-S", str(ROOT), "-B", str(build_dir), *generator,
                      f"-DCMAKE_BUILD_TYPE={build_type}", *(extra or [])]
         run_quiet(configure, "configure (cmake)")
@@ -224,7 +226,11 @@ class CommandServer:
                            "connections before its command started (another process?)")
         log.parent.mkdir(parents=True, exist_ok=True)
         self.log = log
-        with open(log, "wb") as output:
+        # Appended to: a server restarted after a crash keeps the output of its first life.
+        with open(log, "ab") as output:
+            output.write(f"--- {_dt.datetime.now().isoformat(timespec='seconds')}: "
+                         f"{' '.join(command)}\n".encode())
+            output.flush()
             try:
                 self.process = subprocess.Popen(command, cwd=cwd, stdin=subprocess.DEVNULL,
                                                 stdout=output, stderr=subprocess.STDOUT,
@@ -254,6 +260,76 @@ class CommandServer:
         stop_process_group(self.process)
 
 
+class Restartable:
+    """A server we started, that can be started again: `start()` returns a Server or
+    CommandServer. For wsconform's --restart-over-stdio: `restart()` stops what is left of it,
+    starts it again and returns its URL (a server on port 0 moves)."""
+
+    def __init__(self, start):
+        self._start = start
+        self.server = start()
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def restart(self) -> str:
+        self.stop()
+        self.server = self._start()
+        return self.server.url
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+
+    def __enter__(self) -> "Restartable":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def run_with_restarts(argv: list[str], server: Restartable | None,
+                      timeout: float | None = None) -> int:
+    """Runs wsconform (a run or fuzz-live) and returns its exit status. For a server we started
+    (`server`), wsconform gets --restart-over-stdio: each `restart-request` line it prints is
+    answered with `restarted URL` once the server is back, or `failed REASON`; its other output
+    is passed through. `timeout`: wsconform is killed after that many seconds (a backstop)."""
+    if server is None:
+        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL)
+    else:
+        process = subprocess.Popen([*argv, "--restart-over-stdio"], stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE, text=True, bufsize=1)
+    watchdog = threading.Timer(timeout, process.kill) if timeout else None
+    if watchdog:
+        watchdog.daemon = True
+        watchdog.start()
+    try:
+        for line in process.stdout if server is not None else ():
+            if line.strip() != "restart-request":
+                sys.stdout.write(line)
+                sys.stdout.flush()
+                continue
+            try:
+                reply = f"restarted {server.restart()}\n"
+                say("server restarted")
+            except RunError as error:
+                reply = f"failed {error}\n"
+                say(f"cannot restart the server: {error}")
+            try:
+                process.stdin.write(reply)
+                process.stdin.flush()
+            except OSError:
+                pass
+        return process.wait()
+    finally:
+        if watchdog:
+            watchdog.cancel()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
 def reference_server(build_dir: Path, tls: bool = False, allowed_origin: str | None = None,
                      required_header: str | None = None, extra: tuple[str, ...] = ()) -> Server:
     """Our reference server on a free loopback port; `extra`: more of its options."""
@@ -271,7 +347,10 @@ def reference_server(build_dir: Path, tls: bool = False, allowed_origin: str | N
 def run_cases(args: argparse.Namespace) -> int:
     if args.spec:
         return run_spec(args)
-    # A bad baseline is bad input: say so before minutes of building and running.
+    # Bad input is said before minutes of building and running.
+    if args.restart_command and not args.target:
+        raise RunError("--restart-command is for a --target server; the reference server is "
+                       "restarted by run_suite.py")
     baseline = load_baseline(args.expect_failures)
     build(BUILD_DIR)
     runner = BUILD_DIR / "harness" / "wsconform"
@@ -279,7 +358,7 @@ def run_cases(args: argparse.Namespace) -> int:
         DEFAULT_REPORTS / _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ"))
     passthrough = []
     for option in ("agent", "cases", "exclude_cases", "jobs", "timeout_scale", "ca",
-                   "allowed_origin"):
+                   "allowed_origin", "restart_command", "restart_wait"):
         value = getattr(args, option)
         if value is not None:
             passthrough += ["--" + option.replace("_", "-"), str(value)]
@@ -288,18 +367,19 @@ def run_cases(args: argparse.Namespace) -> int:
     if args.tls_verify:
         passthrough.append("--tls-verify")
 
-    def invoke(url: str, agent: str) -> int:
+    def invoke(url: str, agent: str, server: Restartable | None = None) -> int:
         command = [str(runner), "--target", url, "--out", str(out), *passthrough]
         if args.agent is None:
             command += ["--agent", agent]
-        return subprocess.call(command)
+        return run_with_restarts(command, server)
 
     if args.target:
         status = invoke(args.target, args.agent or "")
     else:
-        with reference_server(BUILD_DIR, tls=args.tls, allowed_origin=args.allowed_origin) as server:
+        with Restartable(lambda: reference_server(BUILD_DIR, tls=args.tls,
+                                                  allowed_origin=args.allowed_origin)) as server:
             say(f"reference server at {server.url}")
-            status = invoke(server.url, "wsconform-reference")
+            status = invoke(server.url, "wsconform-reference", server)
     if status not in (0, 1):
         return status
     if not args.out:
@@ -540,6 +620,9 @@ def run_spec(args: argparse.Namespace) -> int:
                            "spec (it lists the servers and cases)")
     if args.tls:
         raise RunError("--spec: --tls is for the reference server; the spec lists the servers")
+    if args.restart_command:
+        raise RunError("--spec: --restart-command cannot be combined with a spec (a server "
+                       "with a 'command' is restarted by run_suite.py)")
     spec = load_spec(args.spec)
     baseline = load_baseline(args.expect_failures)
     for warning in spec.warnings:
@@ -557,7 +640,7 @@ def run_spec(args: argparse.Namespace) -> int:
     if not select_cases(spec, catalogue, "\0"):
         raise RunError(f"spec {spec.path}: 'cases' minus 'exclude-cases' selects no case")
     passthrough = []
-    for option in ("jobs", "timeout_scale", "ca", "allowed_origin"):
+    for option in ("jobs", "timeout_scale", "ca", "allowed_origin", "restart_wait"):
         value = getattr(args, option)
         if value is not None:
             passthrough += ["--" + option.replace("_", "-"), str(value)]
@@ -578,8 +661,9 @@ def run_spec(args: argparse.Namespace) -> int:
         process = None
         try:
             if server.command:
-                process = CommandServer(server.command, name, server.url, spec.path.parent,
-                                        run_dir / "server.log", args.ready_timeout)
+                process = Restartable(lambda: CommandServer(
+                    server.command, name, server.url, spec.path.parent, run_dir / "server.log",
+                    args.ready_timeout))
                 say(f"server {name}: started, port {server.port} accepts connections")
             agent = server.agent or server_header(server) or "UnknownServer"
             ids = select_cases(spec, catalogue, agent)
@@ -593,7 +677,7 @@ def run_spec(args: argparse.Namespace) -> int:
             if server.tls_verify or args.tls_verify:
                 command.append("--tls-verify")
             say(f"server {agent}: {len(ids)} cases against {server.url}")
-            status = subprocess.call(command, stdin=subprocess.DEVNULL)
+            status = run_with_restarts(command, process)
         finally:
             if process is not None:
                 process.stop()
@@ -800,6 +884,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--tls-verify", dest="tls_verify", action="store_true",
                         help="verify the target's certificate")
     parser.add_argument("--ca", help="CA file for --tls-verify")
+    parser.add_argument("--restart-command", dest="restart_command", metavar="CMD",
+                        help="with --target: shell command that restarts the server when it "
+                             "crashed during a case (a server run_suite.py started is "
+                             "restarted by it)")
+    parser.add_argument("--restart-wait", dest="restart_wait", type=float, metavar="SECONDS",
+                        help="how long a crashed server has to accept connections again "
+                             "(default 5)")
     add_expect_failures(parser)
     args = parser.parse_args(argv)
     args.command = "run"

@@ -26,9 +26,7 @@ import argparse
 import shlex
 import signal
 import socket
-import subprocess
 import sys
-import threading
 from pathlib import Path
 
 from fuzzing import OneLineParser, positive
@@ -107,56 +105,24 @@ def run(args: argparse.Namespace, suite) -> int:
                                        Path(args.out) / "server.log", READY_TIMEOUT)
         if command:  # ready when it prints `listening URL`, as our servers do
             return suite.Server(command, "the server command", READY_TIMEOUT)
-        if args.target:
-            return None  # not ours: never restarted
         return suite.reference_server(suite.BUILD_DIR)
 
     # A SIGTERM (a CI timeout, a test's teardown) still stops what we started.
     previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(2))
     server = None
-    fuzzer = None
     try:
-        server = start()
+        if command or not args.target:  # ours: restarted whenever wsconform finds it dead
+            server = suite.Restartable(start)
         url = server.url if server else args.target
         suite.say(f"fuzzing {url} for {args.seconds:g} s (seed {args.seed}, {args.jobs} jobs)")
         argv = [str(binary), "fuzz-live", "--target", url, "--seconds", str(args.seconds),
                 "--seed", str(args.seed), "--jobs", str(args.jobs), "--out", str(Path(args.out))]
         if args.max_findings:
             argv += ["--max-findings", str(args.max_findings)]
-        if server:
-            argv.append("--restart-over-stdio")
-        fuzzer = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                                  bufsize=1)
-        # Bounded whatever happens: wsconform ends by itself, this is the backstop.
-        watchdog = threading.Timer(args.seconds + GRACE, fuzzer.kill)
-        watchdog.daemon = True
-        watchdog.start()
-        for line in fuzzer.stdout:
-            if line.strip() != "restart-request":
-                sys.stdout.write(line)
-                sys.stdout.flush()
-                continue
-            try:
-                if server:
-                    server.stop()
-                server = start()
-                reply = f"restarted {server.url}\n"  # wsconform counts and reports restarts
-            except suite.RunError as error:
-                server = None
-                reply = f"failed {error}\n"
-                suite.say(f"cannot restart the server: {error}")
-            try:
-                fuzzer.stdin.write(reply)
-                fuzzer.stdin.flush()
-            except OSError:
-                pass
-        status = fuzzer.wait()
-        watchdog.cancel()
+        # Bounded whatever happens: wsconform ends by itself, the timeout is the backstop.
+        status = suite.run_with_restarts(argv, server, timeout=args.seconds + GRACE)
         return status if status in (0, 1, 2) else 2
     finally:
         signal.signal(signal.SIGTERM, previous)
-        if fuzzer and fuzzer.poll() is None:
-            fuzzer.kill()
-            fuzzer.wait()
         if server:
             server.stop()

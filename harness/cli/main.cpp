@@ -200,9 +200,9 @@ int run_fuzz_live(const fuzz_live_args& a) {
     options.out = a.out;
     options.max_findings = a.max_findings;
     if (a.restart_over_stdio)
-        options.restart = livefuzz::restart_over_stdio();
+        options.restart = runner::restart_over_stdio();
     else if (!a.restart_command.empty())
-        options.restart = livefuzz::restart_with_command(a.restart_command);
+        options.restart = runner::restart_with_command(a.restart_command);
     return livefuzz::run_campaign(inputs, std::move(options), std::cout, std::cerr);
 }
 
@@ -251,6 +251,19 @@ int main(int argc, char** argv) {
                    "write the octets each selected case sends (after the handshake) to "
                    "DIR/<id>.bin, as fuzzing seeds, and exit");
     app.add_flag("--quiet,-q", quiet, "no progress output");
+    std::string restart_command;
+    bool restart_over_stdio = false;
+    double restart_wait = 5;
+    app.add_option("--restart-command", restart_command,
+                   "shell command that restarts the target when it stopped accepting "
+                   "connections during a case; the cases in flight then run again, one at a time");
+    app.add_flag("--restart-over-stdio", restart_over_stdio,
+                 "ask for a restart by printing 'restart-request' on stdout and reading "
+                 "'restarted [URL]' on stdin (for an orchestrator that owns the server)");
+    app.add_option("--restart-wait", restart_wait,
+                   "seconds a target that stopped accepting connections has to accept them "
+                   "again (restarted, or by itself) before its cases are given up (default 5)")
+        ->check(CLI::Range(0.0, 3600.0));
     app.set_version_flag("--version", WSCONFORM_VERSION);
 
     fuzz_live_args fuzz;
@@ -331,6 +344,8 @@ int main(int argc, char** argv) {
                         c->subgroup.empty() ? "" : " / ", c->subgroup.c_str(), c->title.c_str());
         return 0;
     }
+    if (!restart_command.empty() && restart_over_stdio)
+        return usage_error("--restart-command and --restart-over-stdio exclude each other");
     if (selected.empty())
         return usage_error("no case matches --cases '" + cases_list + "'");
     if (target.empty())
@@ -392,7 +407,20 @@ int main(int argc, char** argv) {
     report.started_at = iso_now();
     auto started = std::chrono::steady_clock::now();
     runner::target_report t{agent, url->text, "server", selected, {}};
-    t.results = runner::run_cases(selected, settings, jobs, on_progress);
+    runner::run_options options;
+    options.jobs = jobs;
+    options.on_progress = on_progress;
+    options.on_notice = [&](const std::string& line) {
+        if (quiet)
+            return;
+        std::fprintf(stderr, "%swsconform: %s\n", tty ? "\n" : "", line.c_str());
+    };
+    if (restart_over_stdio)
+        options.restart = runner::restart_over_stdio();
+    else if (!restart_command.empty())
+        options.restart = runner::restart_with_command(restart_command);
+    options.back_within = runner::seconds(restart_wait);
+    t.results = runner::run_cases(selected, settings, options);
     report.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::steady_clock::now() - started)
                              .count();

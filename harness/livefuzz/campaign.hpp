@@ -13,7 +13,7 @@
 #include "harness/livefuzz/minimiser.hpp"
 #include "harness/livefuzz/mutator.hpp"
 #include "harness/livefuzz/reproducer.hpp"
-#include "harness/livefuzz/restart.hpp"
+#include "harness/runner/restart.hpp"
 
 #include <filesystem>
 #include <ostream>
@@ -27,7 +27,7 @@ struct campaign_options {
     unsigned jobs = 4;
     std::filesystem::path out;
     std::size_t max_findings = 0; ///< stop after this many findings; 0: run the time out
-    restarter restart;            ///< empty: a dead target ends the campaign
+    runner::restarter restart;    ///< empty: a dead target ends the campaign
     minimise_budget budget;       ///< per finding
     double progress_every = 5;    ///< seconds between progress lines
 };

@@ -3,6 +3,7 @@
 #include "harness/runner/budget.hpp"
 #include "harness/runner/compression_cache.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -10,9 +11,11 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <exception>
 #include <map>
 #include <optional>
+#include <set>
 #include <thread>
 #include <tuple>
 #include <utility>
@@ -27,17 +30,31 @@ namespace {
 /// Compressed echo streams (12.x, 13.x) in flight at once.
 constexpr std::uint64_t cpu_heavy_cases_at_once = 4;
 
-/// How long the runner waits after a failed connect before it tries the target again.
+/// How long the runner waits after a failed connect before it tries the case again.
 constexpr seconds reconnect_wait{0.5};
+/// How long a TCP connect may take when the runner only asks whether the target accepts.
+constexpr seconds probe_timeout{1};
+/// How often a target that stopped accepting connections is tried while it may come back.
+constexpr seconds back_poll{0.1};
 
-/// One TCP (and TLS) connect to the target, nothing sent.
-asio::awaitable<boost::system::error_code> connect_once(const session_settings& settings) {
+using clock = std::chrono::steady_clock;
+
+/// One connect to the target, nothing sent: TCP, and TLS for wss:// when `tls`.
+asio::awaitable<boost::system::error_code> connect_once(const session_settings& settings,
+                                                        seconds timeout, bool tls) {
+    auto url = settings.url;
+    url.tls = url.tls && tls;
     net::transport t(co_await asio::this_coro::executor, settings.tls, nullptr);
-    auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(settings.connect_timeout *
-                                                                         settings.timeout_scale);
-    auto ec = co_await t.connect(settings.url, timeout);
+    auto ec = co_await t.connect(url, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          timeout * settings.timeout_scale));
     t.close();
     co_return ec;
+}
+
+/// A connect error that means nothing listens there any more (refused, reset, unreachable), as
+/// opposed to a busy target that did not answer in time.
+bool stopped_accepting(const boost::system::error_code& ec) {
+    return ec && ec != asio::error::timed_out;
 }
 
 /// The case failed because its connection could not be made (refused, unreachable, timed out):
@@ -48,6 +65,13 @@ bool connect_failed(const case_def& c, const case_result& r) {
            r.overall == verdict::failed;
 }
 
+/// Whether a case's ending could hide the death of the target: anything but OK with a clean
+/// closing handshake. Only then does the runner look whether the target still accepts
+/// connections.
+bool ended_badly(const case_result& r) {
+    return !(r.overall == verdict::ok && r.was_clean);
+}
+
 /// The verdict of a case the target could not be reached for (Autobahn silently skips them).
 case_result unreachable(const std::string& error, std::string note) {
     auto r = decided_without_connection(verdict::failed,
@@ -56,6 +80,15 @@ case_result unreachable(const std::string& error, std::string note) {
     r.notes.push_back(std::move(note));
     r.started_at = iso_now();
     return r;
+}
+
+/// FAILED for killing the target; what the case saw first stays in the notes.
+void blame(case_result& r, std::string why) {
+    r.behavior = verdict::failed;
+    r.behavior_close = close_verdict::failed;
+    r.overall = verdict::failed;
+    r.result = std::move(why);
+    r.result_close = "the target died: no closing handshake";
 }
 
 /// The compressed echo stream of a case whose messages come from a shared data set.
@@ -89,6 +122,352 @@ std::vector<std::size_t> start_order(std::span<const case_def* const> cases) {
     return order;
 }
 
+/// One run of many cases against one target: workers take the cases in start order, each in
+/// flight on its own connection, and the run survives a target that stops accepting
+/// connections (it crashed, or was stopped) during a case.
+///
+/// After a case that ended badly (ended_badly), a TCP connect tells whether the target still
+/// accepts connections. If it does not, it is taken for dead: no new case starts; the cases in
+/// flight (their connections died with it) are held back; the target is restarted
+/// (run_options::restart) or given time to come back by itself; then each held-back case runs
+/// again, alone. A case during which the target dies again, alone, is the one it dies on:
+/// FAILED for that. The others get the verdict of their second run, never FAILED for a death
+/// that was not theirs. If the target does not come back, they and every case not started
+/// are FAILED "target stopped accepting connections"; a case that was alone in flight when it
+/// died is blamed for it.
+class case_run {
+  public:
+    case_run(std::span<const case_def* const> cases, const session_settings& settings,
+             const run_options& options)
+        : cases_(cases), results_(cases.size()), settings_(settings), options_(options),
+          order_(start_order(cases)),
+          // Heavy cases (9.x: up to 16 MiB echoes) wait for room, so the default --jobs stays
+          // within the memory bound; only timing changes, never what is sent or judged.
+          memory_(io_.get_executor(), settings.memory_budget_bytes),
+          // Cases that keep a core busy on both sides (cpu_heavy): a few at once keep both
+          // sides' cores busy; more only stretch each case's round trips.
+          cpu_slots_(io_.get_executor(), cpu_heavy_cases_at_once), resumed_(io_), idle_(io_) {
+        settings_.compressed_messages =
+            std::make_shared<compression_cache>(settings.compression_cache_bytes);
+        state_.total = cases.size();
+    }
+
+    std::vector<case_result> run() {
+        const auto jobs = std::max(1u, options_.jobs);
+        for (unsigned i = 0; i < std::min<std::size_t>(jobs, cases_.size()); ++i)
+            asio::co_spawn(io_, worker(), asio::detached);
+        io_.run();
+        return std::move(results_);
+    }
+
+  private:
+    /// A case that was in flight when the target stopped accepting connections.
+    struct held_case {
+        std::size_t index;
+        case_result first; ///< what its first run came to
+    };
+
+    /// Counts a case in flight while it lives (the recovery waits for none to be left).
+    class in_flight {
+      public:
+        in_flight(case_run& run, std::size_t index) : run_(run), index_(index) {
+            run_.running_.insert(index_);
+        }
+        ~in_flight() {
+            run_.running_.erase(index_);
+            if (run_.running_.empty())
+                run_.idle_.cancel();
+        }
+        in_flight(const in_flight&) = delete;
+        in_flight& operator=(const in_flight&) = delete;
+
+      private:
+        case_run& run_;
+        std::size_t index_;
+    };
+
+    asio::awaitable<void> worker() {
+        while (next_ < cases_.size()) {
+            auto index = order_[next_++];
+            const case_def& c = *cases_[index];
+            std::optional<case_result> r;
+            try {
+                // A CPU slot first, so a case waiting for one holds no memory meanwhile.
+                budget_share cpu_share, memory_share;
+                if (cpu_heavy(c) && !target_gone_)
+                    cpu_share = budget_share(cpu_slots_, co_await cpu_slots_.acquire(1));
+                if (auto weight = memory_weight(c); weight && !target_gone_)
+                    memory_share = budget_share(memory_, co_await memory_.acquire(weight));
+                r = co_await run_one(index);
+            } catch (const std::exception& e) {
+                r = internal_error(e);
+            }
+            if (r) // else held back, decided by recover()
+                decide(index, std::move(*r));
+        }
+    }
+
+    /// Runs one case; a failed connect to a target that still accepts connections is tried
+    /// again once. Returns nothing for a case held back by a recovery.
+    asio::awaitable<std::optional<case_result>> run_one(std::size_t index) {
+        while (recovering_)
+            co_await resumed_.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (target_gone_)
+            co_return unreachable(*target_gone_,
+                                  "not run: the target had stopped accepting connections");
+        const case_def& c = *cases_[index];
+        const auto stops = stops_;
+        case_result r;
+        {
+            in_flight counted(*this, index);
+            r = co_await run_case(c, settings_);
+            if (stops_ == stops && ended_badly(r))
+                co_await look_at_target();
+            if (stops_ == stops && connect_failed(c, r)) {
+                // It still accepts connections: a passing refusal (a full accept queue, a
+                // proxy in between) gets a second try.
+                auto first = r.connect_error;
+                asio::steady_timer wait(io_, std::chrono::duration_cast<clock::duration>(
+                                                 reconnect_wait * settings_.timeout_scale));
+                co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
+                r = co_await run_case(c, settings_);
+                r.notes.push_back("the first connect failed (" + first.message() +
+                                  "): retried once");
+                if (stops_ == stops && ended_badly(r))
+                    co_await look_at_target();
+                if (stops_ == stops && connect_failed(c, r)) {
+                    if (!target_gone_)
+                        target_gone_ = r.connect_error.message() + " (" + settings_.url.text + ")";
+                    co_return unreachable(
+                        *target_gone_, "could not connect (" + first.message() +
+                                           "), nor on a second try (" + r.connect_error.message() +
+                                           "); the cases not yet started are not run");
+                }
+            }
+        }
+        if (stops_ != stops) {
+            held_.push_back({index, std::move(r)});
+            co_return std::nullopt;
+        }
+        co_return r;
+    }
+
+    /// After a case that ended badly: does the target still accept connections? If not, the
+    /// recovery starts (once, however many cases ask).
+    asio::awaitable<void> look_at_target() {
+        auto ec = co_await connect_once(settings_, probe_timeout, false);
+        if (!stopped_accepting(ec) || recovering_)
+            co_return;
+        recovering_ = true;
+        resumed_.expires_at(asio::steady_timer::time_point::max());
+        target_stopped(ec);
+        asio::co_spawn(io_, recover(), asio::detached);
+    }
+
+    void target_stopped(const boost::system::error_code& ec) {
+        ++stops_;
+        stop_error_ = ec.message();
+        stopped_at_ = clock::now();
+    }
+
+    asio::awaitable<void> recover() {
+        while (!running_.empty()) {
+            idle_.expires_at(asio::steady_timer::time_point::max());
+            co_await idle_.async_wait(asio::as_tuple(asio::use_awaitable));
+        }
+        auto held = std::move(held_);
+        held_.clear();
+        std::sort(held.begin(), held.end(),
+                  [](const held_case& a, const held_case& b) { return a.index < b.index; });
+        notice("the target stopped accepting connections (" + stop_error_ + ") with " +
+               count(held.size(), "case") + " in flight; " +
+               (options_.restart ? "restarting it" : "waiting for it to come back") + " (up to " +
+               format_seconds(options_.back_within) + ")");
+        bool back = co_await bring_back();
+        if (back)
+            notice("the target is back after " + format_seconds(clock::now() - stopped_at_) +
+                   ": running those " + count(held.size(), "case") + " again, one at a time");
+        const std::string first_error = stop_error_;
+        for (std::size_t k = 0; k < held.size(); ++k) {
+            if (!back) {
+                give_up(held, k);
+                break;
+            }
+            auto& h = held[k];
+            const std::string beside = others(held, k);
+            const auto came_back = clock::now() - stopped_at_;
+            case_result r;
+            bool died = false;
+            try {
+                r = co_await run_case(*cases_[h.index], settings_);
+                if (ended_badly(r)) {
+                    auto ec = co_await connect_once(settings_, probe_timeout, false);
+                    if ((died = stopped_accepting(ec)))
+                        target_stopped(ec);
+                }
+            } catch (const std::exception& e) {
+                r = internal_error(e);
+            }
+            r.notes.push_back("first run: " + std::string(to_string(h.first.overall)) + ": " +
+                              h.first.result);
+            if (died) {
+                blame(r, "the target died during this case: it stopped accepting connections (" +
+                             first_error + ")" + beside +
+                             ", and again when the case was run alone (" + stop_error_ + ")");
+                decide(h.index, std::move(r));
+                notice("the target died again during " + cases_[h.index]->id +
+                       ", run alone: FAILED for it");
+                back = co_await bring_back();
+            } else {
+                r.notes.push_back("the target stopped accepting connections (" + first_error +
+                                  ") while this case ran" + beside + "; it accepted them again " +
+                                  format_seconds(came_back) +
+                                  " later, and this case was run again, alone");
+                decide(h.index, std::move(r));
+            }
+        }
+        recovering_ = false;
+        resumed_.cancel();
+    }
+
+    /// Restarts the target if the run can (run_options::restart), then waits until it accepts
+    /// connections, for run_options::back_within at most.
+    asio::awaitable<bool> bring_back() {
+        if (options_.restart) {
+            std::string url, error;
+            if (!options_.restart(url, error)) {
+                stop_error_ += "; it could not be restarted: " + error;
+                co_return false;
+            }
+            if (!url.empty()) {
+                auto moved = net::parse_url(url, &error);
+                if (!moved) {
+                    stop_error_ += "; it was restarted at a bad URL '" + url + "': " + error;
+                    co_return false;
+                }
+                settings_.url = *moved;
+            }
+        }
+        const auto until =
+            clock::now() + std::chrono::duration_cast<clock::duration>(options_.back_within);
+        asio::steady_timer pause(io_);
+        for (;;) {
+            if (!co_await connect_once(settings_, probe_timeout, false))
+                co_return true;
+            if (clock::now() >= until)
+                co_return false;
+            pause.expires_after(std::chrono::duration_cast<clock::duration>(back_poll));
+            co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+        }
+    }
+
+    /// The target did not come back: the held-back cases from `from` on, and every case not
+    /// started, are not run. A case that was alone in flight (and had connected) is the one.
+    void give_up(std::vector<held_case>& held, std::size_t from) {
+        target_gone_ = stop_error_ + " (" + settings_.url.text + ")";
+        const std::string waited =
+            " and did not accept them again within " + format_seconds(options_.back_within);
+        for (std::size_t k = from; k < held.size(); ++k) {
+            auto& h = held[k];
+            if (held.size() == 1 && !h.first.connect_error) {
+                blame(h.first, "the target died during this case: it stopped accepting "
+                               "connections (" +
+                                   stop_error_ + ")" + waited);
+                decide(h.index, std::move(h.first));
+                continue;
+            }
+            auto r = unreachable(*target_gone_, "it stopped accepting connections while this case "
+                                                "ran" +
+                                                    others(held, k) + waited +
+                                                    ": which case it died on is not known (run "
+                                                    "with --jobs 1, or let it be restarted)");
+            r.notes.push_back("first run: " + std::string(to_string(h.first.overall)) + ": " +
+                              h.first.result);
+            decide(h.index, std::move(r));
+        }
+        notice("the target did not come back: " + *target_gone_);
+    }
+
+    /// " beside 2 other cases (1.1.8, 5.19)", or "" for a case alone in flight.
+    std::string others(const std::vector<held_case>& held, std::size_t k) const {
+        if (held.size() < 2)
+            return {};
+        std::string ids;
+        std::size_t listed = 0;
+        for (std::size_t j = 0; j < held.size(); ++j) {
+            if (j == k)
+                continue;
+            if (listed++ == 8) {
+                ids += ", ...";
+                break;
+            }
+            ids += (ids.empty() ? "" : ", ") + cases_[held[j].index]->id;
+        }
+        return " beside " + count(held.size() - 1, "other case") + " (" + ids + ")";
+    }
+
+    static std::string count(std::size_t n, std::string_view what) {
+        return std::to_string(n) + " " + std::string(what) + (n == 1 ? "" : "s");
+    }
+
+    static std::string format_seconds(clock::duration d) {
+        return format_seconds(std::chrono::duration_cast<seconds>(d));
+    }
+    static std::string format_seconds(seconds s) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%.1f s", s.count());
+        return text;
+    }
+
+    static case_result internal_error(const std::exception& e) {
+        // A bug of ours must not take the run down: record it against the case.
+        case_result r;
+        r.result = std::string("internal error: ") + e.what();
+        r.result_close = r.result;
+        return r;
+    }
+
+    void notice(const std::string& text) {
+        if (options_.on_notice)
+            options_.on_notice(text);
+    }
+
+    void decide(std::size_t index, case_result r) {
+        results_[index] = std::move(r);
+        ++state_.done;
+        if (results_[index].overall == verdict::failed)
+            ++state_.failed;
+        state_.last = cases_[index];
+        state_.last_result = &results_[index];
+        if (options_.on_progress)
+            options_.on_progress(state_);
+    }
+
+    std::span<const case_def* const> cases_;
+    std::vector<case_result> results_;
+    session_settings settings_; ///< the run's; the URL changes if a restart moved the target
+    const run_options& options_;
+    const std::vector<std::size_t> order_;
+    asio::io_context io_;
+    budget memory_;
+    budget cpu_slots_;
+    progress state_;
+    std::size_t next_ = 0;
+
+    std::set<std::size_t> running_; ///< cases in flight (their indices)
+    /// Set once the target is gone: it stopped accepting connections and did not come back, or
+    /// refused a case twice. Every case not yet started is then FAILED at once with this
+    /// reason, instead of each waiting out its own connect.
+    std::optional<std::string> target_gone_;
+    std::uint64_t stops_ = 0; ///< times the target was found not accepting connections
+    std::string stop_error_;  ///< the connect error of the last of them
+    clock::time_point stopped_at_;
+    bool recovering_ = false;    ///< no case starts meanwhile
+    asio::steady_timer resumed_; ///< cancelled when the recovery ends
+    asio::steady_timer idle_;    ///< cancelled when the last case in flight ends
+    std::vector<held_case> held_;
+};
+
 } // namespace
 
 unsigned default_jobs() {
@@ -98,93 +477,8 @@ unsigned default_jobs() {
 }
 
 std::vector<case_result> run_cases(std::span<const case_def* const> cases,
-                                   const session_settings& run_settings, unsigned jobs,
-                                   const std::function<void(const progress&)>& on_progress) {
-    std::vector<case_result> results(cases.size());
-    session_settings settings = run_settings;
-    settings.compressed_messages =
-        std::make_shared<compression_cache>(settings.compression_cache_bytes);
-    asio::io_context io;
-    std::size_t next = 0;
-    progress state;
-    state.total = cases.size();
-    jobs = std::max(1u, jobs);
-    // Heavy cases (9.x: up to 16 MiB echoes) wait for room, so the default --jobs stays within
-    // the memory bound; only timing changes, never what is sent or judged.
-    budget memory(io.get_executor(), settings.memory_budget_bytes);
-    // Cases that keep a core busy on both sides (cpu_heavy): a few at once keep both sides'
-    // cores busy; more only stretch each case's round trips.
-    budget cpu_slots(io.get_executor(), cpu_heavy_cases_at_once);
-    // Set once the target is gone: a case could not connect, nor could a retry after a
-    // reconnect. Every case not yet started is then FAILED at once with this reason, instead of
-    // each waiting out its own connect.
-    std::optional<std::string> target_gone;
-
-    // Runs one case; a failed connect is retried once, after a short wait and a reconnect.
-    auto run_one = [&](const case_def& c) -> asio::awaitable<case_result> {
-        if (target_gone)
-            co_return unreachable(*target_gone,
-                                  "not run: the target had stopped accepting connections");
-        auto r = co_await run_case(c, settings);
-        if (!connect_failed(c, r))
-            co_return r;
-        auto first = r.connect_error;
-        asio::steady_timer wait(co_await asio::this_coro::executor);
-        wait.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-            reconnect_wait * settings.timeout_scale));
-        co_await wait.async_wait(asio::use_awaitable);
-        if (target_gone)
-            co_return unreachable(*target_gone, "could not connect (" + first.message() +
-                                                    "); the target had stopped accepting "
-                                                    "connections");
-        auto ec = co_await connect_once(settings);
-        if (!ec) {
-            r = co_await run_case(c, settings);
-            r.notes.push_back("the first connect failed (" + first.message() +
-                              "): retried once after a reconnect");
-            if (!connect_failed(c, r))
-                co_return r;
-            ec = r.connect_error;
-        }
-        if (!target_gone)
-            target_gone = ec.message() + " (" + settings.url.text + ")";
-        co_return unreachable(*target_gone, "could not connect (" + first.message() +
-                                                "), nor after a reconnect (" + ec.message() +
-                                                "); the cases not yet started are not run");
-    };
-
-    const auto order = start_order(cases);
-    auto worker = [&]() -> asio::awaitable<void> {
-        while (next < cases.size()) {
-            auto index = order[next++];
-            const case_def& c = *cases[index];
-            try {
-                // A CPU slot first, so a case waiting for one holds no memory meanwhile.
-                budget_share cpu_share, memory_share;
-                if (cpu_heavy(c) && !target_gone)
-                    cpu_share = budget_share(cpu_slots, co_await cpu_slots.acquire(1));
-                if (auto weight = memory_weight(c); weight && !target_gone)
-                    memory_share = budget_share(memory, co_await memory.acquire(weight));
-                results[index] = co_await run_one(c);
-            } catch (const std::exception& e) {
-                // A bug of ours must not take the run down: record it against the case.
-                results[index] = {};
-                results[index].result = std::string("internal error: ") + e.what();
-                results[index].result_close = results[index].result;
-            }
-            ++state.done;
-            if (results[index].overall == verdict::failed)
-                ++state.failed;
-            state.last = &c;
-            state.last_result = &results[index];
-            if (on_progress)
-                on_progress(state);
-        }
-    };
-    for (unsigned i = 0; i < std::min<std::size_t>(jobs, cases.size()); ++i)
-        asio::co_spawn(io, worker(), asio::detached);
-    io.run();
-    return results;
+                                   const session_settings& settings, const run_options& options) {
+    return case_run(cases, settings, options).run();
 }
 
 std::string probe_target(const session_settings& settings) {
@@ -193,7 +487,7 @@ std::string probe_target(const session_settings& settings) {
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
-            if (auto ec = co_await connect_once(settings))
+            if (auto ec = co_await connect_once(settings, settings.connect_timeout, true))
                 error = "cannot connect to " + settings.url.text + ": " + ec.message();
         },
         asio::detached);

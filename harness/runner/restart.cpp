@@ -1,4 +1,4 @@
-#include "harness/livefuzz/restart.hpp"
+#include "harness/runner/restart.hpp"
 
 #include <poll.h>
 #include <signal.h>
@@ -12,7 +12,7 @@
 
 extern char** environ;
 
-namespace wsconform::livefuzz {
+namespace wsconform::runner {
 
 restarter restart_over_stdio(std::chrono::seconds timeout) {
     return [timeout](std::string& new_url, std::string& error) {
@@ -93,4 +93,4 @@ restarter restart_with_command(std::string command, std::chrono::seconds timeout
     };
 }
 
-} // namespace wsconform::livefuzz
+} // namespace wsconform::runner
