@@ -51,6 +51,9 @@ info describe(protocol_error e) {
         return {"invalid_utf8", "text message is not valid UTF-8", "8.1", 1007};
     case payload_too_big:
         return {"payload_too_big", "payload exceeds the configured limit", "10.4", 1009};
+    case data_after_close:
+        // "After sending a Close frame, the endpoint MUST NOT send any more data frames."
+        return {"data_after_close", "data frame after the peer's Close frame", "5.5.1", 1002};
     }
     return {"unknown", "unknown protocol error", "", 1002};
 }

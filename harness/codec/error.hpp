@@ -26,6 +26,7 @@ enum class protocol_error {
     close_reason_invalid,     ///< Close reason not UTF-8 (§5.5.1)
     invalid_utf8,             ///< text message not UTF-8 (§8.1)
     payload_too_big,          ///< frame or message larger than the configured limit (§10.4)
+    data_after_close,         ///< data frame after the peer's own Close frame (§5.5.1)
 };
 
 const std::error_category& protocol_category();

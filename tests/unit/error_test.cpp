@@ -25,14 +25,16 @@ constexpr protocol_error all_errors[] = {
     protocol_error::close_reason_invalid,
     protocol_error::invalid_utf8,
     protocol_error::payload_too_big,
+    protocol_error::data_after_close,
 };
 
 TEST(ProtocolError, EnumeratorsAreContiguousFromOne) {
-    // The table above must list every enumerator: the first is 1 and the last is 16.
+    // The table above must list every enumerator: the first is 1 and the last is 17.
     EXPECT_EQ(static_cast<int>(all_errors[0]), 1);
     for (std::size_t i = 0; i < std::size(all_errors); ++i)
         EXPECT_EQ(static_cast<int>(all_errors[i]), static_cast<int>(i) + 1);
     EXPECT_EQ(static_cast<int>(protocol_error::payload_too_big), 16);
+    EXPECT_EQ(static_cast<int>(protocol_error::data_after_close), 17);
 }
 
 TEST(ProtocolError, NamesAreTheEnumerators) {
