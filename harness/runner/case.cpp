@@ -1,5 +1,9 @@
 #include "harness/runner/case.hpp"
 
+#include "harness/codec/utf8.hpp"
+
+#include <sstream>
+
 #include <algorithm>
 #include <cstdio>
 
@@ -138,6 +142,57 @@ codec::bytes seed_bytes(const case_def& c) {
         seed = (seed ^ ch) * 1099511628211ull;
     codec::mask_source keys(seed);
     return script_bytes(c, keys);
+}
+
+namespace {
+
+std::string describe_event(const event& e) {
+    std::ostringstream os;
+    auto preview = [&](const codec::bytes& p) {
+        if (p.size() <= 32 && codec::is_valid_utf8(p))
+            os << "'" << codec::as_chars(p) << "'";
+        else
+            os << p.size() << " bytes";
+    };
+    switch (e.what) {
+    case event::kind::message:
+        os << (e.binary ? "binary " : "text ");
+        if (e.streamed_length)
+            os << *e.streamed_length << " bytes";
+        else
+            preview(e.payload);
+        break;
+    case event::kind::ping:
+        os << "ping ";
+        preview(e.payload);
+        break;
+    case event::kind::pong:
+        os << "pong ";
+        preview(e.payload);
+        break;
+    case event::kind::timeout:
+        os << "timeout " << e.tag;
+        break;
+    }
+    return os.str();
+}
+
+} // namespace
+
+std::string describe_events(const std::vector<event>& events) {
+    if (events.empty())
+        return "[]";
+    std::string s = "[";
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        if (i)
+            s += ", ";
+        if (i == 8) {
+            s += "... " + std::to_string(events.size() - i) + " more";
+            break;
+        }
+        s += describe_event(events[i]);
+    }
+    return s + "]";
 }
 
 } // namespace wsconform::runner

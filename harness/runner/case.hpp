@@ -383,4 +383,7 @@ std::string size_text(std::uint64_t n);
 /// every machine and in every run, for --export-seeds and the live fuzzer's seeds.
 codec::bytes seed_bytes(const case_def& c);
 
+/// "[text 'Hello', pong 4 bytes, ... 3 more]": events as a reason quotes them (at most 8).
+std::string describe_events(const std::vector<event>& events);
+
 } // namespace wsconform::runner

@@ -40,13 +40,6 @@ const case_def& canary_case() {
 
 namespace {
 
-void set_verdict(case_result& r, verdict v, std::string why) {
-    r.behavior = v;
-    r.behavior_close = v == verdict::failed ? close_verdict::failed : close_verdict::ok;
-    r.overall = overall(r.behavior, r.behavior_close);
-    r.result = std::move(why);
-}
-
 /// "1048576 bytes (1 MiB)": the exact count, and the size as people read it when that differs.
 std::string human_size(std::uint64_t n) {
     auto exact = std::to_string(n) + " bytes";
@@ -143,31 +136,31 @@ asio::awaitable<case_result> search_size_limit(const case_def& c, const size_lim
         r.metrics["smallest_refused_bytes"] = static_cast<double>(*smallest_refused);
 
     if (lost) {
-        set_verdict(r, verdict::failed,
-                    "the server stopped accepting connections during the search (largest "
-                    "message echoed before: " +
-                        human_size(largest_echoed) + ")");
+        decide(r, verdict::failed,
+               "the server stopped accepting connections during the search (largest "
+               "message echoed before: " +
+                   human_size(largest_echoed) + ")");
     } else if (!smallest_refused) {
-        set_verdict(r, verdict::informational,
-                    "echoed every size up to the " + human_size(s.bound) +
-                        " bound: no message-size limit found (RFC 6455 10.4: implementations "
-                        "SHOULD impose one)");
+        decide(r, verdict::informational,
+               "echoed every size up to the " + human_size(s.bound) +
+                   " bound: no message-size limit found (RFC 6455 10.4: implementations "
+                   "SHOULD impose one)");
     } else if (largest_echoed == 0) {
-        set_verdict(r, verdict::failed, "the server did not echo even a 1-byte binary message");
+        decide(r, verdict::failed, "the server did not echo even a 1-byte binary message");
     } else {
         auto code = r.remote_close_code;
         std::string found = "largest message echoed: " + human_size(largest_echoed) + "; " +
                             std::to_string(*smallest_refused) + " bytes ";
         if (code && *code == codec::close_codes::message_too_big)
-            set_verdict(r, verdict::ok, found + "-> close 1009 (message too big)");
+            decide(r, verdict::ok, found + "-> close 1009 (message too big)");
         else if (code)
-            set_verdict(r, verdict::non_strict,
-                        found + "-> close " + std::to_string(*code) +
-                            " (RFC 6455 7.4.1: 1009 is the code for a message too big)");
+            decide(r, verdict::non_strict,
+                   found + "-> close " + std::to_string(*code) +
+                       " (RFC 6455 7.4.1: 1009 is the code for a message too big)");
         else
-            set_verdict(r, verdict::non_strict,
-                        found + "-> the connection ended without a Close frame (RFC 6455 "
-                                "7.4.1: a Close with 1009 says why)");
+            decide(r, verdict::non_strict,
+                   found + "-> the connection ended without a Close frame (RFC 6455 "
+                           "7.4.1: a Close with 1009 says why)");
         if (code)
             r.metrics["refusal_close_code"] = *code;
     }
@@ -267,11 +260,11 @@ asio::awaitable<case_result> run_crowd(const case_def& c, const connection_crowd
     // No MUST covers capacity (RFC 6455 10.4 leaves limits to the implementation): the counts
     // are the finding.
     if (!failed.empty())
-        set_verdict(r, verdict::informational,
-                    counts + "; " + std::to_string(failed.size()) +
-                        " neither served nor refused cleanly (first: " + r.result + ")");
+        decide(r, verdict::informational,
+               counts + "; " + std::to_string(failed.size()) +
+                   " neither served nor refused cleanly (first: " + r.result + ")");
     else
-        set_verdict(r, verdict::informational, counts);
+        decide(r, verdict::informational, counts);
     r.behavior_close = close_verdict::informational;
     r.result_close = "each connection was judged on its own; see the counts";
     co_return r;
@@ -422,9 +415,9 @@ asio::awaitable<case_result> run_slow_handshake(const case_def& c,
                              "in " +
                              std::to_string(canary.duration_ms) + " ms");
     } else {
-        set_verdict(slow, verdict::failed,
-                    "while the slow handshake was held, a fresh connection was not served (" +
-                        canary.result + "): one slow client starves the others; " + slow.result);
+        decide(slow, verdict::failed,
+               "while the slow handshake was held, a fresh connection was not served (" +
+                   canary.result + "): one slow client starves the others; " + slow.result);
     }
     co_return slow;
 }
@@ -468,11 +461,11 @@ asio::awaitable<void> check_version_understood(const case_def& c, case_result& r
                           (listed.empty() ? std::string("no version") : listed));
         co_return;
     }
-    set_verdict(r, verdict::ok,
-                "refused with status " + std::to_string(response.status) +
-                    "; the server understands version " + c.handshake.requested_version +
-                    " (asked for version 255, it lists " + listed +
-                    "), so this refusal is not about the version");
+    decide(r, verdict::ok,
+           "refused with status " + std::to_string(response.status) +
+               "; the server understands version " + c.handshake.requested_version +
+               " (asked for version 255, it lists " + listed +
+               "), so this refusal is not about the version");
     r.result_close = "no WebSocket connection was to be opened";
 }
 

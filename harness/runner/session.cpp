@@ -32,79 +32,7 @@ using codec::bytes;
 using codec::frame;
 using codec::opcode;
 
-std::string iso_now() {
-    auto now = std::chrono::system_clock::now();
-    auto t = std::chrono::system_clock::to_time_t(now);
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    char out[40];
-    std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms.count()));
-    return out;
-}
-
-case_result decided_without_connection(verdict v, std::string why, std::string result_close) {
-    case_result r;
-    r.behavior = v;
-    r.behavior_close = v == verdict::failed          ? close_verdict::failed
-                       : v == verdict::informational ? close_verdict::informational
-                                                     : close_verdict::ok;
-    r.overall = overall(r.behavior, r.behavior_close);
-    r.result = std::move(why);
-    r.result_close = std::move(result_close);
-    return r;
-}
-
 namespace {
-
-std::string describe_event(const event& e) {
-    std::ostringstream os;
-    auto preview = [&](const bytes& p) {
-        if (p.size() <= 32 && codec::is_valid_utf8(p))
-            os << "'" << codec::as_chars(p) << "'";
-        else
-            os << p.size() << " bytes";
-    };
-    switch (e.what) {
-    case event::kind::message:
-        os << (e.binary ? "binary " : "text ");
-        if (e.streamed_length)
-            os << *e.streamed_length << " bytes";
-        else
-            preview(e.payload);
-        break;
-    case event::kind::ping:
-        os << "ping ";
-        preview(e.payload);
-        break;
-    case event::kind::pong:
-        os << "pong ";
-        preview(e.payload);
-        break;
-    case event::kind::timeout:
-        os << "timeout " << e.tag;
-        break;
-    }
-    return os.str();
-}
-
-std::string describe_events(const std::vector<event>& events) {
-    if (events.empty())
-        return "[]";
-    std::string s = "[";
-    for (std::size_t i = 0; i < events.size(); ++i) {
-        if (i)
-            s += ", ";
-        if (i == 8) {
-            s += "... " + std::to_string(events.size() - i) + " more";
-            break;
-        }
-        s += describe_event(events[i]);
-    }
-    return s + "]";
-}
 
 std::string expand(std::string text, const net::target_url& url, std::string_view key,
                    std::string_view allowed_origin = {}) {
@@ -424,7 +352,9 @@ class case_session : public std::enable_shared_from_this<case_session> {
         }
         if (def_.handshake.what != handshake_expectation::rule::must_upgrade &&
             response.status != 101) {
-            judge_refusal(response);
+            judge_refusal(def_, response, result_);
+            handshake_decided_ = true;
+            result_.result_close = "no WebSocket connection was to be opened";
             result_.result += held;
             transport_.close();
             co_return false;
@@ -540,58 +470,9 @@ class case_session : public std::enable_shared_from_this<case_session> {
             settings_.gate->arrive();
     }
 
-    /// A request the server had to refuse got a non-101 answer: an HTTP error with the headers
-    /// the case requires is OK.
-    void judge_refusal(const codec::upgrade_response& response) {
-        const auto& rule = def_.handshake;
-        auto refused = "refused with status " + std::to_string(response.status);
-        if (rule.what == handshake_expectation::rule::may_refuse) {
-            decide_handshake(verdict::ok, refused);
-            return;
-        }
-        if (response.status < 400) {
-            decide_handshake(verdict::non_strict,
-                             refused + ", not an HTTP error code (RFC 6455 4.2.1)");
-            return;
-        }
-        auto versions = response.list("Sec-WebSocket-Version");
-        if (!rule.requested_version.empty() &&
-            std::find(versions.begin(), versions.end(), rule.requested_version) != versions.end()) {
-            decide_handshake(verdict::ok, refused + ": the server lists version " +
-                                              rule.requested_version +
-                                              " as one it understands, so the refusal is not "
-                                              "about the version");
-            return;
-        }
-        verdict v = verdict::ok;
-        std::string why = refused;
-        for (const auto& required : rule.refusal_headers) {
-            auto values = response.list(required.name);
-            if (std::none_of(values.begin(), values.end(),
-                             [&](const std::string& value) { return value == required.value; })) {
-                v = rule.missing_refusal_header;
-                why += " without '" + required.name + ": " + required.value + "'";
-                if (v == verdict::non_strict)
-                    why += " (RFC 6455 4.2.1 asks only for an appropriate error code here; naming "
-                           "the supported version tells the client what to use)";
-                break;
-            }
-            note("the refusal carries '" + required.name + ": " + required.value + "'");
-        }
-        // A 5xx blames the server for the client's mistake.
-        if (response.status >= 500 && v == verdict::ok) {
-            v = verdict::non_strict;
-            why += ", a server error: the request was at fault, and RFC 6455 4.2.1 asks for an "
-                   "appropriate error code (such as 400 Bad Request)";
-        }
-        decide_handshake(v, why);
-    }
-
     void decide_handshake(verdict v, std::string why) {
         handshake_decided_ = true;
-        result_.behavior = v;
-        result_.behavior_close = v == verdict::failed ? close_verdict::failed : close_verdict::ok;
-        result_.result = std::move(why);
+        decide(result_, v, std::move(why));
         result_.result_close = "no WebSocket connection was to be opened";
     }
 
@@ -1134,94 +1015,6 @@ class case_session : public std::enable_shared_from_this<case_session> {
         fail_connection(codec::close_codes::protocol_error);
     }
 
-    /// The behavior of an echo_stream case (Autobahn 9.x: OK when every echo came back, now
-    /// also byte for byte) and its figures. A peer that closes with 1009 is told plainly that
-    /// its limit is below the message size; its closing handshake is judged as the peer's.
-    void judge_stream(case_result& r, const close_expectation*& close_rule) {
-        static const close_expectation refused{
-            false, {codec::close_codes::message_too_big}, true, false};
-        const auto& s = *stream_;
-        const auto& st = s.step;
-        const std::string kind = st.op == opcode::binary ? "binary" : "text";
-        const std::string size = size_words(st.size);
-
-        r.metrics["echoed_messages"] = s.echoed;
-        r.metrics["echoed_bytes"] = static_cast<double>(s.echoed_bytes);
-        auto round3 = [](double v) { return std::round(v * 1000.0) / 1000.0; };
-        if (s.echoed > 0) {
-            auto us = std::max<std::int64_t>(1, s.last_echo_us - s.started_us);
-            r.metrics["transfer_ms"] = round3(static_cast<double>(us) / 1000.0);
-            // Payload bytes echoed per second, in MB (10^6 bytes) per second: bytes per µs.
-            r.metrics["throughput_mb_s"] =
-                std::round(static_cast<double>(s.echoed_bytes) / static_cast<double>(us) * 100.0) /
-                100.0;
-            r.metrics["rtt_p50_ms"] = round3(*percentile(s.rtt_ms, 50));
-            r.metrics["rtt_p99_ms"] = round3(*percentile(s.rtt_ms, 99));
-            r.metrics["rtt_max_ms"] = round3(*std::max_element(s.rtt_ms.begin(), s.rtt_ms.end()));
-        }
-
-        std::string compression;
-        if (st.compress && s.plain_sent > 0) {
-            auto ratio = [&](std::uint64_t part, std::uint64_t whole) {
-                return whole ? std::round(static_cast<double>(part) / static_cast<double>(whole) *
-                                          10000.0) /
-                                   10000.0
-                             : 0.0;
-            };
-            r.metrics["sent_compressed_bytes"] = static_cast<double>(s.compressed_sent);
-            r.metrics["sent_compression_ratio"] = ratio(s.compressed_sent, s.plain_sent);
-            r.metrics["compressed_echoes"] = static_cast<double>(s.compressed_echoes);
-            if (s.echo_inflated > 0)
-                r.metrics["echo_compression_ratio"] = ratio(s.echo_payload_in, s.echo_inflated);
-            compression = "; sent compressed (" + std::to_string(s.compressed_sent) + " of " +
-                          std::to_string(s.plain_sent) + " bytes), " +
-                          std::to_string(s.compressed_echoes) + " of the echoes compressed";
-        }
-
-        if (s.problem.empty() && s.echoed == st.count) {
-            r.behavior = verdict::ok;
-            r.result = st.count == 1
-                           ? "the " + kind + " message of " + size +
-                                 " came back unchanged (type, length and every byte checked)"
-                           : "all " + std::to_string(st.count) + " " + kind + " messages of " +
-                                 size + " came back unchanged, each before the next was sent";
-            r.result += compression;
-            return;
-        }
-        r.behavior = verdict::failed;
-        const bool refused_1009 =
-            !r.closed_by_me && r.remote_close_code == codec::close_codes::message_too_big;
-        // The message waited for: "the text message of 16 MiB", "text message 7 of 1000 (16
-        // bytes)".
-        const std::string what = st.count == 1
-                                     ? "the " + kind + " message of " + size
-                                     : kind + " message " + std::to_string(s.sent) + " of " +
-                                           std::to_string(st.count) + " (" + size + ")";
-        std::string progress;
-        if (s.echo && !s.echo->complete() && s.echo->received() > 0)
-            progress = std::to_string(s.echo->received()) + " of " + std::to_string(st.size) +
-                       " bytes of its echo received";
-        if (!s.problem.empty()) {
-            r.result = s.problem;
-        } else if (refused_1009) {
-            r.result = "peer refused a " + size + " message with 1009 (message too big): its " +
-                       "limit is below " + size;
-            close_rule = &refused;
-        } else if (timer_fired_) {
-            char buf[32];
-            std::snprintf(buf, sizeof buf, "%g s", timer_fired_->count() * settings_.timeout_scale);
-            r.result = "no echo of " + what + " within " + buf;
-        } else if (!r.closed_by_me && r.remote_close_code) {
-            r.result = "the peer closed with " + std::to_string(*r.remote_close_code) +
-                       (r.remote_close_reason.empty() ? "" : " ('" + r.remote_close_reason + "')") +
-                       " before echoing " + what;
-        } else {
-            r.result = "the connection ended before the echo of " + what + " came back";
-        }
-        if (!progress.empty())
-            r.result += " (" + progress + ")";
-    }
-
     // --- receiving -----------------------------------------------------------------------
 
     static asio::awaitable<void> read_loop(std::shared_ptr<case_session> self) {
@@ -1448,212 +1241,39 @@ class case_session : public std::enable_shared_from_this<case_session> {
 
     // --- verdicts --------------------------------------------------------------------------
 
+    /// The facts of this connection, for the judge.
     void finish_verdicts() {
-        auto& r = result_;
-        r.chunks = recorder_.chunks();
-        r.was_clean = close_sent_ && close_received_ && !server_drop_timeout_;
-        if (handshake_decided_) {
-            if (def_.informational) {
-                r.behavior = verdict::informational;
-                r.behavior_close = close_verdict::informational;
-            }
-            r.overall = overall(r.behavior, r.behavior_close);
-            return;
+        result_.chunks = recorder_.chunks();
+        session_facts facts{.decided_at_handshake = handshake_decided_,
+                            .close_sent = close_sent_,
+                            .close_received = close_received_,
+                            .tcp_close_timed_out = server_drop_timeout_,
+                            .dropped_on_purpose = dropped_on_purpose_,
+                            .violation = violation_,
+                            .timer_fired = timer_fired_,
+                            .expected_met_us = expected_met_us_,
+                            .stream = std::nullopt,
+                            .timeout_scale = settings_.timeout_scale};
+        if (stream_) {
+            const auto& s = *stream_;
+            facts.stream = stream_figures{.step = &s.step,
+                                          .sent = s.sent,
+                                          .echoed = s.echoed,
+                                          .problem = s.problem,
+                                          .rtt_ms = s.rtt_ms,
+                                          .echoed_bytes = s.echoed_bytes,
+                                          .started_us = s.started_us,
+                                          .last_echo_us = s.last_echo_us,
+                                          .plain_sent = s.plain_sent,
+                                          .compressed_sent = s.compressed_sent,
+                                          .compressed_echoes = s.compressed_echoes,
+                                          .echo_payload_in = s.echo_payload_in,
+                                          .echo_inflated = s.echo_inflated,
+                                          .awaited_received = s.echo && !s.echo->complete()
+                                                                  ? s.echo->received()
+                                                                  : std::uint64_t{0}};
         }
-        if (!r.handshake_ok) {
-            // No WebSocket connection: for an informational case that is the finding itself.
-            r.behavior = def_.informational ? verdict::informational : verdict::failed;
-            r.behavior_close =
-                def_.informational ? close_verdict::informational : close_verdict::failed;
-            r.overall = r.behavior;
-            return;
-        }
-        r.behavior = verdict::failed;
-        r.result =
-            "Actual events differ from any expected: observed " + describe_events(r.received);
-        // The strictest outcome whose events match; of several with the same events, the one
-        // whose closing rule names who really closed first.
-        const expected_outcome* chosen = nullptr;
-        for (const auto& exp : def_.expected) {
-            if (!matches(exp, r.received))
-                continue;
-            if (!chosen)
-                chosen = &exp;
-            if ((exp.close ? *exp.close : def_.close).closed_by_me == r.closed_by_me) {
-                chosen = &exp;
-                break;
-            }
-        }
-        const close_expectation* ec_ptr = &def_.close;
-        if (chosen) {
-            r.behavior = chosen->result;
-            if (chosen->close)
-                ec_ptr = &*chosen->close;
-            r.result = !chosen->meaning.empty()
-                           ? chosen->meaning + (r.received.empty()
-                                                    ? std::string()
-                                                    : "; observed " + describe_events(r.received))
-                           : "Actual events match the " + std::string(to_string(chosen->result)) +
-                                 " expectation: " + describe_events(r.received);
-        }
-        if (stream_)
-            judge_stream(r, ec_ptr);
-        if (r.behavior == verdict::failed && !chosen && !stream_ && acted_on_what_to_reject())
-            r.result = "the peer acted on what it had to reject: it answered with " +
-                       describe_events(r.received) + " instead of failing the connection";
-        if (r.behavior == verdict::failed && !violation_.empty())
-            r.result = violation_ + "; " + r.result;
-        if (r.behavior == verdict::failed && !def_.expected.empty()) {
-            r.result += "; expected " + describe_events(def_.expected.front().events);
-            if (def_.expected.size() > 1)
-                r.result += " (" + std::string(to_string(def_.expected.front().result)) + ") or " +
-                            describe_events(def_.expected[1].events) + " (" +
-                            std::string(to_string(def_.expected[1].result)) + ")";
-        }
-
-        const auto& ec = *ec_ptr;
-        auto codes = [&] {
-            std::string s;
-            for (auto c : ec.codes)
-                s += (s.empty() ? "" : ",") + std::to_string(c);
-            return s;
-        };
-        if (ec.closed_by_me != r.closed_by_me) {
-            r.behavior_close = close_verdict::failed;
-            r.result_close =
-                ec.closed_by_me
-                    ? "The connection was failed by the wrong endpoint: the peer closed "
-                      "first, the tester was to close"
-                    : "The connection was failed by the wrong endpoint: the tester had "
-                      "to close, the peer was to fail the connection";
-        } else if (ec.require_clean && !r.was_clean) {
-            r.behavior_close = close_verdict::unclean;
-            r.result_close = "The spec requires the connection to be closed cleanly here";
-        } else if (r.remote_close_code && !ec.codes.empty() &&
-                   std::find(ec.codes.begin(), ec.codes.end(), *r.remote_close_code) ==
-                       ec.codes.end()) {
-            if (ec.other_codes_non_strict) {
-                // The connection was closed, as the rule asks; only the code says otherwise.
-                r.behavior_close = close_verdict::ok;
-                r.result_close = "Connection was closed by the peer, with code " +
-                                 std::to_string(*r.remote_close_code);
-                if (r.behavior == verdict::ok) {
-                    r.behavior = verdict::non_strict;
-                    r.result = "closed the connection as required, but with " +
-                               std::to_string(*r.remote_close_code) + " where " + codes() +
-                               " (or no code) says why (RFC 6455 7.4.1)" +
-                               (r.received.empty() ? std::string()
-                                                   : "; observed " + describe_events(r.received));
-                }
-            } else {
-                r.behavior_close = close_verdict::wrong_code;
-                r.result_close = "The close code should have been " + codes() + " or empty, was " +
-                                 std::to_string(*r.remote_close_code);
-            }
-        } else if (r.dropped_by_me && !dropped_on_purpose_) {
-            r.behavior_close = close_verdict::failed_by_client;
-            r.result_close = "It is preferred that the server close the TCP connection";
-        } else {
-            r.behavior_close = close_verdict::ok;
-            r.result_close = dropped_on_purpose_ ? "The tester dropped TCP when its timer fired, "
-                                                   "as the case does"
-                                                 : "Connection was properly closed";
-        }
-
-        if (!def_.refusal_codes.empty() && !r.closed_by_me && r.remote_close_code &&
-            std::find(def_.refusal_codes.begin(), def_.refusal_codes.end(), *r.remote_close_code) !=
-                def_.refusal_codes.end()) {
-            r.behavior = verdict::ok;
-            r.behavior_close = close_verdict::ok;
-            r.result = "refused the load cleanly with close code " +
-                       std::to_string(*r.remote_close_code) + " after " +
-                       std::to_string(r.received.size()) + " events";
-            r.result_close = "Connection was closed by the peer with an allowed code";
-        } else if (!def_.refusal_codes.empty() && !r.closed_by_me && !close_received_ &&
-                   !r.dropped_by_me) {
-            // It protected itself, but §7.1.7 says it SHOULD send a Close frame first.
-            r.behavior = verdict::non_strict;
-            r.behavior_close = close_verdict::ok;
-            r.result = "refused the load by dropping the connection without a Close frame after " +
-                       std::to_string(r.received.size()) +
-                       " events (RFC 6455 7.1.7: it SHOULD send a Close with a status code)";
-            r.result_close = "The peer dropped the TCP connection";
-        }
-        if (def_.wrong_code_fails_behavior && r.behavior_close == close_verdict::wrong_code) {
-            r.behavior = verdict::failed;
-            r.result += "; a wrong close code fails this case";
-        }
-        if (ec.wrong_endpoint_is_fatal && ec.closed_by_me != r.closed_by_me)
-            r.behavior = verdict::failed;
-        if (def_.slow_after && expected_met_us_ && r.behavior == verdict::ok &&
-            seconds(static_cast<double>(*expected_met_us_) / 1e6) >
-                *def_.slow_after * settings_.timeout_scale) {
-            r.behavior = verdict::informational;
-            r.result = "every expected event came, but only after " +
-                       format_seconds(*expected_met_us_ / 1000) +
-                       ": the server stalled under the load (a robustness finding, not a "
-                       "failure); " +
-                       r.result;
-        }
-        if (expected_met_us_)
-            r.metrics["expected_events_ms"] = static_cast<double>(*expected_met_us_ / 1000);
-        if (def_.informational) {
-            r.behavior = verdict::informational;
-            r.behavior_close = close_verdict::informational;
-        }
-        r.overall = overall(r.behavior, r.behavior_close);
-        if (r.overall == verdict::failed)
-            explain_failure(r, ec, chosen != nullptr);
-    }
-
-    /// Every expected outcome wants no event at all, and the peer produced some: it answered
-    /// frames it had to reject (echoed an unmasked frame, ponged it).
-    bool acted_on_what_to_reject() const {
-        return !result_.received.empty() &&
-               std::all_of(def_.expected.begin(), def_.expected.end(),
-                           [](const expected_outcome& e) { return e.events.empty(); });
-    }
-
-    /// A FAILED result says first what went wrong, not that the events matched: when the
-    /// events did match (or the failure is in how the connection ended), the closing problem
-    /// and the peer's own violation come first, in plain words.
-    void explain_failure(case_result& r, const close_expectation& ec, bool events_matched) const {
-        if (r.behavior == verdict::failed && !events_matched)
-            return;
-        std::string closing;
-        if (ec.closed_by_me != r.closed_by_me && ec.closed_by_me) {
-            closing = "the peer closed the connection first" +
-                      (r.remote_close_code ? ", with " + std::to_string(*r.remote_close_code)
-                                           : std::string()) +
-                      ", though it had nothing to reject";
-        } else if (ec.closed_by_me != r.closed_by_me) {
-            closing = "the peer never failed the connection: ";
-            if (timer_fired_)
-                closing += "the tester had to end it after " +
-                           format_seconds(static_cast<std::int64_t>(
-                               timer_fired_->count() * settings_.timeout_scale * 1000));
-            else if (!violation_.empty())
-                closing += "the tester did, on the peer's own violation (" + violation_ + ")";
-            else
-                closing += "the tester did";
-        } else if (r.behavior_close == close_verdict::unclean) {
-            closing = !close_received_ ? "the peer sent no Close frame: the closing handshake "
-                                         "was not completed"
-                      : server_drop_timeout_ ? "the server did not close the TCP connection "
-                                               "after the closing handshake"
-                                             : "the closing handshake was not completed";
-        } else if (r.behavior_close == close_verdict::wrong_code) {
-            closing = "the peer closed with code " + std::to_string(*r.remote_close_code) +
-                      ", which this case does not allow";
-        }
-        // The violation leads, unless the closing sentence already names it.
-        const bool named = closing.find(violation_) != std::string::npos;
-        std::string why = violation_.empty() || named ? closing
-                          : closing.empty()           ? violation_
-                                                      : violation_ + "; " + closing;
-        if (why.empty())
-            return;
-        r.result = why + "; observed " + describe_events(r.received);
+        judge_connection(def_, facts, result_);
     }
 
     asio::any_io_executor ex_;
@@ -1727,19 +1347,6 @@ asio::awaitable<void> crowd_gate::wait() {
 asio::awaitable<case_result> run_connection(const case_def& c, const session_settings& settings) {
     auto ex = co_await asio::this_coro::executor;
     co_return co_await std::make_shared<case_session>(ex, c, settings)->run();
-}
-
-std::string case_result::observation() const {
-    if (!handshake_ok)
-        return result;
-    std::string s = received.empty() ? "no events" : describe_events(received);
-    if (remote_close_code)
-        s += "; close " + std::to_string(*remote_close_code) + " from peer";
-    else if (!closed_by_me && !dropped_by_me)
-        s += "; no close code from peer";
-    s += closed_by_me ? "; tester closed first" : "; peer closed first";
-    s += dropped_by_me ? "; TCP dropped by tester" : "; TCP closed by peer";
-    return s;
 }
 
 } // namespace wsconform::runner

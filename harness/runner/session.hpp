@@ -6,6 +6,8 @@
 #include "harness/codec/handshake.hpp"
 #include "harness/net/transport.hpp"
 #include "harness/runner/case.hpp"
+#include "harness/runner/case_result.hpp"
+#include "harness/runner/judge.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -60,58 +62,6 @@ struct session_settings {
     /// Set for the connections of a crowd (`wait_for_crowd`).
     std::shared_ptr<class crowd_gate> gate;
 };
-
-/// A frame as it crossed the wire, for the wire log.
-struct frame_record {
-    std::int64_t t_us = 0;
-    bool sent = false;
-    codec::frame value;             ///< payload cut to the first 1024 bytes
-    std::size_t payload_length = 0; ///< the real payload length
-};
-
-struct case_result {
-    verdict behavior = verdict::failed;
-    close_verdict behavior_close = close_verdict::failed;
-    verdict overall = verdict::failed;
-    std::string result;             ///< why `behavior` is what it is
-    std::string result_close;       ///< why `behavior_close` is what it is
-    std::vector<std::string> notes; ///< further reasoning (violations seen, timers fired)
-
-    std::vector<event> received;
-    std::optional<codec::close_code> remote_close_code;
-    std::string remote_close_reason;
-    std::optional<codec::close_code> local_close_code;
-    bool handshake_ok = false;
-    boost::system::error_code connect_error; ///< why the TCP/TLS connect failed, if it did
-    bool closed_by_me = false;
-    bool failed_by_me = false;
-    bool dropped_by_me = false;
-    bool was_clean = false;
-
-    std::string started_at;       ///< ISO 8601 UTC
-    std::int64_t duration_ms = 0; ///< end of opening handshake to TCP close (Autobahn's)
-    std::int64_t handshake_us = -1;
-    std::string request;  ///< the opening handshake as sent
-    std::string response; ///< the response header as received
-    std::vector<net::wire_chunk> chunks;
-    std::vector<frame_record> frames;
-    /// Figures a case measured (a size limit, a hold time, counts), by name.
-    std::map<std::string, double> metrics;
-
-    /// One line: what the peer did.
-    std::string observation() const;
-};
-
-/// The current UTC time in ISO 8601 with milliseconds ("2026-11-22T05:55:07.123Z"), as
-/// case_result::started_at has it.
-std::string iso_now();
-
-/// The result of a case decided without a WebSocket connection: a TLS check, "not checked", a
-/// target that no longer accepts connections. `why` explains the behavior; the close outcome
-/// follows it, and `result_close` says why.
-case_result
-decided_without_connection(verdict v, std::string why,
-                           std::string result_close = "no WebSocket connection was to be opened");
 
 /// Runs `c`'s script over one connection to `settings.url`, with its opening handshake and
 /// verdicts. Never throws for anything the peer does.
