@@ -63,7 +63,7 @@ void connection::receive_data(byte_view data) {
 
 void connection::process() {
     while (!stream_broken_ && state_ != state::closed) {
-        auto r = decoder_.next();
+        auto r = decoder_.next_view();
         if (r.what == codec::decode_result::status::need_more)
             return;
         if (r.what == codec::decode_result::status::error) {
@@ -74,19 +74,28 @@ void connection::process() {
             fail(codec::close_code_for(e));
             return;
         }
-        if (options_.on_frame)
-            options_.on_frame(false, r.value);
-        on_frame(std::move(r.value));
+        const auto& v = r.value;
+        if (options_.on_frame_received)
+            options_.on_frame_received(v);
+        if (v.op == opcode::text || v.op == opcode::binary || v.op == opcode::continuation) {
+            on_data(v);
+            continue;
+        }
+        if (options_.deflate && (v.rsv & codec::rsv1_bit)) {
+            // RFC 7692 §6.1: "An endpoint MUST NOT set the "Per-Message Compressed" bit of
+            // control frames".
+            report(codec::make_error_code(protocol_error::reserved_bits_set), "RFC 7692 6.1",
+                   "RSV1 set on a " + std::string(codec::to_string(v.op)) + " frame",
+                   decoder_.offset());
+            fail(codec::close_codes::protocol_error);
+            continue;
+        }
+        on_frame(v.to_frame());
     }
 }
 
 void connection::on_frame(codec::frame f) {
     switch (f.op) {
-    case opcode::text:
-    case opcode::binary:
-    case opcode::continuation:
-        on_data_frame(std::move(f));
-        return;
     case opcode::ping:
         if (close_received_)
             return; // nothing is owed to a peer that closed
@@ -106,22 +115,41 @@ void connection::on_frame(codec::frame f) {
         on_close_frame(f);
         return;
     default:
-        return; // reserved opcodes were rejected by the decoder
+        return; // data frames go to on_data; reserved opcodes were rejected by the decoder
     }
 }
 
-void connection::on_data_frame(codec::frame f) {
+void connection::on_data(const codec::frame_view& v) {
     if (close_received_) {
         // §5.5.1: "After sending a Close frame, the endpoint MUST NOT send any more data
         // frames."
         report_protocol(protocol_error::data_after_close, decoder_.offset(),
-                        "a " + std::string(codec::to_string(f.op)) + " frame after its Close");
+                        "a " + std::string(codec::to_string(v.op)) + " frame after its Close");
         return;
     }
-    bool compressed = false;
-    if (options_.deflate && !take_compressed(f, compressed))
-        return;
+    const bool first = v.op != opcode::continuation;
+    if (options_.deflate) {
+        if ((v.rsv & codec::rsv1_bit) && !first) {
+            // RFC 7692 §6.1: "An endpoint MUST NOT set the "Per-Message Compressed" bit of
+            // control frames and non-first fragments of a data message."
+            report(codec::make_error_code(protocol_error::reserved_bits_set), "RFC 7692 6.1",
+                   "RSV1 set on a continuation frame", decoder_.offset());
+            fail(codec::close_codes::protocol_error);
+            return;
+        }
+        if (first)
+            message_compressed_ = (v.rsv & codec::rsv1_bit) != 0;
+    }
+    const bool compressed = options_.deflate && message_compressed_;
     if (options_.deliver == connection_options::delivery::whole_messages) {
+        auto f = v.to_frame();
+        f.rsv &= static_cast<std::uint8_t>(~codec::rsv1_bit);
+        if (compressed) {
+            // The compressed payload waits for the message's end; the assembler still checks
+            // the framing.
+            compressed_.insert(compressed_.end(), f.payload.begin(), f.payload.end());
+            f.payload.clear();
+        }
         auto r = assembler_.add(f);
         if (r.what == codec::assemble_result::status::error) {
             // The frames stay well-formed: keep decoding, the peer's Close still counts.
@@ -136,20 +164,18 @@ void connection::on_data_frame(codec::frame f) {
         return;
     }
     // Chunks: the decoder already checked the fragmentation rules (§5.4).
-    const bool first = f.op != opcode::continuation;
     if (first) {
         in_message_ = true;
-        message_binary_ = f.op == opcode::binary;
-        message_compressed_ = compressed;
+        message_binary_ = v.op == opcode::binary;
         message_size_ = 0;
         utf8_.reset();
     }
     if (!in_message_)
         return; // the message already failed
-    bytes data = std::move(f.payload);
-    if (message_compressed_) {
-        auto ec = inflater_->feed(data);
-        if (!ec && f.fin)
+    bytes data;
+    if (compressed) {
+        auto ec = inflater_->feed(v.payload);
+        if (!ec && v.fin)
             ec = inflater_->finish();
         if (ec) {
             in_message_ = false;
@@ -157,6 +183,8 @@ void connection::on_data_frame(codec::frame f) {
             return;
         }
         data = inflater_->take_message();
+    } else {
+        data.assign(v.payload.begin(), v.payload.end());
     }
     message_size_ += data.size();
     if (message_size_ > options_.max_message) {
@@ -165,46 +193,41 @@ void connection::on_data_frame(codec::frame f) {
         fail(codec::close_code_for(protocol_error::payload_too_big));
         return;
     }
-    if (!message_binary_ && (!utf8_.feed(data) || (f.fin && !utf8_.finish()))) {
+    if (!message_binary_ && (!utf8_.feed(data) || (v.fin && !utf8_.finish()))) {
         in_message_ = false;
         report_protocol(protocol_error::invalid_utf8, utf8_.error_offset(),
                         "at message offset " + std::to_string(utf8_.error_offset()));
         fail(codec::close_code_for(protocol_error::invalid_utf8));
         return;
     }
-    if (f.fin)
+    if (v.fin)
         in_message_ = false;
-    deliver_chunk(message_binary_, std::move(data), first, f.fin, message_compressed_);
-}
-
-/// Whether data frame `f` belongs to a compressed message (RSV1 on its first frame, RFC 7692
-/// §6). Whole messages: its payload moves to compressed_ and the frame goes on empty, so the
-/// assembler still checks the framing. False when the frame breaks RFC 7692.
-bool connection::take_compressed(codec::frame& f, bool& compressed) {
-    const bool first = f.op != opcode::continuation;
-    if (f.rsv1() && !first) {
-        // RFC 7692 §6.1: "An endpoint MUST NOT set the "Per-Message Compressed" bit of control
-        // frames and non-first fragments of a data message."
-        report(codec::make_error_code(protocol_error::reserved_bits_set), "RFC 7692 6.1",
-               "RSV1 set on a continuation frame", decoder_.offset());
-        fail(codec::close_codes::protocol_error);
-        return false;
-    }
-    if (first)
-        message_compressed_ = f.rsv1();
-    compressed = message_compressed_;
-    f.rsv &= static_cast<std::uint8_t>(~codec::rsv1_bit);
-    if (compressed && options_.deliver == connection_options::delivery::whole_messages) {
-        compressed_.insert(compressed_.end(), f.payload.begin(), f.payload.end());
-        f.payload.clear();
-    }
-    return true;
+    if (failed_by_us_)
+        return;
+    emit({.what = event::kind::message_chunk,
+          .binary = message_binary_,
+          .payload = std::move(data),
+          .first = first,
+          .last = v.fin,
+          .compressed = compressed,
+          .wire_payload = v.payload.size()});
 }
 
 void connection::deliver_message(codec::message m, bool compressed) {
     if (compressed) {
         auto payload = std::exchange(compressed_, {});
-        if (auto ec = inflater_->inflate_message(payload)) {
+        auto ec = inflater_->inflate_message(payload);
+        if (ec == codec::deflate_error::inflate_limit_exceeded && options_.keep_uninflatable) {
+            // The next message starts on a fresh window: this one's was not kept whole.
+            inflater_->reset();
+            emit({.what = event::kind::message,
+                  .binary = m.binary,
+                  .payload = std::move(payload),
+                  .compressed = true,
+                  .kept_compressed = true});
+            return;
+        }
+        if (ec) {
             report_inflate(ec);
             return;
         }
@@ -225,17 +248,6 @@ void connection::deliver_message(codec::message m, bool compressed) {
     emit({.what = event::kind::message,
           .binary = m.binary,
           .payload = std::move(m.payload),
-          .compressed = compressed});
-}
-
-void connection::deliver_chunk(bool binary, bytes data, bool first, bool last, bool compressed) {
-    if (failed_by_us_)
-        return;
-    emit({.what = event::kind::message_chunk,
-          .binary = binary,
-          .payload = std::move(data),
-          .first = first,
-          .last = last,
           .compressed = compressed});
 }
 
@@ -295,8 +307,8 @@ void connection::deadline_passed(std::uint64_t serial) {
 // --- what we send ----------------------------------------------------------------------------
 
 void connection::queue(const codec::frame& f) {
-    if (options_.on_frame)
-        options_.on_frame(true, f);
+    if (options_.on_frame_sent)
+        options_.on_frame_sent(f);
     codec::encode(f, out_);
 }
 
@@ -402,6 +414,10 @@ void connection::set_deadline(deadline_kind what, std::chrono::milliseconds afte
 void connection::request_close() {
     close_requested_ = true;
     deadline_.reset();
+}
+
+void connection::set_delivery(connection_options::delivery how) {
+    options_.deliver = how;
 }
 
 // --- output ----------------------------------------------------------------------------------

@@ -82,6 +82,10 @@ struct event {
     bytes payload{};                  ///< message, chunk, ping, pong
     bool first = false, last = false; ///< message_chunk
     bool compressed = false;          ///< message, chunk: RSV1 on its first frame
+    std::uint64_t wire_payload = 0;   ///< chunk: its payload as it came (compressed or not)
+    /// message: it inflates beyond max_message and is handed out compressed, as it came
+    /// (connection_options::keep_uninflatable).
+    bool kept_compressed = false;
     std::optional<codec::close_code> code{};
     std::string reason{};
     violation problem{};
@@ -110,13 +114,19 @@ struct connection_options {
     /// The code we answer a peer's Close with: empty = echo the peer's code (RFC 6455 5.5.1:
     /// "typically echos the status code it received"); Autobahn's tester answers 1000.
     std::optional<codec::close_code> close_reply_code{};
+    /// A compressed message that inflates beyond max_message: handed out as it came (compressed,
+    /// event::kept_compressed) instead of failing the connection with 1009. For a tester, whose
+    /// own limit is not the peer's fault (a decompression bomb echoed back).
+    bool keep_uninflatable = false;
     /// Answer the peer's Close at once (§5.5.1: "MUST send a Close frame in response").
     bool auto_close_reply = true;
     /// Answer pings (§5.5.2); a backlog keeps only the latest (§5.5.3).
     bool auto_pong = true;
     std::uint64_t mask_seed = 0; ///< 0: random keys
-    /// Sees every frame that crosses, sent or received (for a wire log); optional.
-    std::function<void(bool sent, const codec::frame&)> on_frame{};
+    /// See every frame as it is received (a view, valid during the call) and as it is sent,
+    /// for a wire log; optional.
+    std::function<void(const codec::frame_view&)> on_frame_received{};
+    std::function<void(const codec::frame&)> on_frame_sent{};
 };
 
 class connection {
@@ -151,6 +161,9 @@ class connection {
     /// Drops TCP now, whatever the state (the driver then closes the socket).
     void drop();
 
+    /// How data is handed out from the next message on (an echo stream switches to chunks).
+    void set_delivery(connection_options::delivery how);
+
     // --- output for the driver ---------------------------------------------------------------
     /// Bytes to write, in order; taken (the core keeps none).
     bytes data_to_send();
@@ -183,11 +196,9 @@ class connection {
   private:
     void process();
     void on_frame(codec::frame f);
-    void on_data_frame(codec::frame f);
+    void on_data(const codec::frame_view& v);
     void on_close_frame(const codec::frame& f);
-    bool take_compressed(codec::frame& f, bool& compressed);
     void deliver_message(codec::message m, bool compressed);
-    void deliver_chunk(bool binary, bytes data, bool first, bool last, bool compressed);
     void report(std::error_code error, std::string section, std::string detail,
                 std::uint64_t offset);
     void report_protocol(codec::protocol_error e, std::uint64_t offset, std::string detail = {});

@@ -366,6 +366,16 @@ void judge_connection(const case_def& c, const session_facts& facts, case_result
         r.behavior = verdict::informational;
         r.behavior_close = close_verdict::informational;
     }
+    if (facts.data_after_close) {
+        // Whatever the case was about, this breaks a MUST of every connection.
+        r.behavior = verdict::failed;
+        r.result = "the peer sent a data frame after its own Close frame (RFC 6455 5.5.1: "
+                   "\"After sending a Close frame, the endpoint MUST NOT send any more data "
+                   "frames.\"); " +
+                   r.result;
+        r.overall = overall(r.behavior, r.behavior_close);
+        return;
+    }
     r.overall = overall(r.behavior, r.behavior_close);
     if (r.overall == verdict::failed)
         explain_failure(facts, r, ec, chosen != nullptr);

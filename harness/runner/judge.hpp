@@ -56,6 +56,7 @@ struct session_facts {
     bool tcp_close_timed_out = false; ///< the server did not drop TCP after the closing handshake
     bool dropped_on_purpose = false;  ///< a fail_after timer with `drop` ended the case
     std::string violation{};          ///< the peer's first RFC violation, in words
+    bool data_after_close = false;    ///< the peer sent a data frame after its own Close
     std::optional<seconds> timer_fired{}; ///< a fail_after / close_after timer ended the case
     /// When the observed events first met the expectation (µs after the opening handshake).
     std::optional<std::int64_t> expected_met_us{};

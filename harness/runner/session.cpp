@@ -1,5 +1,7 @@
 #include "harness/runner/session.hpp"
 
+#include "harness/protocol/connection.hpp"
+
 #include "harness/codec/decoder.hpp"
 #include "harness/codec/deflate.hpp"
 #include "harness/codec/encoder.hpp"
@@ -113,11 +115,8 @@ class case_session : public std::enable_shared_from_this<case_session> {
     case_session(asio::any_io_executor ex, const case_def& c, const session_settings& s)
         : ex_(ex), def_(c), settings_(s), recorder_(c.record.wire_bytes),
           transport_(ex, s.tls, &recorder_), done_(ex), kill_timer_(ex), close_after_timer_(ex),
-          close_handshake_timer_(ex), drop_timer_(ex), deadline_(ex), pause_timer_(ex),
-          trickle_timer_(ex), decoder_({.incoming_mask = codec::masking_rule::forbidden,
-                                        .max_payload = s.max_payload,
-                                        .check_close_payload = false}),
-          assembler_(s.max_payload), stream_wake_(ex), socket_free_(ex) {
+          closing_timer_(ex), deadline_(ex), pause_timer_(ex), trickle_timer_(ex), stream_wake_(ex),
+          socket_free_(ex) {
         done_.expires_at(asio::steady_timer::time_point::max());
     }
 
@@ -129,6 +128,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
             co_return std::move(result_);
         }
         state_ = state::open;
+        start_protocol();
         opened_at_ = recorder_.now_us();
         result_.handshake_ok = true;
         result_.handshake_us = opened_at_;
@@ -141,7 +141,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
             }
         });
         asio::co_spawn(ex_, read_loop(shared_from_this()), asio::detached);
-        process_buffered(); // frames that arrived together with the handshake response
+        receive(std::exchange(early_, {})); // frames that came with the handshake response
         co_await run_script();
         if (!tcp_closed_) {
             auto [ec] = co_await done_.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -172,14 +172,11 @@ class case_session : public std::enable_shared_from_this<case_session> {
         std::int64_t started_us = 0;    ///< first message began
         std::int64_t message_at_us = 0; ///< the current message began
         std::int64_t last_echo_us = 0;
-        // permessage-deflate (compress): our compressor, the echoes' decompressor (whenever the
-        // extension is agreed: a server may compress any echo), the message being sent in both
-        // forms, and what compression did to the traffic.
+        // permessage-deflate (compress): our compressor, the message being sent in both forms,
+        // and what compression did to the traffic (the echoes inflate in the protocol core).
         std::optional<codec::deflater> deflater;
-        std::optional<codec::inflater> inflater;
         bytes plain;
         std::shared_ptr<const bytes> compressed;
-        bool echo_compressed = false; ///< the echo now arriving has RSV1 on its first frame
         std::uint64_t plain_sent = 0, compressed_sent = 0;
         std::uint64_t compressed_echoes = 0, echo_payload_in = 0, echo_inflated = 0;
     };
@@ -422,14 +419,8 @@ class case_session : public std::enable_shared_from_this<case_session> {
             transport_.close();
             co_return false;
         }
-        if (deflate_) { // RSV1 marks compressed messages (RFC 7692 §6)
-            auto options = decoder_.options();
-            options.allowed_rsv = 4;
-            decoder_ = codec::decoder(options);
-        }
         auto rest = std::string_view(data).substr(response.header_bytes);
-        decoder_.feed(
-            codec::byte_view(reinterpret_cast<const codec::byte*>(rest.data()), rest.size()));
+        early_.assign(rest.begin(), rest.end()); // frames that came with the response
         co_return true;
     }
 
@@ -568,12 +559,19 @@ class case_session : public std::enable_shared_from_this<case_session> {
         return codec::encode(f);
     }
 
-    void send_frame(frame f) { enqueue(outgoing(std::move(f))); }
+    /// A frame of the script through the protocol core: masked with a fresh key unless it has
+    /// its own key or must go unmasked.
+    bytes scripted(const frame& f, bool unmasked) {
+        conn_->send_frame(f, f.masked || unmasked);
+        auto out = conn_->data_to_send();
+        after();
+        return out;
+    }
 
     void send_step(const send_frames& s) {
         std::vector<bytes> per_frame;
         for (const frame& f : s.frames)
-            per_frame.push_back(outgoing(f, s.send_unmasked));
+            per_frame.push_back(scripted(f, s.send_unmasked));
         write_pieces(std::move(per_frame), s.plan);
     }
 
@@ -597,29 +595,10 @@ class case_session : public std::enable_shared_from_this<case_session> {
     }
 
     void send_close_body(bytes body) {
-        if (close_sent_ || tcp_closed_)
+        if (tcp_closed_)
             return;
-        close_sent_ = true;
-        if (!close_received_) {
-            result_.closed_by_me = true;
-            state_ = state::closing;
-        }
-        stream_wake_.cancel();
-        if (body.size() >= 2)
-            result_.local_close_code = static_cast<codec::close_code>(body[0] << 8 | body[1]);
-        send_frame(codec::close_frame_raw(std::move(body)));
-        if (close_received_) {
-            after_close_handshake();
-            return;
-        }
-        // Our Close is unanswered: give the peer the closing-handshake timeout, then drop.
-        close_handshake_timer_.expires_after(scaled(settings_.close_handshake_timeout));
-        close_handshake_timer_.async_wait([self = shared_from_this()](auto ec) {
-            if (!ec && !self->tcp_closed_ && !self->close_received_) {
-                self->note("no Close reply within the closing-handshake timeout; dropping TCP");
-                self->drop();
-            }
-        });
+        conn_->send_close_body(std::move(body));
+        after();
     }
 
     /// Fails the WebSocket connection (§7.1.7). Like Autobahn with failByDrop=false, by
@@ -628,31 +607,19 @@ class case_session : public std::enable_shared_from_this<case_session> {
         if (tcp_closed_)
             return;
         result_.failed_by_me = true;
-        if (close_sent_) {
-            drop();
-            return;
-        }
-        send_close(code, reason);
+        conn_->fail(code, reason);
+        after();
     }
 
-    /// Both Close frames are through; as the client we wait for the server to drop TCP (§7.1.1:
-    /// the server closes first).
-    void after_close_handshake() {
-        state_ = state::closing;
-        stream_wake_.cancel();
-        drop_timer_.expires_after(scaled(settings_.server_drop_timeout));
-        drop_timer_.async_wait([self = shared_from_this()](auto ec) {
-            if (!ec && !self->tcp_closed_) {
-                self->server_drop_timeout_ = true;
-                self->note("server did not drop the TCP connection within the timeout");
-                self->drop();
-            }
-        });
-    }
-
+    /// Drops TCP now (a timer, a flood).
     void drop() {
         if (tcp_closed_)
             return;
+        if (conn_) {
+            conn_->drop();
+            after();
+            return;
+        }
         result_.dropped_by_me = true;
         transport_.close();
         mark_closed();
@@ -671,8 +638,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
     void cancel_timers() {
         kill_timer_.cancel();
         close_after_timer_.cancel();
-        close_handshake_timer_.cancel();
-        drop_timer_.cancel();
+        closing_timer_.cancel();
         deadline_.cancel();
         pause_timer_.cancel(); // the script stops as soon as the connection is gone
         stream_wake_.cancel();
@@ -721,7 +687,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
                         if (drop) {
                             // The peer is inside a frame we declared: a Close would be payload.
                             self->note("the peer did not end the case in time; dropping TCP");
-                            if (!self->close_received_)
+                            if (!self->conn_->close_received())
                                 self->result_.closed_by_me = true;
                             self->dropped_on_purpose_ = true;
                             self->drop();
@@ -737,7 +703,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
                 close_after_timer_.expires_after(scaled(ca->after));
                 close_after_timer_.async_wait(
                     [self = shared_from_this(), after = ca->after](auto ec) {
-                        if (!ec && !self->tcp_closed_ && !self->close_sent_) {
+                        if (!ec && !self->tcp_closed_ && !self->conn_->close_sent()) {
                             self->timer_fired_ = after;
                             self->send_close_body({});
                         }
@@ -752,6 +718,8 @@ class case_session : public std::enable_shared_from_this<case_session> {
 
     asio::awaitable<void> run_echo_stream(const echo_stream& step) {
         auto& s = stream_.emplace(step);
+        // Echoes are checked as their frames arrive, never assembled.
+        conn_->set_delivery(protocol::connection_options::delivery::chunks);
         if (deflate_)
             start_deflate(s);
         if (step.compress && !s.deflater)
@@ -778,28 +746,14 @@ class case_session : public std::enable_shared_from_this<case_session> {
             send_close(codec::close_codes::normal);
     }
 
-    /// Compressor and decompressor with the agreed parameters (RFC 7692 §7.1). We compress at
-    /// zlib level 1: the server's side is what is under test, and 12.x/13.x push ~11 GB
-    /// through zlib, so our speed sets much of the run's wall time.
+    /// Our compressor with the agreed parameters (RFC 7692 §7.1), at zlib level 1: the server's
+    /// side is what is under test, and 12.x/13.x push ~11 GB through zlib, so our speed sets
+    /// much of the run's wall time. The echoes inflate in the protocol core.
     void start_deflate(stream_state& s) {
         auto send = codec::client_sending_config(*deflate_, deflate_offer_);
         s.deflater.emplace(codec::deflater_options{.window_bits = send.window_bits,
                                                    .context_takeover = send.context_takeover,
                                                    .level = 1});
-        // An echo longer than the message sent is wrong anyway: inflate no further (a bomb
-        // costs one chunk).
-        auto receive = receive_options(std::max<std::uint64_t>(s.step.size, 1));
-        receive.chunk = 64 * 1024;
-        s.inflater.emplace(receive, [this](byte_view chunk) { on_inflated(chunk); });
-    }
-
-    /// How the server's compressed messages inflate under the agreed parameters (RFC 7692
-    /// §7.1), up to `max_message` bytes each.
-    codec::inflater_options receive_options(std::uint64_t max_message) const {
-        auto receive = codec::receiving_config(*deflate_, codec::deflate_role::client);
-        return {.window_bits = receive.window_bits,
-                .context_takeover = receive.context_takeover,
-                .max_message = max_message};
     }
 
     /// Our compressed form of the message at `offset`. Without context takeover it depends
@@ -876,44 +830,16 @@ class case_session : public std::enable_shared_from_this<case_session> {
         release_socket();
     }
 
-    /// One frame of the decoder's buffer, without copying data payloads. Returns false when
-    /// more bytes are needed or the stream broke.
-    bool process_view() {
-        auto r = decoder_.next_view();
-        if (r.what == codec::decode_result::status::need_more)
-            return false;
-        if (r.what == codec::decode_result::status::error) {
-            on_violation(static_cast<codec::protocol_error>(r.error.value()), r.frame_offset);
-            return false;
-        }
-        const auto& v = r.value;
-        if (v.op == opcode::text || v.op == opcode::binary || v.op == opcode::continuation) {
-            log_frame_view(false, v);
-            on_stream_frame(v);
-        } else {
-            auto f = v.to_frame();
-            log_frame(false, f);
-            if (f.rsv1()) // allowed by the decoder once deflate is agreed, but data frames only
-                deflate_violation("RSV1 set on a control frame (RFC 7692 §6)");
-            on_frame(std::move(f));
-        }
-        return true;
-    }
-
-    void on_stream_frame(const codec::frame_view& f) {
-        if (close_received_) {
-            note("peer sent a " + std::string(codec::to_string(f.op)) + " frame after its Close");
-            return;
-        }
+    /// A piece of an echo (chunks delivery), checked as it comes: type, length, every byte.
+    void on_echo_chunk(const protocol::event& e) {
         auto& s = *stream_;
-        const bool first = f.op != opcode::continuation;
         auto which = [&] {
             return s.step.count == 1 ? std::string()
                                      : "message " + std::to_string(s.sent) + " of " +
                                            std::to_string(s.step.count) + ": ";
         };
         if (!s.echo || s.echo->complete()) {
-            if (first && s.problem.empty()) {
+            if (e.first && s.problem.empty()) {
                 s.problem = "the peer sent a message that echoes nothing sent (after " +
                             std::to_string(s.echoed) + " echoes)";
                 stream_wake_.cancel();
@@ -922,97 +848,162 @@ class case_session : public std::enable_shared_from_this<case_session> {
         }
         if (s.echo->failed())
             return; // already judged; the rest of it is of no interest
-        bool fine = true;
-        if (!track_compression(first, f.rsv, s.echo_compressed)) {
-            s.problem = which() + "the echo has RSV1 set on a continuation frame";
-            stream_wake_.cancel();
-            return;
-        }
-        if (s.echo_compressed) {
-            // Inflated chunks reach the checker through on_inflated(); the type is checked
-            // here, the end once the whole message has inflated.
-            if (first)
-                fine = s.echo->add(f.op == opcode::binary, true, false, {});
-            s.echo_payload_in += f.payload.size();
-            std::error_code ec;
-            if (fine) {
-                ec = s.inflater->feed(f.payload);
-                if (!ec && f.fin)
-                    ec = s.inflater->finish();
-            }
-            if (ec == codec::deflate_error::inflate_limit_exceeded) {
-                fine = false;
-                if (!s.echo->failed())
-                    s.problem = which() + "the echo inflates to more than the " +
-                                std::to_string(s.step.size) + " bytes sent";
-            } else if (ec) {
-                deflate_violation("the compressed echo does not inflate (" +
-                                  s.inflater->error_detail() + ")");
-                s.problem =
-                    which() + "the compressed echo does not inflate: " + s.inflater->error_detail();
-                stream_wake_.cancel();
-                return;
-            }
-            if (fine && !s.echo->failed() && f.fin) {
-                ++s.compressed_echoes;
-                s.echo_inflated += s.echo->received();
-                fine = s.echo->add(f.op == opcode::binary, false, true, {});
-            }
-            fine = fine && !s.echo->failed();
-        } else {
-            fine = s.echo->add(f.op == opcode::binary, first, f.fin, f.payload);
-        }
-        if (auto bad = s.echo->utf8_error(); bad && !result_.failed_by_me) {
-            message_violation(codec::protocol_error::invalid_utf8, *bad);
-        }
-        if (!fine) {
+        if (e.compressed)
+            s.echo_payload_in += e.wire_payload;
+        if (!s.echo->add(e.binary, e.first, e.last, e.payload)) {
             if (s.problem.empty())
                 s.problem = which() + s.echo->problem();
             stream_wake_.cancel();
             return;
         }
-        if (s.echo->complete()) {
-            auto now = recorder_.now_us();
-            ++s.echoed;
-            s.echoed_bytes += s.step.size;
-            s.last_echo_us = now;
-            s.rtt_ms.push_back(static_cast<double>(now - s.message_at_us) / 1000.0);
-            event e;
-            e.what = event::kind::message;
-            e.binary = s.step.op == opcode::binary;
-            e.streamed_length = s.step.size;
-            result_.received.push_back(std::move(e));
+        if (!s.echo->complete())
+            return;
+        if (e.compressed) {
+            ++s.compressed_echoes;
+            s.echo_inflated += s.echo->received();
+        }
+        auto now = recorder_.now_us();
+        ++s.echoed;
+        s.echoed_bytes += s.step.size;
+        s.last_echo_us = now;
+        s.rtt_ms.push_back(static_cast<double>(now - s.message_at_us) / 1000.0);
+        event m;
+        m.what = event::kind::message;
+        m.binary = s.step.op == opcode::binary;
+        m.streamed_length = s.step.size;
+        result_.received.push_back(std::move(m));
+        stream_wake_.cancel();
+    }
+
+    // --- the protocol core ---------------------------------------------------------------
+
+    /// The connection's protocol core, once the opening handshake is through: we are the
+    /// client, Autobahn's way (a Close is answered with 1000; a compressed message we cannot
+    /// inflate within our limit is kept as it came).
+    void start_protocol() {
+        protocol::connection_options o;
+        o.side = protocol::role::client;
+        o.max_frame = settings_.max_payload;
+        o.max_message = settings_.max_payload;
+        o.deflate = deflate_;
+        if (deflate_)
+            o.deflate_offer = deflate_offer_;
+        o.close_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+            scaled(settings_.close_handshake_timeout));
+        o.tcp_close_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+            scaled(settings_.server_drop_timeout));
+        o.close_reply_code = codec::close_codes::normal;
+        o.keep_uninflatable = true;
+        o.on_frame_received = [this](const codec::frame_view& v) { log_frame_view(false, v); };
+        o.on_frame_sent = [this](const frame& f) { log_frame(true, f); };
+        conn_.emplace(std::move(o));
+    }
+
+    /// Bytes from the peer, through the core.
+    void receive(byte_view data) {
+        if (!conn_ || tcp_closed_ || data.empty())
+            return;
+        conn_->receive_data(data);
+        after();
+    }
+
+    /// After every call into the core: its events, its bytes to send, its deadline, and TCP
+    /// closed when it asks. Events may call into the core again (our Close once the expected
+    /// events are in): the loop runs until it has nothing more.
+    void after() {
+        for (;;) {
+            auto events = conn_->events_received();
+            if (events.empty())
+                break;
+            for (auto& e : events)
+                on_protocol_event(e);
+        }
+        enqueue(conn_->data_to_send());
+        // Who closed, failed and dropped: the core's account, and the timers' of ours.
+        result_.closed_by_me = result_.closed_by_me || conn_->closed_by_us();
+        result_.failed_by_me = result_.failed_by_me || conn_->failed_by_us();
+        result_.dropped_by_me = result_.dropped_by_me || conn_->dropped_by_us();
+        if (conn_->local_close_code())
+            result_.local_close_code = conn_->local_close_code();
+        if (auto d = conn_->pending_deadline(); d && d->serial != armed_deadline_)
+            arm(*d);
+        else if (!d)
+            closing_timer_.cancel();
+        if (conn_->close_requested() && !tcp_closed_) {
+            transport_.close();
+            mark_closed();
+        }
+        if (!tcp_closed_ && state_ == state::open && conn_->state() != protocol::state::open) {
+            state_ = state::closing;
             stream_wake_.cancel();
         }
     }
 
-    /// Inflated bytes of the echo now arriving, checked as they come.
-    void on_inflated(byte_view chunk) {
-        auto& s = *stream_;
-        if (s.echo && !s.echo->failed() && !s.echo->complete())
-            s.echo->add(s.step.op == opcode::binary, false, false, chunk);
+    /// A closing deadline of the core, on a real timer.
+    void arm(const protocol::deadline& d) {
+        armed_deadline_ = d.serial;
+        closing_timer_.expires_after(d.after);
+        closing_timer_.async_wait([self = shared_from_this(), d](auto ec) {
+            if (ec || self->tcp_closed_)
+                return;
+            self->note(d.what == protocol::deadline_kind::close_reply
+                           ? "no Close reply within the closing-handshake timeout; dropping TCP"
+                           : "server did not drop the TCP connection within the timeout");
+            self->conn_->deadline_passed(d.serial);
+            self->after();
+        });
     }
 
-    /// RFC 7692 §6.1 for a data frame: RSV1 on a message's first frame says the message is
-    /// compressed (kept in `compressed`); on a continuation frame it fails the connection (false).
-    bool track_compression(bool first, std::uint8_t rsv, bool& compressed) {
-        if ((rsv & codec::rsv1_bit) && !first) {
-            deflate_violation("RSV1 set on a continuation frame (RFC 7692 §6.1)");
-            return false;
+    void on_protocol_event(protocol::event& e) {
+        using kind = protocol::event::kind;
+        switch (e.what) {
+        case kind::message:
+            if (e.kept_compressed)
+                note("a compressed message inflates to more than " +
+                     std::to_string(settings_.max_payload) + " bytes: kept compressed (" +
+                     std::to_string(e.payload.size()) + " bytes)");
+            on_event({.what = event::kind::message,
+                      .binary = e.binary,
+                      .payload = std::move(e.payload),
+                      .tag = {},
+                      .streamed_length = {}});
+            return;
+        case kind::message_chunk:
+            if (stream_)
+                on_echo_chunk(e);
+            return;
+        case kind::ping:
+            // Like Autobahn, a Ping is not an event a case can expect.
+            note("peer sent a ping (" + std::to_string(e.payload.size()) + " bytes)");
+            return;
+        case kind::pong:
+            on_event(pong(std::move(e.payload)));
+            return;
+        case kind::close:
+            result_.remote_close_code = e.code;
+            result_.remote_close_reason = e.reason;
+            return;
+        case kind::violation: {
+            const auto& v = e.problem;
+            auto what = "peer violated " + v.section + ": " + v.detail;
+            if (violation_.empty())
+                violation_ = what;
+            if (v.error == codec::protocol_error::data_after_close)
+                data_after_close_ = true;
+            // A message's violation says where in the message; the others are located in the
+            // stream.
+            note(what.find(" offset ") != std::string::npos
+                     ? what
+                     : what + " (at stream offset " + std::to_string(v.offset) + ")");
+            if (stream_ && stream_->problem.empty() && v.section.starts_with("RFC 7692")) {
+                stream_->problem = "the echo breaks " + v.section + ": " + v.detail;
+                stream_wake_.cancel();
+            }
+            return;
         }
-        if (first)
-            compressed = (rsv & codec::rsv1_bit) != 0;
-        return true;
-    }
-
-    /// A permessage-deflate rule broken by the peer (RFC 7692): the frames stay decodable, so
-    /// fail the connection as for a protocol error.
-    void deflate_violation(const std::string& what) {
-        auto text = "peer violated RFC 7692: " + what;
-        if (violation_.empty())
-            violation_ = text;
-        note(text);
-        fail_connection(codec::close_codes::protocol_error);
+        case kind::closed:
+            return;
+        }
     }
 
     // --- receiving -----------------------------------------------------------------------
@@ -1031,192 +1022,20 @@ class case_session : public std::enable_shared_from_this<case_session> {
                     self->drop();
                     co_return;
                 }
-                self->decoder_.feed(byte_view(buf).first(n));
-                self->process_buffered();
+                self->receive(byte_view(buf).first(n));
             }
             if (ec) {
                 if (!self->tcp_closed_) {
                     if (ec != asio::error::eof)
                         self->note("connection ended: " + ec.message());
                     self->transport_.close();
+                    self->conn_->receive_eof();
                     self->mark_closed();
+                    self->after();
                 }
                 co_return;
             }
         }
-    }
-
-    void process_buffered() {
-        while (!protocol_failed_ && !tcp_closed_) {
-            if (stream_) {
-                if (!process_view())
-                    return;
-                continue;
-            }
-            auto r = decoder_.next();
-            if (r.what == codec::decode_result::status::need_more)
-                return;
-            if (r.what == codec::decode_result::status::error) {
-                on_violation(static_cast<codec::protocol_error>(r.error.value()), r.frame_offset);
-                return;
-            }
-            log_frame(false, r.value);
-            on_frame(std::move(r.value));
-        }
-    }
-
-    /// A frame-level violation: the byte stream cannot be decoded past it.
-    void on_violation(codec::protocol_error e, std::uint64_t offset) {
-        protocol_failed_ = true;
-        report_violation(e, offset, "stream offset");
-        fail_connection(codec::close_code_for(e));
-    }
-
-    void report_violation(codec::protocol_error e, std::uint64_t offset, std::string_view where) {
-        auto what = "peer violated RFC 6455 " + std::string(codec::rfc_section(e)) + ": " +
-                    codec::make_error_code(e).message();
-        if (violation_.empty())
-            violation_ = what;
-        note(what + " (at " + std::string(where) + " " + std::to_string(offset) + ")");
-    }
-
-    /// A message breaks a rule (bad UTF-8, too big): the frames stay well-formed.
-    void message_violation(codec::protocol_error e, std::uint64_t offset,
-                           std::string_view where = "message offset") {
-        report_violation(e, offset, where);
-        fail_connection(codec::close_code_for(e));
-    }
-
-    /// A bad Close body: the stream itself is intact.
-    void close_violation(codec::protocol_error e) {
-        report_violation(e, decoder_.offset(), "stream offset");
-        fail_connection(codec::close_code_for(e));
-    }
-
-    void on_frame(frame f) {
-        if (close_received_) {
-            note("peer sent a " + std::string(codec::to_string(f.op)) + " frame after its Close");
-            return;
-        }
-        switch (f.op) {
-        case opcode::text:
-        case opcode::binary:
-        case opcode::continuation: {
-            bool compressed = false;
-            if (deflate_) {
-                auto taken = take_compressed(f);
-                if (!taken)
-                    return; // the connection is failed
-                compressed = *taken;
-            }
-            auto r = assembler_.add(f);
-            if (r.what == codec::assemble_result::status::error) {
-                // The frames stay well-formed, so keep decoding: the peer's Close still counts.
-                auto e = static_cast<codec::protocol_error>(r.error.value());
-                message_violation(e, r.error_offset);
-                return;
-            }
-            if (r.what == codec::assemble_result::status::complete && compressed &&
-                !inflate_message(r.value))
-                return;
-            // Autobahn delivers no message once it has failed the connection itself.
-            if (r.what == codec::assemble_result::status::complete && !result_.failed_by_me) {
-                event e;
-                e.what = event::kind::message;
-                e.binary = r.value.binary;
-                e.payload = std::move(r.value.payload);
-                on_event(std::move(e));
-            }
-            return;
-        }
-        case opcode::ping:
-            // §5.5.2: answer with a Pong carrying the same payload, unless closing. Like
-            // Autobahn, a Ping is not an event a case can expect.
-            note("peer sent a ping (" + std::to_string(f.payload.size()) + " bytes)");
-            if (state_ == state::open)
-                send_frame(codec::make_frame(opcode::pong, f.payload));
-            return;
-        case opcode::pong:
-            on_event(pong(f.payload));
-            return;
-        case opcode::close:
-            on_close_frame(f);
-            return;
-        default:
-            return; // reserved opcodes were rejected by the decoder
-        }
-    }
-
-    // --- permessage-deflate outside echo streams ----------------------------------------------
-
-    /// Whether data frame `f` belongs to a compressed message (RSV1 on its first frame, RFC
-    /// 7692 §6). Its payload then moves to the compressed buffer and the frame goes on empty,
-    /// so the assembler still checks the framing; inflate_message() finishes the message.
-    /// Nothing when the frame breaks RFC 7692 (the connection is then failed).
-    std::optional<bool> take_compressed(frame& f) {
-        if (!track_compression(f.op != opcode::continuation, f.rsv, compressed_message_))
-            return std::nullopt;
-        if (!compressed_message_)
-            return false;
-        f.rsv &= static_cast<std::uint8_t>(~codec::rsv1_bit);
-        compressed_payload_.insert(compressed_payload_.end(), f.payload.begin(), f.payload.end());
-        f.payload.clear();
-        return true;
-    }
-
-    /// Inflates the compressed message the assembler completed into `m`; a text message must
-    /// then be UTF-8 (§8.1). False when it failed (the connection is then failed).
-    bool inflate_message(codec::message& m) {
-        if (!message_inflater_)
-            message_inflater_.emplace(receive_options(settings_.max_payload));
-        auto payload = std::exchange(compressed_payload_, {});
-        auto ec = message_inflater_->inflate_message(payload);
-        if (ec == codec::deflate_error::inflate_limit_exceeded) {
-            // Our limit, not the peer's fault (a decompression bomb echoed back): the message
-            // is kept as it came, and the next one starts on a fresh window.
-            note("a compressed message inflates to more than " +
-                 std::to_string(settings_.max_payload) + " bytes: kept compressed (" +
-                 std::to_string(payload.size()) + " bytes)");
-            message_inflater_->reset();
-            m.payload = std::move(payload);
-            return true;
-        }
-        if (ec) {
-            deflate_violation("a compressed message does not inflate (" +
-                              message_inflater_->error_detail() + ")");
-            return false;
-        }
-        m.payload = message_inflater_->take_message();
-        if (!m.binary) {
-            codec::utf8_validator utf8;
-            if (!utf8.feed(m.payload) || !utf8.finish()) {
-                message_violation(codec::protocol_error::invalid_utf8, utf8.error_offset(),
-                                  "inflated message offset");
-                return false;
-            }
-        }
-        return true;
-    }
-
-    void on_close_frame(const frame& f) {
-        codec::close_payload body;
-        auto status = codec::parse_close_payload(f.payload, body);
-        // Record the code before judging it, so a wrong code is reported as WRONG CODE.
-        result_.remote_close_code = body.code;
-        result_.remote_close_reason = body.reason;
-        // A bad Close body fails the connection first (our Close then counts as the first,
-        // as in Autobahn), and the closing handshake goes on from there.
-        if (auto e = codec::close_payload_error(status))
-            close_violation(*e);
-        close_received_ = true;
-        if (tcp_closed_)
-            return;
-        if (close_sent_) {
-            after_close_handshake();
-            return;
-        }
-        // Reply to the peer's Close (§5.5.1) with 1000, as Autobahn does (it never echoes).
-        send_close(codec::close_codes::normal);
     }
 
     void on_event(event e) {
@@ -1245,11 +1064,12 @@ class case_session : public std::enable_shared_from_this<case_session> {
     void finish_verdicts() {
         result_.chunks = recorder_.chunks();
         session_facts facts{.decided_at_handshake = handshake_decided_,
-                            .close_sent = close_sent_,
-                            .close_received = close_received_,
-                            .tcp_close_timed_out = server_drop_timeout_,
+                            .close_sent = conn_ && conn_->close_sent(),
+                            .close_received = conn_ && conn_->close_received(),
+                            .tcp_close_timed_out = conn_ && conn_->tcp_close_timed_out(),
                             .dropped_on_purpose = dropped_on_purpose_,
                             .violation = violation_,
+                            .data_after_close = data_after_close_,
                             .timer_fired = timer_fired_,
                             .expected_met_us = expected_met_us_,
                             .stream = std::nullopt,
@@ -1282,24 +1102,18 @@ class case_session : public std::enable_shared_from_this<case_session> {
     net::wire_recorder recorder_;
     net::transport transport_;
     asio::steady_timer done_;
-    asio::steady_timer kill_timer_, close_after_timer_, close_handshake_timer_, drop_timer_,
-        deadline_, pause_timer_, trickle_timer_;
-    codec::decoder decoder_;
-    codec::message_assembler assembler_;
-    // A compressed message arriving outside an echo stream, and its inflater (made when the
-    // first one completes: its window carries over if the server keeps context).
-    bool compressed_message_ = false;
-    bytes compressed_payload_;
-    std::optional<codec::inflater> message_inflater_;
+    asio::steady_timer kill_timer_, close_after_timer_, closing_timer_, deadline_, pause_timer_,
+        trickle_timer_;
+    /// The protocol core, once the opening handshake is through; frames before that (sent
+    /// with the request) are masked with keys_.
+    std::optional<protocol::connection> conn_;
+    bytes early_; ///< bytes that came with the handshake response, for the core
+    std::uint64_t armed_deadline_ = 0; ///< the serial of the core deadline closing_timer_ holds
     codec::mask_source keys_;
     std::deque<bytes> writes_;
     bool writing_ = false;
     state state_ = state::connecting;
-    bool close_sent_ = false;
-    bool close_received_ = false;
     bool tcp_closed_ = false;
-    bool protocol_failed_ = false;
-    bool server_drop_timeout_ = false;
     bool frames_truncated_ = false;
     bool first_step_sent_ = false;
     bool handshake_decided_ = false;  ///< a handshake case decided at the handshake
@@ -1309,13 +1123,14 @@ class case_session : public std::enable_shared_from_this<case_session> {
     std::size_t request_octets_ = 0;
     bool arrived_ = false;  ///< counted in at the crowd's gate
     std::string violation_; ///< the first RFC violation the peer made, for the verdict's reason
+    bool data_after_close_ = false; ///< the peer sent a data frame after its Close (§5.5.1)
     std::int64_t opened_at_ = 0;
     std::int64_t closed_at_ = 0;
     std::optional<seconds> timer_fired_; ///< a fail_after / close_after timer ended the case
     /// When the observed events first met the expectation (µs after the opening handshake).
     std::optional<std::int64_t> expected_met_us_;
-    /// The streamed echoes of an echo_stream step; once set, data frames are checked as views
-    /// into the decoder's buffer instead of being assembled into messages.
+    /// The streamed echoes of an echo_stream step; once set, data frames are checked as they
+    /// arrive instead of being assembled into messages.
     std::optional<stream_state> stream_;
     /// permessage-deflate as agreed in the opening handshake, and the offer it answered.
     std::optional<codec::deflate_params> deflate_;

@@ -44,6 +44,10 @@ FAULTS = {
     # fail the connection), 2.7/2.8 (unsolicited pongs need no answer).
     "no-pong": ("2.1", "2.2", "2.3", "2.4", "2.6", "2.9", "2.10", "2.11",
                 "5.6", "5.7", "5.8", "5.19", "5.20"),
+    # A text frame after each of its Close frames (RFC 6455 5.5.1: "After sending a Close frame,
+    # the endpoint MUST NOT send any more data frames"): every case sees the server's Close,
+    # so every case fails, the informational ones too.
+    "data-after-close": ("1.*", "2.*", "3.*", "4.*", "5.*", "6.*", "7.*", "10.*"),
 }
 
 
@@ -111,6 +115,16 @@ def test_utf8_fault_mechanism(fault_run, select):
     valid = set(select("6.*")) - set(select(*INVALID_UTF8))
     assert len(valid) == 145 - 75
     assert {run.verdicts[i] for i in valid} == {"OK"}
+
+
+def test_data_after_close_is_named(fault_run):
+    run = fault_run("data-after-close")
+    for case_id in ("1.1.1", "7.1.1", "7.13.1"):
+        result = run.cases[case_id]["result"]
+        assert result.startswith("the peer sent a data frame after its own Close frame (RFC 6455 "
+                                 "5.5.1"), result
+        assert any("data frame after the peer's Close frame" in n
+                   for n in run.wire(case_id)["notes"]), run.wire(case_id)["notes"]
 
 
 def test_rsv_fault_3_7_closes_without_code(fault_run):

@@ -50,6 +50,8 @@ INFORMATIONAL, never FAILED for these alone):
     early-data-drop  whatever arrives in the same read as the opening handshake request, after
                 it, is thrown away (a frame sent without waiting for the 101)
     coalesce-pongs  pings that arrive together get one pong, for the latest (RFC 6455 5.5.3)
+    data-after-close  sends a text frame right after each Close frame it sends (RFC 6455 5.5.1:
+                "After sending a Close frame, the endpoint MUST NOT send any more data frames")
     slow-pongs  the first ping of a connection is answered after a 6 s stall
 
 With --allowed-origin ORIGIN (and no origin fault), a request whose Origin is present and not
@@ -85,7 +87,7 @@ import zlib
 FAULTS = ("none", "utf8", "rsv", "close-code", "no-pong", "any-version", "no-mask", "trust-length", "ignore-origin", "origin-prefix",
           "serial", "inflate-unbounded", "crash-len64", "corrupt-large", "hang", "silent",
           "huge-length", "flood", "reset", "unmasked-1003", "version-no-header", "version-5xx",
-          "versions-0-13", "early-data-drop", "coalesce-pongs", "slow-pongs")
+          "versions-0-13", "early-data-drop", "coalesce-pongs", "slow-pongs", "data-after-close")
 
 WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 SERVER_NAME = "wsconform-faulty/0.1"
@@ -300,13 +302,19 @@ class Connection:
                 return
             close_code = await self.serve()  # returns once a Close was received
             await self.send(OP_CLOSE, close_payload(close_code))
+            await self.after_close()
         except Fail as fail:
             with contextlib.suppress(ConnectionError):
                 await self.send(OP_CLOSE, close_payload(fail.code))
+                await self.after_close()
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.TimeoutError):
             pass  # peer went away or handshake timed out: just drop the connection
         finally:
             await self.close_tcp()
+
+    async def after_close(self) -> None:
+        if self.fault == "data-after-close":
+            await self.send(OP_TEXT, b"after close")
 
     async def close_tcp(self) -> None:
         """The server closes TCP first: FIN now, then drain until the peer's FIN, then close.

@@ -472,6 +472,27 @@ TEST(Connection, PermessageDeflateBothWays) {
     }
 }
 
+TEST(Connection, AMessageBeyondTheInflateLimitFailsWith1009OrIsKept) {
+    codec::deflate_params agreed;
+    auto sender = make(role::server, {.deflate = agreed});
+    sender.send_message(true, bytes(5000, 0)); // compresses to a few bytes
+    const auto wire = sender.data_to_send();
+    auto strict = make(role::client, {.max_message = 1000, .deflate = agreed});
+    strict.receive_data(wire);
+    auto v = only(strict.events_received(), event::kind::violation);
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_EQ(frames_sent(strict).back().payload, hex("03 f1")); // 1009
+    auto tester =
+        make(role::client, {.max_message = 1000, .deflate = agreed, .keep_uninflatable = true});
+    tester.receive_data(wire);
+    auto got = tester.events_received();
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].what, event::kind::message);
+    EXPECT_TRUE(got[0].kept_compressed);
+    EXPECT_LT(got[0].payload.size(), 100u); // as it came
+    EXPECT_FALSE(tester.failed_by_us());
+}
+
 TEST(Connection, DeflateInChunks) {
     codec::deflate_params agreed;
     auto client = make(role::client, {.deflate = agreed});
@@ -495,6 +516,27 @@ TEST(Connection, Rsv1OnAContinuationBreaksRfc7692) {
     EXPECT_TRUE(client.failed_by_us());
 }
 
+TEST(Connection, Rsv1OnAControlFrameBreaksRfc7692) {
+    auto client = make(role::client, {.deflate = codec::deflate_params{}});
+    client.receive_data(hex("c9 00"));
+    auto v = only(client.events_received(), event::kind::violation);
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_EQ(v[0].problem.section, "RFC 7692 6.1");
+    EXPECT_TRUE(frames_sent(client).back().op == opcode::close); // no pong: it was failed
+}
+
+TEST(Connection, TheDeliveryCanSwitchToChunks) {
+    auto client = make(role::client);
+    client.receive_data(hex("81 01 41"));
+    client.set_delivery(connection_options::delivery::chunks);
+    client.receive_data(hex("82 02 42 43"));
+    auto events = client.events_received();
+    ASSERT_EQ(events.size(), 2u);
+    EXPECT_EQ(events[0].what, event::kind::message);
+    EXPECT_EQ(events[1].what, event::kind::message_chunk);
+    EXPECT_EQ(events[1].wire_payload, 2u);
+}
+
 TEST(Connection, CorruptDeflateFailsTheConnection) {
     auto client = make(role::client, {.deflate = codec::deflate_params{}});
     client.receive_data(hex("c1 03 ff ff ff"));
@@ -508,9 +550,10 @@ TEST(Connection, CorruptDeflateFailsTheConnection) {
 
 TEST(Connection, FramesAreShownToTheWireLog) {
     std::vector<std::pair<bool, opcode>> seen;
-    auto client = make(role::client, {.on_frame = [&](bool sent, const codec::frame& f) {
-                           seen.emplace_back(sent, f.op);
-                       }});
+    connection_options o;
+    o.on_frame_received = [&](const codec::frame_view& f) { seen.emplace_back(false, f.op); };
+    o.on_frame_sent = [&](const codec::frame& f) { seen.emplace_back(true, f.op); };
+    auto client = make(role::client, std::move(o));
     client.receive_data(hex("89 00"));
     client.data_to_send();
     ASSERT_EQ(seen.size(), 2u);

@@ -180,6 +180,20 @@ TEST(Judge, TheViolationLeadsAFailedReason) {
     EXPECT_EQ(r.result.rfind("peer violated RFC 6455 5.2: reserved opcode; Actual events", 0), 0u);
 }
 
+TEST(Judge, DataAfterThePeersCloseFailsAnyCase) {
+    auto c = echo_case();
+    c.informational = true; // even where the RFC leaves the case's own behaviour open
+    auto r = clean_run();
+    auto facts = closed_cleanly();
+    facts.data_after_close = true;
+    judge_connection(c, facts, r);
+    EXPECT_EQ(r.overall, verdict::failed);
+    EXPECT_EQ(r.result.rfind("the peer sent a data frame after its own Close frame (RFC 6455 "
+                             "5.5.1",
+                             0),
+              0u);
+}
+
 TEST(Judge, SlowExpectedEventsAreInformational) {
     auto c = echo_case();
     c.slow_after = seconds(5);
