@@ -2,6 +2,7 @@
 
 #include "harness/codec/encoder.hpp"
 #include "harness/codec/handshake.hpp"
+#include "harness/runner/response_reader.hpp"
 #include "harness/runner/session.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -14,7 +15,6 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
-#include <array>
 
 namespace wsconform::livefuzz {
 
@@ -37,25 +37,17 @@ asio::awaitable<codec::bytes> open(net::transport& tr, const target_settings& ta
             o.failure = "could not send the opening handshake: " + ec.message();
             co_return;
         }
-        std::string data;
-        std::array<codec::byte, 4096> buf{};
-        codec::upgrade_response response;
-        std::string parse_error;
-        for (;;) {
-            auto [ec, n] = co_await tr.read_some(buf);
-            data.append(reinterpret_cast<const char*>(buf.data()), n);
-            auto status = codec::parse_response(data, response, &parse_error);
-            if (status == codec::response_parse_status::malformed) {
-                o.failure = "malformed opening handshake response: " + parse_error;
-                co_return;
-            }
-            if (status == codec::response_parse_status::complete)
-                break;
-            if (ec) {
-                o.failure = "connection ended during the opening handshake: " + ec.message();
-                co_return;
-            }
+        auto reading = co_await runner::read_response(tr);
+        if (reading.what == runner::response_reading::outcome::malformed) {
+            o.failure = "malformed opening handshake response: " + reading.parse_error;
+            co_return;
         }
+        if (reading.what == runner::response_reading::outcome::ended) {
+            o.failure = "connection ended during the opening handshake: " + reading.error.message();
+            co_return;
+        }
+        const auto& data = reading.data;
+        const auto& response = reading.response;
         auto problems = codec::check_response(response, {key, {}, {}});
         if (response.status != 101 || !problems.empty()) {
             o.failure = "opening handshake refused (status " + std::to_string(response.status) +

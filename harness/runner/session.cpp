@@ -8,6 +8,7 @@
 #include "harness/codec/message.hpp"
 #include "harness/runner/compression_cache.hpp"
 #include "harness/runner/echo_stream.hpp"
+#include "harness/runner/response_reader.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -278,31 +279,17 @@ class case_session : public std::enable_shared_from_this<case_session> {
                 transport_.close();
             }
         });
-        std::string data;
-        std::array<codec::byte, 4096> buf{};
-        codec::upgrade_response response;
-        std::string parse_error;
+        auto reading = co_await read_response(transport_);
+        const std::string& data = reading.data;
+        const codec::upgrade_response& response = reading.response;
         std::string ended; // why no complete response arrived
-        for (;;) {
-            auto [ec, n] = co_await transport_.read_some(buf);
-            data.append(reinterpret_cast<const char*>(buf.data()), n);
-            auto status = codec::parse_response(data, response, &parse_error);
-            if (status == codec::response_parse_status::complete)
-                break;
-            if (status == codec::response_parse_status::malformed) {
-                ended = "malformed HTTP response to the opening handshake: " + parse_error;
-                break;
-            }
-            if (ec) {
-                if (timed_out)
-                    ended = "no opening handshake response within the timeout";
-                else if (!write_error.empty())
-                    ended = write_error;
-                else
-                    ended = "connection ended during the opening handshake: " + ec.message();
-                break;
-            }
-        }
+        if (reading.what == response_reading::outcome::malformed)
+            ended = "malformed HTTP response to the opening handshake: " + reading.parse_error;
+        else if (reading.what == response_reading::outcome::ended)
+            ended = timed_out              ? "no opening handshake response within the timeout"
+                    : !write_error.empty() ? write_error
+                                           : "connection ended during the opening handshake: " +
+                                                 reading.error.message();
         timer.cancel();
         std::string held; // for slow handshakes: how long the server kept us
         if (trickling) {
