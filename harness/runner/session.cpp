@@ -654,7 +654,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
                 if (state_ != state::open)
                     co_return;
                 if (!p->marker.empty())
-                    result_.received.push_back(timeout_marker(p->marker));
+                    keep(timeout_marker(p->marker));
             } else if (std::holds_alternative<wait_for_crowd>(s)) {
                 arrive_at_gate();
                 if (settings_.gate)
@@ -858,7 +858,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
         m.what = event::kind::message;
         m.binary = s.step.op == opcode::binary;
         m.streamed_length = s.step.size;
-        result_.received.push_back(std::move(m));
+        keep(std::move(m));
         stream_wake_.cancel();
     }
 
@@ -960,8 +960,12 @@ class case_session : public std::enable_shared_from_this<case_session> {
                 on_echo_chunk(e);
             return;
         case kind::ping:
-            // Like Autobahn, a Ping is not an event a case can expect.
-            note("peer sent a ping (" + std::to_string(e.payload.size()) + " bytes)");
+            // Like Autobahn, a Ping is not an event a case can expect. A peer that floods pings
+            // gets its first ones noted and the rest counted.
+            if (++pings_received_ <= pings_noted)
+                note("peer sent a ping (" + std::to_string(e.payload.size()) + " bytes)");
+            else if (pings_received_ == pings_noted + 1)
+                note("more pings: counted in the metric pings_received, not noted");
             return;
         case kind::pong:
             on_event(pong(std::move(e.payload)));
@@ -1026,8 +1030,31 @@ class case_session : public std::enable_shared_from_this<case_session> {
     }
 
     void on_event(event e) {
-        result_.received.push_back(std::move(e));
+        keep(std::move(e));
         finish_when_done();
+    }
+
+    /// Records an event within bounds, whatever the peer sends: an event past the longest
+    /// expected list cannot make a list match, so it keeps its length but not its payload, and
+    /// past that list by `extra_events_kept` it is only counted. The verdict is the same (the
+    /// lists differ either way); a flooding peer costs a bounded record.
+    void keep(event e) {
+        static constexpr std::size_t extra_events_kept = 10000;
+        std::size_t longest = 0;
+        for (const auto& exp : def_.expected)
+            longest = std::max(longest, exp.events.size());
+        const auto n = result_.received.size();
+        if (n >= longest + extra_events_kept) {
+            if (++events_not_kept_ == 1)
+                note("more than " + std::to_string(n) +
+                     " events: the later ones are counted, not kept");
+            return;
+        }
+        if (n >= longest && !e.payload.empty() && !e.streamed_length) {
+            e.streamed_length = e.payload.size();
+            e.payload = codec::bytes(); // frees it (= {} would keep the capacity)
+        }
+        result_.received.push_back(std::move(e));
     }
 
     /// Autobahn's finishWhenDone: once the observed events equal every expected list, start
@@ -1050,6 +1077,10 @@ class case_session : public std::enable_shared_from_this<case_session> {
     /// The facts of this connection, for the judge.
     void finish_verdicts() {
         result_.chunks = recorder_.chunks();
+        if (events_not_kept_ > 0)
+            result_.metrics["events_not_kept"] = static_cast<double>(events_not_kept_);
+        if (pings_received_ > pings_noted)
+            result_.metrics["pings_received"] = static_cast<double>(pings_received_);
         session_facts facts{.decided_at_handshake = handshake_decided_,
                             .close_sent = conn_ && conn_->close_sent(),
                             .close_received = conn_ && conn_->close_received(),
@@ -1110,7 +1141,10 @@ class case_session : public std::enable_shared_from_this<case_session> {
     std::size_t request_octets_ = 0;
     bool arrived_ = false;  ///< counted in at the crowd's gate
     std::string violation_; ///< the first RFC violation the peer made, for the verdict's reason
-    bool data_after_close_ = false; ///< the peer sent a data frame after its Close (§5.5.1)
+    bool data_after_close_ = false;     ///< the peer sent a data frame after its Close (§5.5.1)
+    std::uint64_t events_not_kept_ = 0; ///< events past keep()'s bound
+    static constexpr std::uint64_t pings_noted = 20;
+    std::uint64_t pings_received_ = 0;
     std::int64_t opened_at_ = 0;
     std::int64_t closed_at_ = 0;
     std::optional<seconds> timer_fired_; ///< a fail_after / close_after timer ended the case

@@ -450,3 +450,25 @@ def check_report(run: Run, expected_ids: list[str] | None = None) -> None:
 def validate_report():
     """validate_report(run, expected_ids=None): asserts index.json and wire records are sane."""
     return check_report
+
+
+# Runs a command and prints the peak resident set size (KiB) of its process tree's largest
+# process: this interpreter's only child is the command.
+_RSS_WRAPPER = ("import resource, subprocess, sys\n"
+                "code = subprocess.call(sys.argv[1:], stdin=subprocess.DEVNULL)\n"
+                "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
+                "sys.exit(code)\n")
+
+
+def run_measured(binaries, url: str, out: Path, agent: str, *extra: str,
+                 timeout: float = 240) -> tuple[Run, int]:
+    """wsconform as run_suite runs it, plus the peak RSS (KiB) of the wsconform process."""
+    command = [PYTHON, "-c", _RSS_WRAPPER, str(binaries.wsconform), "--target", url,
+               "--out", str(out), "--agent", agent, *extra]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    *stderr, rss = result.stderr.strip().splitlines() or ["0"]
+    run = Run(out, result.returncode, result.stdout, "\n".join(stderr))
+    if result.returncode in (0, 1):
+        run.index = json.loads((out / "index.json").read_text())
+        run.target = run.index["targets"][0]
+    return run, int(rss)

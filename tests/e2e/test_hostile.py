@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import run_measured
+
 CASES = "1.1.1,1.1.2,2.1"
 ECHO_CASES = {"1.1.1", "1.1.2"}
 
@@ -60,3 +62,20 @@ def test_2_63_length_never_allocates(start_server, faulty_server_command, run_su
     run = run_suite(server.url, tmp_path / "out", "huge", "--cases", "1.1.1", timeout=60)
     notes = run.wire("1.1.1")["notes"]
     assert any("RFC 6455 10.4" in n and "stream offset 0" in n for n in notes), notes
+
+
+@pytest.mark.parametrize("fault", ["flood", "ping-flood"])
+def test_a_flooding_peer_keeps_memory_bounded(fault, binaries, start_server,
+                                              faulty_server_command, tmp_path):
+    """Six cases flooded at once with 64 KiB data frames, or with pings: what a case keeps is
+    bounded (events past the expected lists keep no payload, one pong owed at most, pings
+    counted), so the harness stays far below the 256 MiB each case may receive. It took
+    0.77 GB and 0.99 GB before."""
+    server = start_server(faulty_server_command(fault))
+    run, rss_kib = run_measured(binaries, server.url, tmp_path / "out", fault, "--cases",
+                                "1.1.1,1.2.8,2.1,5.3,6.3.1,7.1.1", "--timeout-scale", "0.5")
+    assert run.returncode == 1, run.stderr
+    assert run.ids_with("OK") == {"2.1"}, run.describe(run.verdicts)
+    assert 0 < rss_kib < 320 * 1024, f"peak RSS {rss_kib / 1024:.0f} MiB"
+    if fault == "ping-flood":
+        assert run.cases["1.1.1"]["metrics"]["pings_received"] > 1000

@@ -8,15 +8,11 @@ whole 9.x run stays under 256 MiB of resident memory.
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from conftest import PYTHON, Run
+from conftest import run_measured
 
 MiB = 1 << 20
 RSS_LIMIT_KIB = 256 * 1024
@@ -35,28 +31,6 @@ SIZES = [64 << 10, 256 << 10, 1 * MiB, 4 * MiB, 8 * MiB, 16 * MiB]  # 9.1.n, 9.2
 RTT_SIZES = [0, 16, 64, 256, 1024, 4096]  # 9.7.n, 9.8.n
 METRICS = {"echoed_messages", "echoed_bytes", "transfer_ms", "throughput_mb_s", "rtt_p50_ms",
            "rtt_p99_ms", "rtt_max_ms"}
-
-# Runs a command and prints the peak resident set size (KiB) of its process tree's largest
-# process: this interpreter's only child is the command.
-_RSS_WRAPPER = ("import resource, subprocess, sys\n"
-                "code = subprocess.call(sys.argv[1:], stdin=subprocess.DEVNULL)\n"
-                "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
-                "sys.exit(code)\n")
-
-
-def run_measured(binaries, url: str, out: Path, agent: str, *extra: str,
-                 timeout: float = 240) -> tuple[Run, int]:
-    """wsconform as run_suite runs it, plus the peak RSS (KiB) of the wsconform process."""
-    command = [PYTHON, "-c", _RSS_WRAPPER, str(binaries.wsconform), "--target", url,
-               "--out", str(out), "--agent", agent, *extra]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
-    *stderr, rss = result.stderr.strip().splitlines() or ["0"]
-    run = Run(out, result.returncode, result.stdout, "\n".join(stderr))
-    if result.returncode in (0, 1):
-        run.index = json.loads((out / "index.json").read_text())
-        run.target = run.index["targets"][0]
-    return run, int(rss)
-
 
 @pytest.fixture(scope="module")
 def reference_9x(start_module_server, reference_server_command, binaries, tmp_path_factory):

@@ -64,6 +64,7 @@ Hostile peers (the tester must end each case with a clear reason, never hang or 
     silent      completes the handshake, then reads and discards everything, never replies
     huge-length answers every message with a frame header declaring 2^63-1 bytes, then trickles
     flood       answers every message with an endless stream of 64 KiB binary frames
+    ping-flood  answers every message with an endless stream of pings (125 bytes each)
     reset       answers every message with half a frame, then resets the TCP connection
 """
 
@@ -86,7 +87,7 @@ import zlib
 
 FAULTS = ("none", "utf8", "rsv", "close-code", "no-pong", "any-version", "no-mask", "trust-length", "ignore-origin", "origin-prefix",
           "serial", "inflate-unbounded", "crash-len64", "corrupt-large", "hang", "silent",
-          "huge-length", "flood", "reset", "unmasked-1003", "version-no-header", "version-5xx",
+          "huge-length", "flood", "ping-flood", "reset", "unmasked-1003", "version-no-header", "version-5xx",
           "versions-0-13", "early-data-drop", "coalesce-pongs", "slow-pongs", "data-after-close")
 
 WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -415,7 +416,7 @@ class Connection:
             self.writer.write(encode_frame(message_opcode, message, rsv=0x40))
             await self.writer.drain()
             return
-        if self.fault in ("huge-length", "flood", "reset"):
+        if self.fault in ("huge-length", "flood", "ping-flood", "reset"):
             await self.misbehave()
         if message_opcode == OP_TEXT and self.fault != "utf8" and not is_valid_utf8(message):
             raise Fail(INVALID_PAYLOAD, "text message is not valid UTF-8")
@@ -433,8 +434,9 @@ class Connection:
                 self.writer.write(b"x")
                 await self.writer.drain()
                 await asyncio.sleep(0.1)
-        if self.fault == "flood":
-            chunk = encode_frame(OP_BINARY, b"\xfe" * 65536)
+        if self.fault in ("flood", "ping-flood"):
+            chunk = (encode_frame(OP_BINARY, b"\xfe" * 65536) if self.fault == "flood"
+                     else encode_frame(OP_PING, b"p" * 125) * 512)
             while True:
                 self.writer.write(chunk)
                 await self.writer.drain()
