@@ -1035,8 +1035,9 @@ class case_session : public std::enable_shared_from_this<case_session> {
     }
 
     /// Records an event within bounds, whatever the peer sends: an event past the longest
-    /// expected list cannot make a list match, so it keeps its length but not its payload, and
-    /// past that list by `extra_events_kept` it is only counted. The verdict is the same (the
+    /// expected list cannot make a list match, so it keeps its length but not its payload
+    /// (bar the first few small ones), and past that list by `extra_events_kept` it is only
+    /// counted. The verdict is the same (the
     /// lists differ either way); a flooding peer costs a bounded record.
     void keep(event e) {
         static constexpr std::size_t extra_events_kept = 10000;
@@ -1050,7 +1051,10 @@ class case_session : public std::enable_shared_from_this<case_session> {
                      " events: the later ones are counted, not kept");
             return;
         }
-        if (n >= longest && !e.payload.empty() && !e.streamed_length) {
+        // The first few small ones keep theirs: a reason quotes them ("it answered with
+        // [text 'Hello, world!']").
+        const bool quoted = n < longest + 8 && e.payload.size() <= 1024;
+        if (n >= longest && !quoted && !e.payload.empty() && !e.streamed_length) {
             e.streamed_length = e.payload.size();
             e.payload = codec::bytes(); // frees it (= {} would keep the capacity)
         }
