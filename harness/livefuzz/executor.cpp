@@ -3,7 +3,7 @@
 #include "harness/codec/encoder.hpp"
 #include "harness/codec/handshake.hpp"
 #include "harness/runner/response_reader.hpp"
-#include "harness/runner/session.hpp"
+#include "harness/runner/procedures.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>

@@ -2,7 +2,7 @@
 // checks; and the survival check after a case. Each is built from scripted connections
 // (run_connection) or a bare TLS handshake, so verdict rules stay in one place.
 
-#include "harness/runner/session.hpp"
+#include "harness/runner/procedures.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>

@@ -4,7 +4,7 @@
 /// number of jobs.
 
 #include "harness/runner/restart.hpp"
-#include "harness/runner/session.hpp"
+#include "harness/runner/procedures.hpp"
 
 #include <functional>
 #include <span>

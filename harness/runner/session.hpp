@@ -68,14 +68,4 @@ struct session_settings {
 boost::asio::awaitable<case_result> run_connection(const case_def& c,
                                                    const session_settings& settings);
 
-/// A fresh connection that must get one echo within 1 s (timers scale with
-/// `session_settings::timeout_scale`): the server is still serving. Run it with run_connection;
-/// `behavior` is OK when the echo came.
-const case_def& canary_case();
-
-/// Runs case `c`: one connection, or the procedure `c.run_as` names; then, for cases that
-/// check it, whether a fresh connection still gets an echo. A FAILED result ends with the
-/// requirements the case enforces, quoted (`c.musts`).
-boost::asio::awaitable<case_result> run_case(const case_def& c, const session_settings& settings);
-
 } // namespace wsconform::runner
