@@ -17,9 +17,7 @@ using clock = std::chrono::steady_clock;
 namespace {
 
 std::string seconds_text(double s) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f s", s);
-    return buf;
+    return runner::format_seconds(runner::seconds(s));
 }
 
 /// Runs `inputs` over at most `jobs` connections at once. A connection that cannot be opened

@@ -195,4 +195,10 @@ std::string describe_events(const std::vector<event>& events) {
     return s + "]";
 }
 
+std::string format_seconds(seconds s) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f s", s.count());
+    return text;
+}
+
 } // namespace wsconform::runner

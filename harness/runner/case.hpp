@@ -386,4 +386,7 @@ codec::bytes seed_bytes(const case_def& c);
 /// "[text 'Hello', pong 4 bytes, ... 3 more]": events as a reason quotes them (at most 8).
 std::string describe_events(const std::vector<event>& events);
 
+/// "1.5 s": a duration as reasons and notes say it (one decimal).
+std::string format_seconds(seconds s);
+
 } // namespace wsconform::runner

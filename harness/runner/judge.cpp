@@ -10,12 +10,6 @@ namespace wsconform::runner {
 
 namespace {
 
-std::string format_seconds(std::int64_t ms) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(ms) / 1000.0);
-    return buf;
-}
-
 /// Every expected outcome wants no event at all, and the peer produced some: it answered
 /// frames it had to reject (echoed an unmasked frame, ponged it).
 bool acted_on_what_to_reject(const case_def& c, const case_result& r) {
@@ -41,8 +35,7 @@ void explain_failure(const session_facts& facts, case_result& r, const close_exp
         closing = "the peer never failed the connection: ";
         if (facts.timer_fired)
             closing += "the tester had to end it after " +
-                       format_seconds(static_cast<std::int64_t>(facts.timer_fired->count() *
-                                                                facts.timeout_scale * 1000));
+                       format_seconds(*facts.timer_fired * facts.timeout_scale);
         else if (!facts.violation.empty())
             closing += "the tester did, on the peer's own violation (" + facts.violation + ")";
         else
@@ -355,7 +348,7 @@ void judge_connection(const case_def& c, const session_facts& facts, case_result
             *c.slow_after * facts.timeout_scale) {
         r.behavior = verdict::informational;
         r.result = "every expected event came, but only after " +
-                   format_seconds(*facts.expected_met_us / 1000) +
+                   format_seconds(std::chrono::microseconds(*facts.expected_met_us)) +
                    ": the server stalled under the load (a robustness finding, not a "
                    "failure); " +
                    r.result;

@@ -410,15 +410,6 @@ class case_run {
         return std::to_string(n) + " " + std::string(what) + (n == 1 ? "" : "s");
     }
 
-    static std::string format_seconds(clock::duration d) {
-        return format_seconds(std::chrono::duration_cast<seconds>(d));
-    }
-    static std::string format_seconds(seconds s) {
-        char text[32];
-        std::snprintf(text, sizeof text, "%.1f s", s.count());
-        return text;
-    }
-
     static case_result internal_error(const std::exception& e) {
         // A bug of ours must not take the run down: record it against the case.
         case_result r;

@@ -3,8 +3,8 @@
 /// deadline, so a slow or hung case never blocks the others; verdicts do not depend on the
 /// number of jobs.
 
-#include "harness/runner/restart.hpp"
 #include "harness/runner/procedures.hpp"
+#include "harness/runner/restart.hpp"
 
 #include <functional>
 #include <span>

@@ -119,6 +119,8 @@ class case_session : public std::enable_shared_from_this<case_session> {
           closing_timer_(ex), deadline_(ex), pause_timer_(ex), trickle_timer_(ex), stream_wake_(ex),
           socket_free_(ex) {
         done_.expires_at(asio::steady_timer::time_point::max());
+        for (const auto& exp : def_.expected)
+            longest_expected_ = std::max(longest_expected_, exp.events.size());
     }
 
     asio::awaitable<case_result> run() {
@@ -161,25 +163,19 @@ class case_session : public std::enable_shared_from_this<case_session> {
     struct stream_state {
         explicit stream_state(const echo_stream& s)
             : step(s),
-              payload(s.source ? s.source : std::make_shared<const pattern_payload>(s.pattern)) {}
+              payload(s.source ? s.source : std::make_shared<const pattern_payload>(s.pattern)) {
+            fig.step = &s;
+        }
         const echo_stream& step;
         std::shared_ptr<const pattern_payload> payload;
-        unsigned sent = 0;                ///< messages whose sending began
-        unsigned echoed = 0;              ///< echoes checked complete
+        stream_figures fig;               ///< what the judge reads
         std::optional<echo_checker> echo; ///< the echo now awaited
-        std::string problem;              ///< why the stream failed, if it did
-        std::vector<double> rtt_ms;
-        std::uint64_t echoed_bytes = 0;
-        std::int64_t started_us = 0;    ///< first message began
-        std::int64_t message_at_us = 0; ///< the current message began
-        std::int64_t last_echo_us = 0;
-        // permessage-deflate (compress): our compressor, the message being sent in both forms,
-        // and what compression did to the traffic (the echoes inflate in the protocol core).
+        std::int64_t message_at_us = 0;   ///< the current message began
+        // permessage-deflate (compress): our compressor and the message being sent in both
+        // forms (the echoes inflate in the protocol core).
         std::optional<codec::deflater> deflater;
         bytes plain;
         std::shared_ptr<const bytes> compressed;
-        std::uint64_t plain_sent = 0, compressed_sent = 0;
-        std::uint64_t compressed_echoes = 0, echo_payload_in = 0, echo_inflated = 0;
     };
 
     std::chrono::steady_clock::duration scaled(seconds s) const {
@@ -299,8 +295,9 @@ class case_session : public std::enable_shared_from_this<case_session> {
                                .count();
             result_.metrics["held_ms"] = static_cast<double>(held_ms);
             result_.metrics["request_octets_sent"] = static_cast<double>(trickled_octets_);
-            held = " after " + format_seconds(held_ms) + " (" + std::to_string(trickled_octets_) +
-                   " of " + std::to_string(request_octets_) + " request octets sent)";
+            held = " after " + format_seconds(std::chrono::milliseconds(held_ms)) + " (" +
+                   std::to_string(trickled_octets_) + " of " + std::to_string(request_octets_) +
+                   " request octets sent)";
             if (timed_out) {
                 transport_.close();
                 decide_handshake(verdict::informational,
@@ -434,12 +431,6 @@ class case_session : public std::enable_shared_from_this<case_session> {
     void stop_trickle() {
         trickle_stopped_ = true;
         trickle_timer_.cancel();
-    }
-
-    static std::string format_seconds(std::int64_t ms) {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(ms) / 1000.0);
-        return buf;
     }
 
     /// Counts this connection in at its crowd's gate (once), if it belongs to one.
@@ -710,19 +701,19 @@ class case_session : public std::enable_shared_from_this<case_session> {
         if (deflate_)
             start_deflate(s);
         if (step.compress && !s.deflater)
-            s.problem = "permessage-deflate was not agreed, so nothing can be sent compressed";
-        s.started_us = recorder_.now_us();
+            s.fig.problem = "permessage-deflate was not agreed, so nothing can be sent compressed";
+        s.fig.started_us = recorder_.now_us();
         for (unsigned i = 0; i < step.count; ++i) {
-            if (state_ != state::open || !s.problem.empty())
+            if (state_ != state::open || !s.fig.problem.empty())
                 break;
             const std::uint64_t offset =
                 step.consecutive ? std::uint64_t{i} * step.size % s.payload->period() : 0;
             s.echo.emplace(step.op == opcode::binary, *s.payload, step.size, offset);
-            s.sent = i + 1;
+            s.fig.sent = i + 1;
             s.message_at_us = recorder_.now_us();
             co_await write_message(step, offset);
             // Every waker cancels the timer; the condition is checked again before each wait.
-            while (state_ == state::open && s.problem.empty() && !s.echo->complete()) {
+            while (state_ == state::open && s.fig.problem.empty() && !s.echo->complete()) {
                 stream_wake_.expires_at(asio::steady_timer::time_point::max());
                 auto [ec] = co_await stream_wake_.async_wait(asio::as_tuple(asio::use_awaitable));
                 (void)ec;
@@ -777,8 +768,8 @@ class case_session : public std::enable_shared_from_this<case_session> {
         auto& s = *stream_;
         if (step.compress) {
             s.compressed = compressed_message(s, offset);
-            s.plain_sent += step.size;
-            s.compressed_sent += s.compressed->size();
+            s.fig.plain_sent += step.size;
+            s.fig.compressed_sent += s.compressed->size();
         }
         message_wire wire =
             step.compress
@@ -822,13 +813,13 @@ class case_session : public std::enable_shared_from_this<case_session> {
         auto& s = *stream_;
         auto which = [&] {
             return s.step.count == 1 ? std::string()
-                                     : "message " + std::to_string(s.sent) + " of " +
+                                     : "message " + std::to_string(s.fig.sent) + " of " +
                                            std::to_string(s.step.count) + ": ";
         };
         if (!s.echo || s.echo->complete()) {
-            if (e.first && s.problem.empty()) {
-                s.problem = "the peer sent a message that echoes nothing sent (after " +
-                            std::to_string(s.echoed) + " echoes)";
+            if (e.first && s.fig.problem.empty()) {
+                s.fig.problem = "the peer sent a message that echoes nothing sent (after " +
+                                std::to_string(s.fig.echoed) + " echoes)";
                 stream_wake_.cancel();
             }
             return;
@@ -836,24 +827,24 @@ class case_session : public std::enable_shared_from_this<case_session> {
         if (s.echo->failed())
             return; // already judged; the rest of it is of no interest
         if (e.compressed)
-            s.echo_payload_in += e.wire_payload;
+            s.fig.echo_payload_in += e.wire_payload;
         if (!s.echo->add(e.binary, e.first, e.last, e.payload)) {
-            if (s.problem.empty())
-                s.problem = which() + s.echo->problem();
+            if (s.fig.problem.empty())
+                s.fig.problem = which() + s.echo->problem();
             stream_wake_.cancel();
             return;
         }
         if (!s.echo->complete())
             return;
         if (e.compressed) {
-            ++s.compressed_echoes;
-            s.echo_inflated += s.echo->received();
+            ++s.fig.compressed_echoes;
+            s.fig.echo_inflated += s.echo->received();
         }
         auto now = recorder_.now_us();
-        ++s.echoed;
-        s.echoed_bytes += s.step.size;
-        s.last_echo_us = now;
-        s.rtt_ms.push_back(static_cast<double>(now - s.message_at_us) / 1000.0);
+        ++s.fig.echoed;
+        s.fig.echoed_bytes += s.step.size;
+        s.fig.last_echo_us = now;
+        s.fig.rtt_ms.push_back(static_cast<double>(now - s.message_at_us) / 1000.0);
         event m;
         m.what = event::kind::message;
         m.binary = s.step.op == opcode::binary;
@@ -986,8 +977,8 @@ class case_session : public std::enable_shared_from_this<case_session> {
             note(what.find(" offset ") != std::string::npos
                      ? what
                      : what + " (at stream offset " + std::to_string(v.offset) + ")");
-            if (stream_ && stream_->problem.empty() && v.section.starts_with("RFC 7692")) {
-                stream_->problem = "the echo breaks " + v.section + ": " + v.detail;
+            if (stream_ && stream_->fig.problem.empty() && v.section.starts_with("RFC 7692")) {
+                stream_->fig.problem = "the echo breaks " + v.section + ": " + v.detail;
                 stream_wake_.cancel();
             }
             return;
@@ -1041,9 +1032,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
     /// lists differ either way); a flooding peer costs a bounded record.
     void keep(event e) {
         static constexpr std::size_t extra_events_kept = 10000;
-        std::size_t longest = 0;
-        for (const auto& exp : def_.expected)
-            longest = std::max(longest, exp.events.size());
+        const auto longest = longest_expected_;
         const auto n = result_.received.size();
         if (n >= longest + extra_events_kept) {
             if (++events_not_kept_ == 1)
@@ -1097,23 +1086,10 @@ class case_session : public std::enable_shared_from_this<case_session> {
                             .stream = std::nullopt,
                             .timeout_scale = settings_.timeout_scale};
         if (stream_) {
-            const auto& s = *stream_;
-            facts.stream = stream_figures{.step = &s.step,
-                                          .sent = s.sent,
-                                          .echoed = s.echoed,
-                                          .problem = s.problem,
-                                          .rtt_ms = s.rtt_ms,
-                                          .echoed_bytes = s.echoed_bytes,
-                                          .started_us = s.started_us,
-                                          .last_echo_us = s.last_echo_us,
-                                          .plain_sent = s.plain_sent,
-                                          .compressed_sent = s.compressed_sent,
-                                          .compressed_echoes = s.compressed_echoes,
-                                          .echo_payload_in = s.echo_payload_in,
-                                          .echo_inflated = s.echo_inflated,
-                                          .awaited_received = s.echo && !s.echo->complete()
-                                                                  ? s.echo->received()
-                                                                  : std::uint64_t{0}};
+            facts.stream = stream_->fig;
+            const auto& echo = stream_->echo;
+            facts.stream->awaited_received =
+                echo && !echo->complete() ? echo->received() : std::uint64_t{0};
         }
         judge_connection(def_, facts, result_);
     }
@@ -1147,6 +1123,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
     std::string violation_; ///< the first RFC violation the peer made, for the verdict's reason
     bool data_after_close_ = false;     ///< the peer sent a data frame after its Close (§5.5.1)
     std::uint64_t events_not_kept_ = 0; ///< events past keep()'s bound
+    std::size_t longest_expected_ = 0;  ///< the longest of the case's expected event lists
     static constexpr std::uint64_t pings_noted = 20;
     std::uint64_t pings_received_ = 0;
     std::int64_t opened_at_ = 0;
