@@ -148,6 +148,7 @@ void add_limit_cases(std::vector<case_def>& out) {
         c.musts = {answer_pings, validate_input};
         c.close = tester_closes();
         c.refusal_codes = refusals;
+        c.loads_target = true;
         c.tags = {"slow"};
         out.push_back(std::move(c));
     }
@@ -162,6 +163,7 @@ void add_limit_cases(std::vector<case_def>& out) {
         c.musts = {parse_frames, validate_input};
         c.close = tester_closes();
         c.refusal_codes = refusals;
+        c.loads_target = true;
         c.tags = {"slow"};
         out.push_back(std::move(c));
     }
@@ -226,6 +228,7 @@ void add_limit_cases(std::vector<case_def>& out) {
                               "one)")};
         c.close = peer_closes({1009});
         c.musts = {validate_input};
+        c.loads_target = true; // inflating 1 GiB keeps the server's CPU busy for seconds
         return c;
     };
     {

@@ -186,6 +186,8 @@ class connection {
     bool dropped_by_us() const { return dropped_by_us_; } ///< we closed TCP
     /// The closing handshake went through both ways and TCP closed without a timeout.
     bool clean() const;
+    /// Our Close went unanswered for options::close_timeout.
+    bool close_timed_out() const { return close_timed_out_; }
     bool tcp_close_timed_out() const { return tcp_close_timed_out_; }
     std::optional<codec::close_code> local_close_code() const { return local_close_code_; }
     /// The first violation of the peer, if any.

@@ -87,6 +87,15 @@ std::uint64_t memory_weight(const case_def& c) {
     return weight;
 }
 
+load_class load_of(const case_def& c) {
+    if (c.loads_target || std::holds_alternative<connection_crowd>(c.run_as) ||
+        std::holds_alternative<size_limit_search>(c.run_as))
+        return load_class::alone;
+    if (c.request.trickle_interval > seconds(0))
+        return load_class::background;
+    return load_class::shared;
+}
+
 const echo_stream* compressed_echo(const case_def& c) {
     for (const auto& s : c.script)
         if (const auto* e = std::get_if<echo_stream>(&s); e && e->compress)

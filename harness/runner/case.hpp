@@ -331,6 +331,10 @@ struct case_def {
     /// For security findings: "high", "medium", "low" (empty for other cases). Reported with
     /// the case; it says how bad a FAILED (or, for INFORMATIONAL cases, the finding) is.
     std::string severity;
+    /// The case loads the target so much (floods, bombs, a crowd of connections, a size
+    /// search up to 64 MiB) that cases running beside it could miss their timers: the runner
+    /// runs it alone (see load_class).
+    bool loads_target = false;
     /// Labels for selecting groups of cases: "slow" marks cases that take seconds by design
     /// (slow handshakes, floods); `--exclude-cases @slow` drops them.
     std::vector<std::string> tags;
@@ -366,6 +370,15 @@ std::uint64_t memory_weight(const case_def& c);
 /// zlib both ways). Dozens at once only queue behind each other, until 1000 small round trips
 /// miss Autobahn's 60 s timer and the verdict depends on --jobs: the runner runs a few at once.
 bool cpu_heavy(const case_def& c);
+
+/// How a case shares the target with others (only timing depends on it, never what is sent
+/// or judged). Most cases share it, many at once. A case that loads the target (loads_target,
+/// a crowd of connections, a size search up to 64 MiB) runs alone, after the others: beside
+/// it, their 1 s timers would measure its load. A case that holds a connection for seconds
+/// while sending next to nothing (a handshake trickled one octet per second) runs in the
+/// background: it starts first and ends whenever it ends, and no case waits for it.
+enum class load_class : std::uint8_t { background, shared, alone };
+load_class load_of(const case_def& c);
 
 /// The case's compressed echo stream, if it has one.
 const echo_stream* compressed_echo(const case_def& c);

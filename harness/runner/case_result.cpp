@@ -1,10 +1,15 @@
 #include "harness/runner/case_result.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 
 namespace wsconform::runner {
+
+void case_result::timeout_decided(seconds waited) {
+    decided_by_timeout = std::max(decided_by_timeout.value_or(seconds(0)), waited);
+}
 
 std::string iso_now() {
     auto now = std::chrono::system_clock::now();

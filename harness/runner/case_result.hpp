@@ -45,6 +45,14 @@ struct case_result {
     bool failed_by_me = false;
     bool dropped_by_me = false;
     bool was_clean = false;
+    /// The longest timeout of ours, as waited (scaled), that decided the verdict or part of it
+    /// (the connect, the opening or closing handshake, a case timer, a stall): a target slowed
+    /// by other cases in flight could have caused it, so the runner may confirm the verdict on
+    /// a quiet target.
+    std::optional<seconds> decided_by_timeout;
+
+    /// Records that a timeout of `waited` decided (part of) the verdict.
+    void timeout_decided(seconds waited);
 
     std::string started_at;       ///< ISO 8601 UTC
     std::int64_t duration_ms = 0; ///< end of opening handshake to TCP close (Autobahn's)

@@ -213,6 +213,10 @@ void judge_refusal(const case_def& c, const codec::upgrade_response& response, c
 
 void judge_connection(const case_def& c, const session_facts& facts, case_result& r) {
     r.was_clean = facts.close_sent && facts.close_received && !facts.tcp_close_timed_out;
+    if (facts.timer_fired)
+        r.timeout_decided(*facts.timer_fired * facts.timeout_scale);
+    if (facts.closing_timer_fired)
+        r.timeout_decided(*facts.closing_timer_fired);
     if (facts.decided_at_handshake) {
         if (c.informational) {
             r.behavior = verdict::informational;
@@ -347,6 +351,7 @@ void judge_connection(const case_def& c, const session_facts& facts, case_result
         seconds(static_cast<double>(*facts.expected_met_us) / 1e6) >
             *c.slow_after * facts.timeout_scale) {
         r.behavior = verdict::informational;
+        r.timeout_decided(*c.slow_after * facts.timeout_scale);
         r.result = "every expected event came, but only after " +
                    format_seconds(std::chrono::microseconds(*facts.expected_met_us)) +
                    ": the server stalled under the load (a robustness finding, not a "

@@ -53,6 +53,9 @@ struct session_facts {
     bool decided_at_handshake = false; ///< decide() was called at the opening handshake
     bool close_sent = false;
     bool close_received = false;
+    /// A closing timer fired (our Close went unanswered, or the server kept TCP open): how
+    /// long it had waited.
+    std::optional<seconds> closing_timer_fired{};
     bool tcp_close_timed_out = false; ///< the server did not drop TCP after the closing handshake
     bool dropped_on_purpose = false;  ///< a fail_after timer with `drop` ended the case
     std::string violation{};          ///< the peer's first RFC violation, in words

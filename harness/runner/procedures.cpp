@@ -415,6 +415,8 @@ asio::awaitable<case_result> run_slow_handshake(const case_def& c,
                              "in " +
                              std::to_string(canary.duration_ms) + " ms");
     } else {
+        if (canary.decided_by_timeout)
+            slow.timeout_decided(*canary.decided_by_timeout);
         decide(slow, verdict::failed,
                "while the slow handshake was held, a fresh connection was not served (" +
                    canary.result + "): one slow client starves the others; " + slow.result);
@@ -498,6 +500,8 @@ asio::awaitable<case_result> run_case(const case_def& c, const session_settings&
         } else {
             // A case that cannot fail (a crowd: no MUST covers capacity) reports it as its
             // finding; the cases after it see the server gone.
+            if (canary.decided_by_timeout)
+                result.timeout_decided(*canary.decided_by_timeout);
             result.behavior = can_fail(c) ? verdict::failed : verdict::informational;
             result.overall = result.behavior;
             result.result = "the server did not serve a fresh connection afterwards (" +

@@ -2,6 +2,7 @@
 
 #include "harness/runner/budget.hpp"
 #include "harness/runner/compression_cache.hpp"
+#include "harness/runner/concurrency.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -11,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <exception>
 #include <map>
@@ -36,6 +38,12 @@ constexpr seconds reconnect_wait{0.5};
 constexpr seconds probe_timeout{1};
 /// How often a target that stopped accepting connections is tried while it may come back.
 constexpr seconds back_poll{0.1};
+/// An opening handshake answered later than this (times the timeout scale) says the target is
+/// loaded: a quarter of the closing handshake's 1 s timer, the shortest that decides verdicts.
+constexpr seconds slow_handshake{0.25};
+/// Cases in flight at the start (a run of a few cases starts them all at once); the window
+/// doubles from there while the target keeps up.
+constexpr unsigned first_window = 16;
 
 using clock = std::chrono::steady_clock;
 
@@ -49,6 +57,37 @@ asio::awaitable<boost::system::error_code> connect_once(const session_settings& 
                                           timeout * settings.timeout_scale));
     t.close();
     co_return ec;
+}
+
+/// How long a probe's connection must stay up for the target to count as alive.
+constexpr seconds probe_linger{0.05};
+
+/// Whether the target still accepts connections after a case that ended badly: a connect, and
+/// the connection must not be reset within probe_linger. A process that is dying as the probe
+/// arrives may still have its listening socket, which completes the connect; the connection
+/// is then reset as the socket goes.
+asio::awaitable<boost::system::error_code> probe_alive(const session_settings& settings) {
+    net::transport t(co_await asio::this_coro::executor, settings.tls, nullptr);
+    auto url = settings.url;
+    url.tls = false;
+    auto ec = co_await t.connect(url, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          probe_timeout * settings.timeout_scale));
+    if (ec)
+        co_return ec;
+    asio::steady_timer linger(co_await asio::this_coro::executor,
+                              std::chrono::duration_cast<clock::duration>(probe_linger));
+    boost::system::error_code ended;
+    linger.async_wait([&](auto timer_ec) {
+        if (!timer_ec)
+            t.close();
+    });
+    codec::byte one[1];
+    auto [read_ec, n] = co_await t.read_some(one);
+    if (linger.cancel() > 0 && read_ec && read_ec != asio::error::operation_aborted)
+        ended = read_ec; // reset or closed before the linger was up: it is going away
+    (void)n;
+    t.close();
+    co_return ended ? ended : boost::system::error_code{};
 }
 
 /// A connect error that means nothing listens there any more (refused, reset, unreachable), as
@@ -70,6 +109,29 @@ bool connect_failed(const case_def& c, const case_result& r) {
 /// connections.
 bool ended_badly(const case_result& r) {
     return !(r.overall == verdict::ok && r.was_clean);
+}
+
+/// How much longer than the target's worst observed stall a timeout must be for load not to
+/// explain it.
+constexpr double stall_margin = 4;
+
+/// A verdict that load on the target could have caused: a timeout of ours decided it, it is
+/// not the clean OK that a slow target cannot fake, and the timeout is not far longer than the
+/// longest the target kept an opening handshake waiting during the run (`worst_stall`): a
+/// 15 s limit on a trickled handshake is not reached because a handshake took 0.3 s.
+bool load_sensitive(const case_result& r, seconds worst_stall) {
+    return r.decided_by_timeout && ended_badly(r) &&
+           *r.decided_by_timeout <= stall_margin * worst_stall;
+}
+
+/// Whether the case's opening handshake says the target is loaded: answered late, or not in
+/// time (the connect or the handshake timed out).
+bool congested(const case_def& c, const case_result& r, double timeout_scale) {
+    if (!std::holds_alternative<std::monostate>(c.run_as))
+        return false; // procedures make connections of their own
+    if (r.handshake_us < 0)
+        return r.decided_by_timeout && !r.handshake_ok; // the connect or handshake timed out
+    return static_cast<double>(r.handshake_us) > slow_handshake.count() * 1e6 * timeout_scale;
 }
 
 /// The verdict of a case the target could not be reached for (Autobahn silently skips them).
@@ -97,7 +159,8 @@ const echo_stream* compressed_stream(const case_def& c) {
     return e && e->source ? e : nullptr;
 }
 
-/// The order in which cases start. Compressed echo streams that send the same messages (one
+/// The order in which cases start: background cases, then the shared ones, then those that run
+/// alone (load_class). Compressed echo streams that send the same messages (one
 /// data set, one message size: 12.1.10, 12.1.15-18 and each 13.x.10, 13.x.15-18) start one
 /// after another, so what one compressed is still in the cache when the next needs it, and
 /// the largest messages first, so the run does not end on one long case keeping one core
@@ -114,8 +177,9 @@ std::vector<std::size_t> start_order(std::span<const case_def* const> cases) {
             source_rank.try_emplace(e->source.get(), source_rank.size());
     auto rank = [&](std::size_t i) {
         const auto* e = compressed_stream(*cases[i]);
-        return e ? std::tuple(1, ~e->size, source_rank.at(e->source.get()))
-                 : std::tuple(0, std::uint64_t{0}, std::size_t{0});
+        const auto load = static_cast<int>(load_of(*cases[i]));
+        return e ? std::tuple(load, 1, ~e->size, source_rank.at(e->source.get()))
+                 : std::tuple(load, 0, std::uint64_t{0}, std::size_t{0});
     };
     std::stable_sort(order.begin(), order.end(),
                      [&](std::size_t a, std::size_t b) { return rank(a) < rank(b); });
@@ -135,6 +199,12 @@ std::vector<std::size_t> start_order(std::span<const case_def* const> cases) {
 /// that was not theirs. If the target does not come back, they and every case not started
 /// are FAILED "target stopped accepting connections"; a case that was alone in flight when it
 /// died is blamed for it.
+///
+/// Verdicts must not depend on --jobs. Cases start in start order, as many at once as the
+/// target takes (concurrency_window: fewer while its opening handshakes come late); cases that
+/// load the target run alone (load_class); and a verdict that a timeout decided while other
+/// cases were in flight is confirmed after the others, on a quiet target: the case runs again
+/// alone, and that run's verdict stands (its notes tell).
 class case_run {
   public:
     case_run(std::span<const case_def* const> cases, const session_settings& settings,
@@ -146,10 +216,13 @@ class case_run {
           memory_(io_.get_executor(), settings.memory_budget_bytes),
           // Cases that keep a core busy on both sides (cpu_heavy): a few at once keep both
           // sides' cores busy; more only stretch each case's round trips.
-          cpu_slots_(io_.get_executor(), cpu_heavy_cases_at_once), resumed_(io_), idle_(io_) {
+          cpu_slots_(io_.get_executor(), cpu_heavy_cases_at_once),
+          window_(std::max(1u, options.jobs), first_window), crowded_(cases.size(), false),
+          decided_(cases.size(), false), resumed_(io_), idle_(io_), admissions_(io_) {
         settings_.compressed_messages =
             std::make_shared<compression_cache>(settings.compression_cache_bytes);
         state_.total = cases.size();
+        admissions_.expires_at(asio::steady_timer::time_point::max());
     }
 
     std::vector<case_result> run() {
@@ -157,6 +230,13 @@ class case_run {
         for (unsigned i = 0; i < std::min<std::size_t>(jobs, cases_.size()); ++i)
             asio::co_spawn(io_, worker(), asio::detached);
         io_.run();
+        if (window_.halvings() > 0)
+            notice("the target answered opening handshakes late (after more than " +
+                   std::to_string(
+                       std::lround(slow_handshake.count() * 1000 * settings_.timeout_scale)) +
+                   " ms) with many cases in flight: the run went down to " +
+                   count(window_.smallest(), "case") + " at once, and up again while it kept up");
+        confirm_alone();
         return std::move(results_);
     }
 
@@ -167,10 +247,16 @@ class case_run {
         case_result first; ///< what its first run came to
     };
 
-    /// Counts a case in flight while it lives (the recovery waits for none to be left).
+    /// Counts a case in flight while it lives (the recovery waits for none to be left), and
+    /// marks the cases that shared the target with others.
     class in_flight {
       public:
         in_flight(case_run& run, std::size_t index) : run_(run), index_(index) {
+            if (!run_.running_.empty()) {
+                for (auto other : run_.running_)
+                    run_.crowded_[other] = true;
+                run_.crowded_[index_] = true;
+            }
             run_.running_.insert(index_);
         }
         ~in_flight() {
@@ -186,24 +272,127 @@ class case_run {
         std::size_t index_;
     };
 
+    /// A case admitted to start (may_start), counted until it ends.
+    class admission {
+      public:
+        admission(case_run& run, load_class load) : run_(run), load_(load) {
+            ++run_.admitted_[static_cast<int>(load_)];
+        }
+        ~admission() {
+            --run_.admitted_[static_cast<int>(load_)];
+            run_.admissions_.cancel(); // the waiting workers look again
+        }
+        admission(const admission&) = delete;
+        admission& operator=(const admission&) = delete;
+
+      private:
+        case_run& run_;
+        load_class load_;
+    };
+
+    std::size_t admitted(load_class load) const { return admitted_[static_cast<int>(load)]; }
+
+    /// Whether the case at `position` of the start order may start now: cases start in that
+    /// order, within the window; a case of load_class::alone once only background ones are in
+    /// flight, and nothing else beside it.
+    bool may_start(std::size_t position, load_class load) const {
+        if (target_gone_)
+            return true; // it is decided at once, without a connection
+        if (position != next_admitted_ || admitted(load_class::alone) > 0)
+            return false;
+        if (load == load_class::alone)
+            return admitted(load_class::shared) == 0;
+        return admitted(load_class::background) + admitted(load_class::shared) < window_.size();
+    }
+
     asio::awaitable<void> worker() {
         while (next_ < cases_.size()) {
-            auto index = order_[next_++];
+            const auto position = next_++;
+            auto index = order_[position];
             const case_def& c = *cases_[index];
+            const auto load = load_of(c);
             std::optional<case_result> r;
             try {
+                while (!may_start(position, load))
+                    co_await admissions_.async_wait(asio::as_tuple(asio::use_awaitable));
+                admission admitted(*this, load);
+                ++next_admitted_;
+                admissions_.cancel(); // the next in order may be admitted too
                 // A CPU slot first, so a case waiting for one holds no memory meanwhile.
                 budget_share cpu_share, memory_share;
                 if (cpu_heavy(c) && !target_gone_)
                     cpu_share = budget_share(cpu_slots_, co_await cpu_slots_.acquire(1));
                 if (auto weight = memory_weight(c); weight && !target_gone_)
                     memory_share = budget_share(memory_, co_await memory_.acquire(weight));
+                const auto ticket = window_.started();
                 r = co_await run_one(index);
+                if (r) {
+                    window_.ended(ticket, congested(c, *r, settings_.timeout_scale));
+                    note_stall(c, *r);
+                }
             } catch (const std::exception& e) {
                 r = internal_error(e);
             }
             if (r) // else held back, decided by recover()
                 decide(index, std::move(*r));
+        }
+    }
+
+    /// The longest the target kept an opening handshake waiting (or a timed-out one: its
+    /// timeout), for load_sensitive().
+    void note_stall(const case_def& c, const case_result& r) {
+        if (!std::holds_alternative<std::monostate>(c.run_as) || load_of(c) != load_class::shared)
+            return; // a crowd's or a trickled handshake's time is the case's own
+        if (r.handshake_us >= 0)
+            worst_stall_ = std::max(worst_stall_, seconds(double(r.handshake_us) / 1e6));
+        else if (r.decided_by_timeout && !r.handshake_ok)
+            worst_stall_ = std::max(worst_stall_, *r.decided_by_timeout);
+    }
+
+    /// After the run: the verdicts that a timeout decided while other cases were in flight
+    /// (load_sensitive) are confirmed on a quiet target, each case again, alone.
+    void confirm_alone() {
+        std::vector<std::size_t> doubtful;
+        for (std::size_t i = 0; i < cases_.size(); ++i)
+            if (crowded_[i] && decided_[i] && load_sensitive(results_[i], worst_stall_))
+                doubtful.push_back(i);
+        if (doubtful.empty() || target_gone_)
+            return;
+        notice(count(doubtful.size(), "verdict") +
+               " decided by a timeout while other cases were in flight: running " +
+               (doubtful.size() == 1 ? "that case" : "those cases") +
+               " again, one at a time, on a quiet target");
+        io_.restart();
+        asio::co_spawn(io_, confirm(std::move(doubtful)), asio::detached);
+        io_.run();
+    }
+
+    asio::awaitable<void> confirm(std::vector<std::size_t> doubtful) {
+        for (auto index : doubtful) {
+            if (target_gone_)
+                break; // the first verdicts stand: nothing can be confirmed any more
+            const std::string first =
+                std::string(to_string(results_[index].overall)) + ": " + results_[index].result;
+            std::optional<case_result> r;
+            try {
+                crowded_[index] = false;
+                r = co_await run_one(index);
+            } catch (const std::exception& e) {
+                r = internal_error(e);
+            }
+            if (!r)
+                continue; // held back: recover() decides it
+            const std::string second = std::string(to_string(r->overall)) + ": " + r->result;
+            r->notes.push_back(
+                second == first
+                    ? "a timeout decided this verdict while other cases were in flight; the case "
+                      "ran again alone after them and came to the same verdict"
+                    : "a timeout decided the first run's verdict while other cases were in "
+                      "flight (" +
+                          first +
+                          "); the case ran again alone after them, and this run's verdict "
+                          "stands");
+            decide(index, std::move(*r));
         }
     }
 
@@ -255,7 +444,7 @@ class case_run {
     /// After a case that ended badly: does the target still accept connections? If not, the
     /// recovery starts (once, however many cases ask).
     asio::awaitable<void> look_at_target() {
-        auto ec = co_await connect_once(settings_, probe_timeout, false);
+        auto ec = co_await probe_alive(settings_);
         if (!stopped_accepting(ec) || recovering_)
             co_return;
         recovering_ = true;
@@ -294,6 +483,7 @@ class case_run {
                 break;
             }
             auto& h = held[k];
+            crowded_[h.index] = false; // it runs alone now
             const std::string beside = others(held, k);
             const auto came_back = clock::now() - stopped_at_;
             case_result r;
@@ -301,7 +491,7 @@ class case_run {
             try {
                 r = co_await run_case(*cases_[h.index], settings_);
                 if (ended_badly(r)) {
-                    auto ec = co_await connect_once(settings_, probe_timeout, false);
+                    auto ec = co_await probe_alive(settings_);
                     if ((died = stopped_accepting(ec)))
                         target_stopped(ec);
                 }
@@ -423,9 +613,15 @@ class case_run {
             options_.on_notice(text);
     }
 
+    /// Sets a case's verdict; a case decided again (confirm_alone) replaces its first one.
     void decide(std::size_t index, case_result r) {
+        if (!decided_[index]) {
+            decided_[index] = true;
+            ++state_.done;
+        } else if (results_[index].overall == verdict::failed) {
+            --state_.failed;
+        }
         results_[index] = std::move(r);
-        ++state_.done;
         if (results_[index].overall == verdict::failed)
             ++state_.failed;
         state_.last = cases_[index];
@@ -443,7 +639,13 @@ class case_run {
     budget memory_;
     budget cpu_slots_;
     progress state_;
-    std::size_t next_ = 0;
+    std::size_t next_ = 0;          ///< the next case a worker takes (position in order_)
+    std::size_t next_admitted_ = 0; ///< the next case that may start (position in order_)
+    concurrency_window window_;
+    std::size_t admitted_[3] = {0, 0, 0}; ///< admitted cases by load_class
+    std::vector<bool> crowded_;           ///< the case shared the target with another case
+    std::vector<bool> decided_;
+    seconds worst_stall_{0}; ///< see note_stall()
 
     std::set<std::size_t> running_; ///< cases in flight (their indices)
     /// Set once the target is gone: it stopped accepting connections and did not come back, or
@@ -453,9 +655,10 @@ class case_run {
     std::uint64_t stops_ = 0; ///< times the target was found not accepting connections
     std::string stop_error_;  ///< the connect error of the last of them
     clock::time_point stopped_at_;
-    bool recovering_ = false;    ///< no case starts meanwhile
-    asio::steady_timer resumed_; ///< cancelled when the recovery ends
-    asio::steady_timer idle_;    ///< cancelled when the last case in flight ends
+    bool recovering_ = false;       ///< no case starts meanwhile
+    asio::steady_timer resumed_;    ///< cancelled when the recovery ends
+    asio::steady_timer idle_;       ///< cancelled when the last case in flight ends
+    asio::steady_timer admissions_; ///< cancelled when an admitted case ends
     std::vector<held_case> held_;
 };
 

@@ -140,6 +140,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
         deadline_.async_wait([self = shared_from_this()](auto ec) {
             if (!ec && !self->tcp_closed_) {
                 self->note("case deadline reached; dropping the connection");
+                self->result_.timeout_decided(self->settings_.timeout_scale * self->backstop());
                 self->drop();
             }
         });
@@ -226,6 +227,8 @@ class case_session : public std::enable_shared_from_this<case_session> {
             url.tls = false; // same host and port, no TLS
         if (auto ec = co_await transport_.connect(url, ms)) {
             result_.connect_error = ec;
+            if (ec == asio::error::timed_out)
+                result_.timeout_decided(settings_.timeout_scale * settings_.connect_timeout);
             result_.result = "could not connect to " + settings_.url.text + ": " + ec.message();
             result_.result_close = "the opening handshake was never completed";
             co_return false;
@@ -287,6 +290,10 @@ class case_session : public std::enable_shared_from_this<case_session> {
                                            : "connection ended during the opening handshake: " +
                                                  reading.error.message();
         timer.cancel();
+        if (timed_out)
+            result_.timeout_decided(
+                settings_.timeout_scale *
+                (trickling ? plan.trickle_limit : settings_.open_handshake_timeout));
         std::string held; // for slow handshakes: how long the server kept us
         if (trickling) {
             stop_trickle();
@@ -1067,6 +1074,15 @@ class case_session : public std::enable_shared_from_this<case_session> {
 
     // --- verdicts --------------------------------------------------------------------------
 
+    /// How long the closing timer that fired had waited, if one did.
+    std::optional<seconds> closing_timer_fired() const {
+        if (conn_ && conn_->close_timed_out())
+            return settings_.timeout_scale * settings_.close_handshake_timeout;
+        if (conn_ && conn_->tcp_close_timed_out())
+            return settings_.timeout_scale * settings_.server_drop_timeout;
+        return std::nullopt;
+    }
+
     /// The facts of this connection, for the judge.
     void finish_verdicts() {
         result_.chunks = recorder_.chunks();
@@ -1077,6 +1093,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
         session_facts facts{.decided_at_handshake = handshake_decided_,
                             .close_sent = conn_ && conn_->close_sent(),
                             .close_received = conn_ && conn_->close_received(),
+                            .closing_timer_fired = closing_timer_fired(),
                             .tcp_close_timed_out = conn_ && conn_->tcp_close_timed_out(),
                             .dropped_on_purpose = dropped_on_purpose_,
                             .violation = violation_,

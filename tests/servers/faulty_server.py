@@ -30,6 +30,9 @@ Faults:
                 a limit and echoes it (still compressed): a decompression bomb goes through
     serial      one connection at a time and no handshake timeout: a slow client starves the
                 others (slow-loris), a crowd of clients waits in the accept queue
+    busy        conformant, but slow under load: while more than 8 connections are open, all
+                it writes (the 101 included) waits 1.2 s first, as an overloaded server's
+                answers do; a tester that keeps dozens of cases in flight sees its timers fire
     crash-len64 the whole process dies (os._exit, no Close, no cleanup) as soon as it reads a
                 frame header with the 64-bit extended length form (length field 127): the
                 live fuzzer's crash to find, minimise and replay
@@ -88,7 +91,8 @@ import zlib
 FAULTS = ("none", "utf8", "rsv", "close-code", "no-pong", "any-version", "no-mask", "trust-length", "ignore-origin", "origin-prefix",
           "serial", "inflate-unbounded", "crash-len64", "corrupt-large", "hang", "silent",
           "huge-length", "flood", "ping-flood", "reset", "unmasked-1003", "version-no-header", "version-5xx",
-          "versions-0-13", "early-data-drop", "coalesce-pongs", "slow-pongs", "data-after-close")
+          "versions-0-13", "early-data-drop", "coalesce-pongs", "slow-pongs", "data-after-close",
+          "busy")
 
 WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 SERVER_NAME = "wsconform-faulty/0.1"
@@ -176,6 +180,18 @@ def close_payload(code: int | None) -> bytes:
 # Opening handshake
 
 
+# busy: connections open now, and how slow the server gets above BUSY_ABOVE of them.
+OPEN_CONNECTIONS = 0
+BUSY_ABOVE = 8
+BUSY_DELAY = 1.2
+
+
+async def pace(fault: str) -> None:
+    """busy: an overloaded server answers late."""
+    if fault == "busy" and OPEN_CONNECTIONS > BUSY_ABOVE:
+        await asyncio.sleep(BUSY_DELAY)
+
+
 async def opening_handshake(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                             fault: str = "none", allowed_origin: str | None = None) -> bool:
     """Reads the HTTP upgrade request and answers 101 (True) or an HTTP error (False).
@@ -243,6 +259,7 @@ async def opening_handshake(reader: asyncio.StreamReader, writer: asyncio.Stream
     accept = base64.b64encode(hashlib.sha1(key.encode("ascii") + WS_GUID).digest()).decode()
     extensions = {t.split(";")[0].strip() for t in tokens("sec-websocket-extensions")}
     deflate = fault == "inflate-unbounded" and "permessage-deflate" in extensions
+    await pace(fault)
     writer.write(
         (
             "HTTP/1.1 101 Switching Protocols\r\n"
@@ -286,6 +303,7 @@ class Connection:
         self.stalled = False  # slow-pongs: the stall happened
 
     async def send(self, opcode: int, payload: bytes = b"") -> None:
+        await pace(self.fault)
         self.writer.write(encode_frame(opcode, payload))
         await self.writer.drain()
 
@@ -492,12 +510,17 @@ async def main() -> int:
     one_at_a_time = asyncio.Lock()
 
     async def on_client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        global OPEN_CONNECTIONS
         connection = Connection(reader, writer, args.fault, args.allowed_origin, args.max_message)
-        if args.fault == "serial":
-            async with one_at_a_time:
+        OPEN_CONNECTIONS += 1
+        try:
+            if args.fault == "serial":
+                async with one_at_a_time:
+                    await connection.run()
+            else:
                 await connection.run()
-        else:
-            await connection.run()
+        finally:
+            OPEN_CONNECTIONS -= 1
 
     server = await asyncio.start_server(
         on_client, args.host, args.port, limit=STREAM_LIMIT, backlog=1024, ssl=tls

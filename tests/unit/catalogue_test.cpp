@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <set>
 #include <string>
 
 namespace wsconform::runner {
@@ -47,6 +48,29 @@ TEST(Requirements, CapacityAndInformationalCasesCannotFail) {
             EXPECT_TRUE(can_fail(c)) << c.id;
         }
     }
+}
+
+TEST(LoadClasses, CasesThatLoadTheTargetRunAloneAndTrickledHandshakesInTheBackground) {
+    // Floods, bombs, the crowd and the size search would stretch the 1 s timers of cases
+    // beside them; a handshake trickled at one octet per second loads nothing but lasts 15 s.
+    std::set<std::string> alone, background;
+    std::size_t shared = 0;
+    for (const auto& c : cases::all_cases()) {
+        switch (load_of(c)) {
+        case load_class::alone:
+            alone.insert(c.id);
+            break;
+        case load_class::background:
+            background.insert(c.id);
+            break;
+        case load_class::shared:
+            ++shared;
+            break;
+        }
+    }
+    EXPECT_EQ(alone, (std::set<std::string>{"L.7", "L.8", "L.9", "L.10", "L.11", "L.12"}));
+    EXPECT_EQ(background, std::set<std::string>{"H.5.3"});
+    EXPECT_GT(shared, 600u); // every Autobahn case among them, 9.x, 12.x and 13.x included
 }
 
 } // namespace

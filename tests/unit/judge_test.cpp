@@ -211,6 +211,34 @@ TEST(Judge, SlowExpectedEventsAreInformational) {
 
 // --- outright decisions: one mapping for the whole project -----------------------------------
 
+TEST(Judge, SaysWhichTimeoutDecided) {
+    // The runner confirms such verdicts on a quiet target when other cases were in flight.
+    auto r = clean_run();
+    judge_connection(echo_case(), closed_cleanly(), r);
+    EXPECT_FALSE(r.decided_by_timeout); // the peer did everything itself
+
+    auto c = echo_case();
+    auto unanswered = clean_run();
+    unanswered.remote_close_code.reset();
+    judge_connection(c, {.close_sent = true, .closing_timer_fired = seconds(1)}, unanswered);
+    EXPECT_EQ(unanswered.behavior_close, close_verdict::unclean);
+    ASSERT_TRUE(unanswered.decided_by_timeout);
+    EXPECT_EQ(*unanswered.decided_by_timeout, seconds(1));
+
+    // A case timer counts as waited: scaled. The longest timeout is kept.
+    auto waited = clean_run();
+    waited.received.clear();
+    judge_connection(c,
+                     {.close_sent = true,
+                      .closing_timer_fired = seconds(1),
+                      .timer_fired = seconds(2),
+                      .timeout_scale = 3},
+                     waited);
+    EXPECT_EQ(waited.behavior, verdict::failed);
+    ASSERT_TRUE(waited.decided_by_timeout);
+    EXPECT_EQ(*waited.decided_by_timeout, seconds(6));
+}
+
 TEST(Judge, DecidedOutrightTheCloseFollowsTheBehavior) {
     const std::pair<verdict, close_verdict> mapping[] = {
         {verdict::ok, close_verdict::ok},
