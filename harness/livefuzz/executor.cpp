@@ -2,8 +2,8 @@
 
 #include "harness/codec/encoder.hpp"
 #include "harness/codec/handshake.hpp"
-#include "harness/runner/response_reader.hpp"
 #include "harness/runner/procedures.hpp"
+#include "harness/runner/response_reader.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -167,7 +167,7 @@ asio::awaitable<liveness> check_alive(const target_settings& target, double scal
     runner::session_settings settings;
     settings.url = target.url;
     settings.tls = target.tls;
-    settings.timeout_scale = scale;
+    settings.timing = runner::clock_scale(scale);
     settings.connect_timeout = std::chrono::duration<double>(target.connect_timeout);
     settings.open_handshake_timeout = std::chrono::duration<double>(target.connect_timeout);
     auto r = co_await runner::run_connection(runner::canary_case(), settings);

@@ -45,8 +45,7 @@ asio::awaitable<boost::system::error_code> connect_once(const session_settings& 
     auto url = settings.url;
     url.tls = url.tls && tls;
     net::transport t(co_await asio::this_coro::executor, settings.tls, nullptr);
-    auto ec = co_await t.connect(url, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                          timeout * settings.timeout_scale));
+    auto ec = co_await t.connect(url, settings.timing.ms(timeout));
     t.close();
     co_return ec;
 }
@@ -227,8 +226,7 @@ class case_run {
                 // It still accepts connections: a passing refusal (a full accept queue, a
                 // proxy in between) gets a second try.
                 auto first = r.connect_error;
-                asio::steady_timer wait(io_, std::chrono::duration_cast<clock::duration>(
-                                                 reconnect_wait * settings_.timeout_scale));
+                asio::steady_timer wait(io_, settings_.timing.steady(reconnect_wait));
                 co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
                 r = co_await run_case(c, settings_);
                 r.notes.push_back("the first connect failed (" + first.message() +

@@ -179,8 +179,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
     };
 
     std::chrono::steady_clock::duration scaled(seconds s) const {
-        return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-            s * settings_.timeout_scale);
+        return settings_.timing.steady(s);
     }
 
     void note(std::string text) { result_.notes.push_back(std::move(text)); }
@@ -219,8 +218,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
                              "server serves) to check its origin policy");
             co_return false;
         }
-        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-            scaled(settings_.connect_timeout));
+        auto ms = settings_.timing.ms(settings_.connect_timeout);
         auto url = settings_.url;
         if (def_.request.plaintext_to_tls_port)
             url.tls = false; // same host and port, no TLS
@@ -866,10 +864,8 @@ class case_session : public std::enable_shared_from_this<case_session> {
         o.deflate = deflate_;
         if (deflate_)
             o.deflate_offer = deflate_offer_;
-        o.close_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-            scaled(settings_.close_handshake_timeout));
-        o.tcp_close_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-            scaled(settings_.server_drop_timeout));
+        o.close_timeout = settings_.timing.ms(settings_.close_handshake_timeout);
+        o.tcp_close_timeout = settings_.timing.ms(settings_.server_drop_timeout);
         o.close_reply_code = codec::close_codes::normal;
         o.keep_uninflatable = true;
         o.on_frame_received = [this](const codec::frame_view& v) { log_frame_view(false, v); };
@@ -1084,7 +1080,7 @@ class case_session : public std::enable_shared_from_this<case_session> {
                             .timer_fired = timer_fired_,
                             .expected_met_us = expected_met_us_,
                             .stream = std::nullopt,
-                            .timeout_scale = settings_.timeout_scale};
+                            .timing = settings_.timing};
         if (stream_) {
             facts.stream = stream_->fig;
             const auto& echo = stream_->echo;

@@ -8,6 +8,7 @@
 #include "harness/runner/case.hpp"
 #include "harness/runner/case_result.hpp"
 #include "harness/runner/judge.hpp"
+#include "harness/runner/timing.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -41,8 +42,8 @@ class crowd_gate {
 struct session_settings {
     net::target_url url;
     std::shared_ptr<boost::asio::ssl::context> tls; ///< for wss://
-    /// Multiplies every timer: case timers, handshake and closing timeouts.
-    double timeout_scale = 1.0;
+    /// --timeout-scale: every wait below and every timer of a case goes through it.
+    clock_scale timing;
     seconds connect_timeout{5};
     seconds open_handshake_timeout{5};  ///< Autobahn openHandshakeTimeout
     seconds close_handshake_timeout{1}; ///< Autobahn closeHandshakeTimeout
