@@ -64,6 +64,11 @@ struct session_settings {
     std::shared_ptr<class crowd_gate> gate;
 };
 
+/// How long case `c` may run before its connection is dropped whatever happens (before the
+/// scale): the run's `case_deadline`, or longer when the case's own timers are (9.x waits up
+/// to 1000 s for an echo).
+seconds case_backstop(const case_def& c, const session_settings& settings);
+
 /// Runs `c`'s script over one connection to `settings.url`, with its opening handshake and
 /// verdicts. Never throws for anything the peer does.
 boost::asio::awaitable<case_result> run_connection(const case_def& c,
