@@ -1,7 +1,10 @@
 #pragma once
 /// Runs one case over one connection, as Autobahn|Testsuite's fuzzing client would: opening
-/// handshake, the case's script, our side of the protocol (pong replies, closing handshake,
-/// failing the connection on a violation), timers, and the verdicts.
+/// handshake (opening_handshake.hpp), the case's script, our side of the protocol (the core,
+/// harness/protocol/connection.hpp: pong replies, closing handshake, failing the connection on
+/// a violation) on real timers, and the facts the judge decides from (judge.hpp). The pieces:
+/// case_socket (writes), frame_log (the wire record's frames), peer_events (what the peer's
+/// events leave in the record), echo_stream_driver (9.x, 12.x, 13.x); session.cpp drives them.
 
 #include "harness/codec/handshake.hpp"
 #include "harness/net/transport.hpp"
