@@ -64,6 +64,20 @@ bytes outgoing(codec::frame f, bool unmasked, codec::mask_source& keys, frame_lo
     return codec::encode(f);
 }
 
+/// The case is decided at the handshake: no WebSocket was to be opened.
+opening decided(case_result& record, verdict v, std::string why) {
+    decide(record, v, std::move(why));
+    record.result_close = "no WebSocket connection was to be opened";
+    return opening{.how = opening::end::decided};
+}
+
+/// No WebSocket, though the case needed one: the judge fails it with `why`.
+opening failed(case_result& record, std::string why) {
+    record.result = std::move(why);
+    record.result_close = "the opening handshake was never completed";
+    return opening{.how = opening::end::failed};
+}
+
 } // namespace
 
 std::optional<std::string> not_checkable(const case_def& c, const session_settings& settings) {
@@ -80,45 +94,95 @@ std::optional<std::string> not_checkable(const case_def& c, const session_settin
     return std::nullopt;
 }
 
+opening judge_response(const case_def& c, const codec::upgrade_request& request,
+                       const codec::upgrade_response& response, std::string_view held,
+                       case_result& record) {
+    using rule = handshake_expectation::rule;
+    const auto& expect = c.handshake;
+    const auto offer = offer_of(request);
+    opening opened{.how = opening::end::open};
+    if (expect.what != rule::must_upgrade && response.status != 101) {
+        judge_refusal(c, response, record);
+        record.result_close = "no WebSocket connection was to be opened";
+        record.result += held;
+        return opening{.how = opening::end::decided};
+    }
+    auto problems = codec::check_response(response, offer);
+    if (expect.what == rule::must_refuse && !expect.acceptance_note.empty() && problems.empty())
+        return decided(record, verdict::informational, "accepted (101): " + expect.acceptance_note);
+    if (expect.what == rule::must_refuse)
+        problems.insert(problems.begin(),
+                        {"the server accepted (101) a request it must refuse", c.rfc});
+    if (expect.what == rule::must_not_negotiate) {
+        for (const auto& name : codec::extension_names(response.headers))
+            if (codec::iequals(name, expect.extension))
+                problems.push_back(
+                    {"the server accepted the malformed " + expect.extension + " offer", c.rfc});
+    }
+    if (expect.what == rule::must_upgrade && problems.empty()) {
+        // RFC 7692 §7.1: a selected permessage-deflate must answer one of the offers.
+        auto offers = codec::parse_deflate_offers(request.list("Sec-WebSocket-Extensions"));
+        auto negotiated = codec::negotiate_deflate(response.headers, offers, offer.extensions);
+        if (negotiated.error) {
+            problems.push_back({"invalid permessage-deflate response: " + negotiated.detail,
+                                std::string(codec::rfc_reference(
+                                    static_cast<codec::deflate_error>(negotiated.error.value())))});
+        } else if (negotiated.agreed) {
+            opened.deflate = *negotiated.agreed;
+            opened.deflate_offer = negotiated.offer;
+        }
+    }
+    if (const auto& needed = expect.requires_extension; problems.empty() && !needed.empty()) {
+        auto selected = codec::extension_names(response.headers);
+        if (std::none_of(selected.begin(), selected.end(),
+                         [&](const std::string& name) { return codec::iequals(name, needed); }))
+            return decided(record, verdict::unimplemented,
+                           "the server did not negotiate " + needed + ", which this case needs");
+    }
+    if (problems.empty() && expect.requires_client_context_takeover && opened.deflate &&
+        opened.deflate->client_no_context_takeover)
+        return decided(record, verdict::unimplemented,
+                       "the server forbids our context takeover "
+                       "(client_no_context_takeover), which this case needs");
+    if (!problems.empty()) {
+        std::string why = "opening handshake refused or invalid:";
+        for (const auto& p : problems)
+            why += " " + p.what + " (" +
+                   (p.section.starts_with("RFC") ? p.section : "RFC 6455 " + p.section) + ");";
+        why.pop_back();
+        return failed(record, std::move(why));
+    }
+    return opened;
+}
+
 asio::awaitable<opening> open_websocket(const case_def& c, const session_settings& settings,
                                         std::shared_ptr<case_socket> socket, frame_log& log,
                                         codec::mask_source& keys, case_result& record) {
     auto& transport = socket->transport();
-    auto decided = [&](verdict v, std::string why) {
-        decide(record, v, std::move(why));
-        record.result_close = "no WebSocket connection was to be opened";
-        return opening{.how = opening::end::decided};
-    };
-    auto failed = [&](std::string why) {
-        record.result = std::move(why);
-        record.result_close = "the opening handshake was never completed";
-        return opening{.how = opening::end::failed};
-    };
     if (auto why = not_checkable(c, settings))
-        co_return decided(verdict::informational, std::move(*why));
+        co_return decided(record, verdict::informational, std::move(*why));
 
     auto url = settings.url;
     if (c.request.plaintext_to_tls_port)
         url.tls = false; // same host and port, no TLS
     if (auto ec = co_await transport.connect(url, settings.timing.ms(settings.connect_timeout))) {
         record.connect_error = ec;
-        co_return failed("could not connect to " + settings.url.text + ": " + ec.message());
+        co_return failed(record, "could not connect to " + settings.url.text + ": " + ec.message());
     }
     const auto& plan = c.request;
     auto key = codec::make_key();
     auto request =
         build_request(plan, settings.url, key, settings.extra_headers, settings.allowed_origin);
-    auto offer = offer_of(request);
     record.request = request.serialize();
     bytes wire = codec::to_bytes(record.request);
-    opening opened{.how = opening::end::open};
+    bool first_step_sent = false;
     if (plan.first_step_with_request && !c.script.empty()) {
         if (const auto* first = std::get_if<send_frames>(&c.script.front())) {
             for (const codec::frame& f : first->frames) {
                 auto b = outgoing(f, first->send_unmasked, keys, log);
                 wire.insert(wire.end(), b.begin(), b.end());
             }
-            opened.first_step_sent = true;
+            first_step_sent = true;
         }
     }
     // A server may answer (431, 400) and close before the whole request is written: on a
@@ -181,7 +245,7 @@ asio::awaitable<opening> open_websocket(const case_def& c, const session_setting
                " request octets sent)";
         if (timed_out) {
             transport.close();
-            co_return decided(verdict::informational,
+            co_return decided(record, verdict::informational,
                               "the server still held the slow handshake open" + held +
                                   ": no handshake timeout at or below that (slow-loris "
                                   "exposure, RFC 6455 10.4)");
@@ -193,79 +257,27 @@ asio::awaitable<opening> open_websocket(const case_def& c, const session_setting
     if (!ended.empty()) {
         transport.close();
         if (trickling && data.empty())
-            co_return decided(verdict::ok, "the server closed the slow handshake" + held);
+            co_return decided(record, verdict::ok, "the server closed the slow handshake" + held);
         // A server that must refuse may also just close the connection: refused, though
         // without the HTTP error response §4.2.1 asks for.
         if (expect.what == rule::may_refuse && !timed_out)
-            co_return decided(verdict::ok, "refused by closing the connection (" + ended + ")");
+            co_return decided(record, verdict::ok,
+                              "refused by closing the connection (" + ended + ")");
         if (expect.what != rule::must_upgrade && !timed_out && data.empty())
-            co_return decided(verdict::non_strict,
+            co_return decided(record, verdict::non_strict,
                               "the server closed the connection without an HTTP error "
                               "response (RFC 6455 4.2.1 asks for one, such as 400)");
-        co_return failed(ended);
+        co_return failed(record, ended);
     }
-    if (expect.what != rule::must_upgrade && response.status != 101) {
-        judge_refusal(c, response, record);
-        record.result_close = "no WebSocket connection was to be opened";
-        record.result += held;
+    auto judged = judge_response(c, request, response, held, record);
+    if (judged.how != opening::end::open) {
         transport.close();
-        co_return opening{.how = opening::end::decided};
+        co_return judged;
     }
-    auto problems = codec::check_response(response, offer);
-    if (expect.what == rule::must_refuse && !expect.acceptance_note.empty() && problems.empty()) {
-        transport.close();
-        co_return decided(verdict::informational, "accepted (101): " + expect.acceptance_note);
-    }
-    if (expect.what == rule::must_refuse)
-        problems.insert(problems.begin(),
-                        {"the server accepted (101) a request it must refuse", c.rfc});
-    if (expect.what == rule::must_not_negotiate) {
-        for (const auto& name : codec::extension_names(response.headers))
-            if (codec::iequals(name, expect.extension))
-                problems.push_back(
-                    {"the server accepted the malformed " + expect.extension + " offer", c.rfc});
-    }
-    if (expect.what == rule::must_upgrade && problems.empty()) {
-        // RFC 7692 §7.1: a selected permessage-deflate must answer one of the offers.
-        auto offers = codec::parse_deflate_offers(request.list("Sec-WebSocket-Extensions"));
-        auto negotiated = codec::negotiate_deflate(response.headers, offers, offer.extensions);
-        if (negotiated.error) {
-            problems.push_back({"invalid permessage-deflate response: " + negotiated.detail,
-                                std::string(codec::rfc_reference(
-                                    static_cast<codec::deflate_error>(negotiated.error.value())))});
-        } else if (negotiated.agreed) {
-            opened.deflate = *negotiated.agreed;
-            opened.deflate_offer = negotiated.offer;
-        }
-    }
-    if (const auto& needed = expect.requires_extension; problems.empty() && !needed.empty()) {
-        auto selected = codec::extension_names(response.headers);
-        if (std::none_of(selected.begin(), selected.end(),
-                         [&](const std::string& name) { return codec::iequals(name, needed); })) {
-            transport.close();
-            co_return decided(verdict::unimplemented,
-                              "the server did not negotiate " + needed + ", which this case needs");
-        }
-    }
-    if (problems.empty() && expect.requires_client_context_takeover && opened.deflate &&
-        opened.deflate->client_no_context_takeover) {
-        transport.close();
-        co_return decided(verdict::unimplemented,
-                          "the server forbids our context takeover "
-                          "(client_no_context_takeover), which this case needs");
-    }
-    if (!problems.empty()) {
-        std::string why = "opening handshake refused or invalid:";
-        for (const auto& p : problems)
-            why += " " + p.what + " (" +
-                   (p.section.starts_with("RFC") ? p.section : "RFC 6455 " + p.section) + ");";
-        why.pop_back();
-        transport.close();
-        co_return failed(std::move(why));
-    }
+    judged.first_step_sent = first_step_sent;
     auto rest = std::string_view(data).substr(response.header_bytes);
-    opened.early.assign(rest.begin(), rest.end());
-    co_return opened;
+    judged.early.assign(rest.begin(), rest.end());
+    co_return judged;
 }
 
 } // namespace wsconform::runner

@@ -6,6 +6,7 @@
 #include "harness/codec/bytes.hpp"
 #include "harness/codec/deflate.hpp"
 #include "harness/codec/encoder.hpp"
+#include "harness/codec/handshake.hpp"
 #include "harness/runner/case.hpp"
 #include "harness/runner/case_result.hpp"
 
@@ -14,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace wsconform::runner {
 
@@ -38,6 +40,15 @@ struct opening {
 /// Why case `c` cannot be checked with these settings (credentials, a wss:// target or an
 /// allowed origin it needs and was not given), or nothing.
 std::optional<std::string> not_checkable(const case_def& c, const session_settings& settings);
+
+/// Judges a complete response to `request` by case `c`'s rules: a refusal where one was due, the
+/// §4.1 checks of a 101, the extensions the case forbids or needs, permessage-deflate as agreed
+/// (RFC 7692 §7.1). Either the WebSocket is open (`early` left empty), or the case is decided
+/// or failed here, with its verdict or failure in `record`; `held` ends a refusal's reason
+/// (how long a slow handshake was held).
+opening judge_response(const case_def& c, const codec::upgrade_request& request,
+                       const codec::upgrade_response& response, std::string_view held,
+                       case_result& record);
 
 /// Performs case `c`'s opening handshake on `socket`: the request, the response, the metrics
 /// of a slow handshake and, when the case ends here, its verdict or its failure go into
