@@ -2,8 +2,9 @@
 
 #include "harness/codec/encoder.hpp"
 #include "harness/codec/handshake.hpp"
-#include "harness/runner/response_reader.hpp"
 #include "harness/runner/procedures.hpp"
+#include "harness/runner/request.hpp"
+#include "harness/runner/response_reader.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -24,12 +25,13 @@ using namespace asio::experimental::awaitable_operators;
 namespace {
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 
-/// The opening handshake, from the handshake codec. Returns the bytes that followed the
-/// response (frames the server sent at once), or sets `o.failure`.
+/// The opening handshake, with the conforming request the cases build (runner::build_request).
+/// Returns the bytes that followed the response (frames the server sent at once), or sets
+/// `o.failure`.
 asio::awaitable<codec::bytes> open(net::transport& tr, const target_settings& target,
                                    connection_outcome& o) {
     auto key = codec::make_key();
-    auto request = codec::make_upgrade_request(target.url.host_header, target.url.target, key);
+    auto request = runner::build_request(runner::request_plan{}, target.url, key);
     auto text = request.serialize();
     codec::bytes rest;
     auto exchange = [&]() -> asio::awaitable<void> {
@@ -48,7 +50,7 @@ asio::awaitable<codec::bytes> open(net::transport& tr, const target_settings& ta
         }
         const auto& data = reading.data;
         const auto& response = reading.response;
-        auto problems = codec::check_response(response, {key, {}, {}});
+        auto problems = codec::check_response(response, runner::offer_of(request));
         if (response.status != 101 || !problems.empty()) {
             o.failure = "opening handshake refused (status " + std::to_string(response.status) +
                         (problems.empty() ? "" : ", " + problems.front().what) + ")";
@@ -167,7 +169,7 @@ asio::awaitable<liveness> check_alive(const target_settings& target, double scal
     runner::session_settings settings;
     settings.url = target.url;
     settings.tls = target.tls;
-    settings.timeout_scale = scale;
+    settings.timing = runner::clock_scale(scale);
     settings.connect_timeout = std::chrono::duration<double>(target.connect_timeout);
     settings.open_handshake_timeout = std::chrono::duration<double>(target.connect_timeout);
     auto r = co_await runner::run_connection(runner::canary_case(), settings);

@@ -87,6 +87,16 @@ std::uint64_t memory_weight(const case_def& c) {
     return weight;
 }
 
+record_limits record_limits::within(std::uint64_t share) const {
+    // What one logged frame costs beyond its payload: its record and the vector's slot.
+    constexpr std::uint64_t frame_overhead = 128;
+    record_limits r = *this;
+    r.wire_bytes = static_cast<std::size_t>(std::min<std::uint64_t>(wire_bytes, share / 2));
+    r.frames = static_cast<std::size_t>(
+        std::min<std::uint64_t>(frames, share / 2 / (frame_payload + frame_overhead)));
+    return r;
+}
+
 load_class load_of(const case_def& c) {
     if (c.loads_target || std::holds_alternative<connection_crowd>(c.run_as) ||
         std::holds_alternative<size_limit_search>(c.run_as))

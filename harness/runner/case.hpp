@@ -256,6 +256,11 @@ struct record_limits {
                                               ///< and length only
     std::size_t frames = 5000;                ///< frames logged
     std::size_t frame_payload = 1024;         ///< payload bytes kept per logged frame
+
+    /// These limits, within `share` bytes of record: half for the wire bytes, half for the
+    /// frames and their payloads. The runner gives each case an equal share of the run's
+    /// record budget, since every record is kept until the report is written.
+    record_limits within(std::uint64_t share) const;
 };
 
 struct expected_outcome {

@@ -8,6 +8,7 @@
 #include "harness/codec/handshake.hpp"
 #include "harness/runner/case.hpp"
 #include "harness/runner/case_result.hpp"
+#include "harness/runner/timing.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -64,7 +65,7 @@ struct session_facts {
     /// When the observed events first met the expectation (µs after the opening handshake).
     std::optional<std::int64_t> expected_met_us{};
     std::optional<stream_figures> stream{};
-    double timeout_scale = 1.0;
+    clock_scale timing{}; ///< the run's: a reason quotes a case's timer as it was waited
 };
 
 /// The verdicts of a case that ran over a WebSocket connection, or was decided at its opening

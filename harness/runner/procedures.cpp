@@ -301,8 +301,7 @@ asio::awaitable<case_result> run_tls_check(const tls_check& check,
     auto ex = co_await asio::this_coro::executor;
     net::wire_recorder recorder;
     net::transport t(ex, context, &recorder);
-    auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(settings.connect_timeout *
-                                                                         settings.timeout_scale);
+    auto timeout = settings.timing.ms(settings.connect_timeout);
     auto ec = co_await t.connect(settings.url, timeout);
     auto peer = ec ? std::nullopt : t.peer(settings.url.host);
     t.close();
@@ -398,8 +397,7 @@ asio::awaitable<case_result> run_slow_handshake(const case_def& c,
                                                 const session_settings& settings) {
     auto ex = co_await asio::this_coro::executor;
     auto during = [&]() -> asio::awaitable<case_result> {
-        asio::steady_timer delay(ex, std::chrono::duration_cast<asio::steady_timer::duration>(
-                                         seconds(2) * settings.timeout_scale));
+        asio::steady_timer delay(ex, settings.timing.steady(seconds(2)));
         co_await delay.async_wait(asio::as_tuple(asio::use_awaitable));
         auto started = std::chrono::steady_clock::now();
         auto r = co_await run_connection(canary_case(), settings);

@@ -53,8 +53,7 @@ asio::awaitable<boost::system::error_code> connect_once(const session_settings& 
     auto url = settings.url;
     url.tls = url.tls && tls;
     net::transport t(co_await asio::this_coro::executor, settings.tls, nullptr);
-    auto ec = co_await t.connect(url, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                          timeout * settings.timeout_scale));
+    auto ec = co_await t.connect(url, settings.timing.ms(timeout));
     t.close();
     co_return ec;
 }
@@ -70,8 +69,7 @@ asio::awaitable<boost::system::error_code> probe_alive(const session_settings& s
     net::transport t(co_await asio::this_coro::executor, settings.tls, nullptr);
     auto url = settings.url;
     url.tls = false;
-    auto ec = co_await t.connect(url, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                          probe_timeout * settings.timeout_scale));
+    auto ec = co_await t.connect(url, settings.timing.ms(probe_timeout));
     if (ec)
         co_return ec;
     asio::steady_timer linger(co_await asio::this_coro::executor,
@@ -126,12 +124,12 @@ bool load_sensitive(const case_result& r, seconds worst_stall) {
 
 /// Whether the case's opening handshake says the target is loaded: answered late, or not in
 /// time (the connect or the handshake timed out).
-bool congested(const case_def& c, const case_result& r, double timeout_scale) {
+bool congested(const case_def& c, const case_result& r, const clock_scale& timing) {
     if (!std::holds_alternative<std::monostate>(c.run_as))
         return false; // procedures make connections of their own
     if (r.handshake_us < 0)
         return r.decided_by_timeout && !r.handshake_ok; // the connect or handshake timed out
-    return static_cast<double>(r.handshake_us) > slow_handshake.count() * 1e6 * timeout_scale;
+    return static_cast<double>(r.handshake_us) > timing.scaled(slow_handshake).count() * 1e6;
 }
 
 /// The verdict of a case the target could not be reached for (Autobahn silently skips them).
@@ -221,6 +219,10 @@ class case_run {
           decided_(cases.size(), false), resumed_(io_), idle_(io_), admissions_(io_) {
         settings_.compressed_messages =
             std::make_shared<compression_cache>(settings.compression_cache_bytes);
+        // Every record is kept until the report is written: together within the budget.
+        settings_.record_share_bytes =
+            std::max(session_settings::record_share_floor,
+                     settings.record_budget_bytes / std::max<std::size_t>(1, cases.size()));
         state_.total = cases.size();
         admissions_.expires_at(asio::steady_timer::time_point::max());
     }
@@ -233,7 +235,7 @@ class case_run {
         if (window_.halvings() > 0)
             notice("the target answered opening handshakes late (after more than " +
                    std::to_string(
-                       std::lround(slow_handshake.count() * 1000 * settings_.timeout_scale)) +
+                       std::lround(settings_.timing.scaled(slow_handshake).count() * 1000)) +
                    " ms) with many cases in flight: the run went down to " +
                    count(window_.smallest(), "case") + " at once, and up again while it kept up");
         confirm_alone();
@@ -327,7 +329,7 @@ class case_run {
                 const auto ticket = window_.started();
                 r = co_await run_one(index);
                 if (r) {
-                    window_.ended(ticket, congested(c, *r, settings_.timeout_scale));
+                    window_.ended(ticket, congested(c, *r, settings_.timing));
                     note_stall(c, *r);
                 }
             } catch (const std::exception& e) {
@@ -416,8 +418,7 @@ class case_run {
                 // It still accepts connections: a passing refusal (a full accept queue, a
                 // proxy in between) gets a second try.
                 auto first = r.connect_error;
-                asio::steady_timer wait(io_, std::chrono::duration_cast<clock::duration>(
-                                                 reconnect_wait * settings_.timeout_scale));
+                asio::steady_timer wait(io_, settings_.timing.steady(reconnect_wait));
                 co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
                 r = co_await run_case(c, settings_);
                 r.notes.push_back("the first connect failed (" + first.message() +

@@ -1,19 +1,24 @@
 #pragma once
 /// Runs one case over one connection, as Autobahn|Testsuite's fuzzing client would: opening
-/// handshake, the case's script, our side of the protocol (pong replies, closing handshake,
-/// failing the connection on a violation), timers, and the verdicts.
+/// handshake (opening_handshake.hpp), the case's script, our side of the protocol (the core,
+/// harness/protocol/connection.hpp: pong replies, closing handshake, failing the connection on
+/// a violation) on real timers, and the facts the judge decides from (judge.hpp). The pieces:
+/// case_socket (writes), frame_log (the wire record's frames), peer_events (what the peer's
+/// events leave in the record), echo_stream_driver (9.x, 12.x, 13.x); session.cpp drives them.
 
 #include "harness/codec/handshake.hpp"
 #include "harness/net/transport.hpp"
 #include "harness/runner/case.hpp"
 #include "harness/runner/case_result.hpp"
 #include "harness/runner/judge.hpp"
+#include "harness/runner/timing.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -41,8 +46,8 @@ class crowd_gate {
 struct session_settings {
     net::target_url url;
     std::shared_ptr<boost::asio::ssl::context> tls; ///< for wss://
-    /// Multiplies every timer: case timers, handshake and closing timeouts.
-    double timeout_scale = 1.0;
+    /// --timeout-scale: every wait below and every timer of a case goes through it.
+    clock_scale timing;
     seconds connect_timeout{5};
     seconds open_handshake_timeout{5};  ///< Autobahn openHandshakeTimeout
     seconds close_handshake_timeout{1}; ///< Autobahn closeHandshakeTimeout
@@ -50,6 +55,11 @@ struct session_settings {
     seconds case_deadline{60};          ///< backstop if every other timer failed to end the case
     std::uint64_t max_payload = 64ull * 1024 * 1024;   ///< largest frame/message we accept
     std::uint64_t max_received = 256ull * 1024 * 1024; ///< flood guard per case
+    /// The wire record each case may keep (record_limits::within): run_cases gives each case
+    /// an equal share of `record_budget_bytes`, never less than `record_share_floor`.
+    std::uint64_t record_share_bytes = std::numeric_limits<std::uint64_t>::max();
+    std::uint64_t record_budget_bytes = 64ull * 1024 * 1024;
+    static constexpr std::uint64_t record_share_floor = 64 * 1024;
     /// Memory the running cases may hold together (see memory_weight): heavy cases wait.
     std::uint64_t memory_budget_bytes = 96ull * 1024 * 1024;
     /// Our compressed messages kept for reuse by later cases (see compression_cache): run_cases
@@ -62,6 +72,11 @@ struct session_settings {
     /// Set for the connections of a crowd (`wait_for_crowd`).
     std::shared_ptr<class crowd_gate> gate;
 };
+
+/// How long case `c` may run before its connection is dropped whatever happens (before the
+/// scale): the run's `case_deadline`, or longer when the case's own timers are (9.x waits up
+/// to 1000 s for an echo).
+seconds case_backstop(const case_def& c, const session_settings& settings);
 
 /// Runs `c`'s script over one connection to `settings.url`, with its opening handshake and
 /// verdicts. Never throws for anything the peer does.

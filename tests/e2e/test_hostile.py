@@ -79,3 +79,21 @@ def test_a_flooding_peer_keeps_memory_bounded(fault, binaries, start_server,
     assert 0 < rss_kib < 320 * 1024, f"peak RSS {rss_kib / 1024:.0f} MiB"
     if fault == "ping-flood":
         assert run.cases["1.1.1"]["metrics"]["pings_received"] > 1000
+
+
+def test_a_peer_flooding_every_case_keeps_memory_and_the_report_bounded(
+        binaries, start_server, faulty_server_command, tmp_path):
+    """Every case flooded with 64 KiB frames at the default --jobs: each case may receive 256
+    MiB, and every record is kept until the report is written, so the records share one budget
+    (64 MiB for the run). Before, 67 cases took 0.54 GB and wrote a 789 MB report."""
+    server = start_server(faulty_server_command("flood"))
+    out = tmp_path / "out"
+    run, rss_kib = run_measured(binaries, server.url, out, "flood", "--cases",
+                                "1.*,2.*,3.*,5.*,6.1.*,6.2.*,7.1.*", "--timeout-scale", "0.5")
+    assert run.returncode == 1, run.stderr
+    assert len(run.verdicts) == 67
+    # Cases whose reply triggers the flood fail; the rest (no data echoed) still pass.
+    assert run.ids_with("FAILED") and run.ids_with("OK"), run.describe(run.verdicts)
+    assert 0 < rss_kib < 256 * 1024, f"peak RSS {rss_kib / 1024:.0f} MiB"
+    total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    assert total < 200 * 1024 * 1024, f"report is {total / 2**20:.0f} MiB"

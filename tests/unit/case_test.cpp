@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 
 namespace wsconform::runner {
@@ -71,6 +72,22 @@ TEST(Requirements, AbsoluteWordsOnly) {
     EXPECT_FALSE(is_absolute_requirement("Such an implementation SHOULD impose a limit"));
     EXPECT_FALSE(is_absolute_requirement("a server MAY send a Close frame"));
     EXPECT_FALSE(is_absolute_requirement("the server must close")); // RFC 8174: capitals only
+}
+
+TEST(RecordLimits, AShareHalvesBetweenBytesAndFrames) {
+    record_limits wanted; // 8 MiB of bytes, 5000 frames of 1 KiB
+    auto all = wanted.within(std::numeric_limits<std::uint64_t>::max());
+    EXPECT_EQ(all.wire_bytes, wanted.wire_bytes);
+    EXPECT_EQ(all.frames, wanted.frames);
+    auto share = wanted.within(2 * 1024 * 1024);
+    EXPECT_EQ(share.wire_bytes, 1024u * 1024);
+    EXPECT_EQ(share.frames, 1024u * 1024 / (1024 + 128));
+    EXPECT_EQ(share.frame_payload, wanted.frame_payload);
+    // A case that asked for less keeps asking for less.
+    record_limits small{.wire_bytes = 4096, .frames = 10, .frame_payload = 16};
+    auto kept = small.within(1024 * 1024);
+    EXPECT_EQ(kept.wire_bytes, 4096u);
+    EXPECT_EQ(kept.frames, 10u);
 }
 
 } // namespace

@@ -203,7 +203,7 @@ TEST(Judge, SlowExpectedEventsAreInformational) {
     judge_connection(c, facts, r);
     EXPECT_EQ(r.behavior, verdict::informational);
     EXPECT_EQ(r.metrics.at("expected_events_ms"), 7000);
-    facts.timeout_scale = 2; // 7 s is within 5 s x 2
+    facts.timing = clock_scale(2); // 7 s is within 5 s x 2
     r = clean_run();
     judge_connection(c, facts, r);
     EXPECT_EQ(r.behavior, verdict::ok);
@@ -232,7 +232,7 @@ TEST(Judge, SaysWhichTimeoutDecided) {
                      {.close_sent = true,
                       .closing_timer_fired = seconds(1),
                       .timer_fired = seconds(2),
-                      .timeout_scale = 3},
+                      .timing = clock_scale(3)},
                      waited);
     EXPECT_EQ(waited.behavior, verdict::failed);
     ASSERT_TRUE(waited.decided_by_timeout);

@@ -1,0 +1,60 @@
+#pragma once
+/// A case's opening handshake (RFC 6455 §4.1) on a fresh connection: connect, send the
+/// case's request (at once, in pieces, or trickled while reading), read and judge the
+/// response. Either the WebSocket is open and the case's script runs, or the case ends here.
+
+#include "harness/codec/bytes.hpp"
+#include "harness/codec/deflate.hpp"
+#include "harness/codec/encoder.hpp"
+#include "harness/codec/handshake.hpp"
+#include "harness/runner/case.hpp"
+#include "harness/runner/case_result.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace wsconform::runner {
+
+class case_socket;
+class frame_log;
+struct session_settings;
+
+/// How the opening handshake ended.
+struct opening {
+    enum class end : std::uint8_t {
+        open,    ///< the WebSocket is open: the script runs
+        decided, ///< the case's verdict was decided here (a refusal, "not checked")
+        failed,  ///< no WebSocket, and the record says why (no connection, a bad response)
+    };
+    end how = end::failed;
+    codec::bytes early{}; ///< bytes that came with the response: the peer's first frames
+    std::optional<codec::deflate_params> deflate{}; ///< permessage-deflate as agreed
+    codec::deflate_params deflate_offer{};          ///< the offer it answered
+    bool first_step_sent = false; ///< the script's first step went out with the request
+};
+
+/// Why case `c` cannot be checked with these settings (credentials, a wss:// target or an
+/// allowed origin it needs and was not given), or nothing.
+std::optional<std::string> not_checkable(const case_def& c, const session_settings& settings);
+
+/// Judges a complete response to `request` by case `c`'s rules: a refusal where one was due, the
+/// §4.1 checks of a 101, the extensions the case forbids or needs, permessage-deflate as agreed
+/// (RFC 7692 §7.1). Either the WebSocket is open (`early` left empty), or the case is decided
+/// or failed here, with its verdict or failure in `record`; `held` ends a refusal's reason
+/// (how long a slow handshake was held).
+opening judge_response(const case_def& c, const codec::upgrade_request& request,
+                       const codec::upgrade_response& response, std::string_view held,
+                       case_result& record);
+
+/// Performs case `c`'s opening handshake on `socket`: the request, the response, the metrics
+/// of a slow handshake and, when the case ends here, its verdict or its failure go into
+/// `record`; frames sent with the request are masked with `keys` and logged in `log`.
+boost::asio::awaitable<opening> open_websocket(const case_def& c, const session_settings& settings,
+                                               std::shared_ptr<case_socket> socket, frame_log& log,
+                                               codec::mask_source& keys, case_result& record);
+
+} // namespace wsconform::runner
