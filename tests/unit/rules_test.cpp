@@ -1,5 +1,8 @@
-// The rules table against RFC 6455: sections, how strongly the receiver is bound, close codes.
+// The rules table against RFC 6455: sections, how strongly the receiver is bound, close codes;
+// and the decoder's two steps on their own (parse a header, judge it).
 
+#include "harness/codec/frame_header.hpp"
+#include "harness/codec/frame_rules.hpp"
 #include "harness/codec/rules.hpp"
 
 #include <gtest/gtest.h>
@@ -88,6 +91,67 @@ TEST(RulesTable, WhereAReceiverMayGoEitherWay) {
     EXPECT_EQ(big.code, close_codes::message_too_big);
     EXPECT_EQ(to_string(requirement::must_fail), "MUST fail");
     EXPECT_EQ(to_string(requirement::limit), "MAY limit");
+}
+
+// ---- the decoder's steps -------------------------------------------------------------------
+
+TEST(FrameHeader, ParsesWithoutJudging) {
+    const byte ping_len64[] = {0x09, 0x7f, 0, 0, 0, 0, 0, 0, 0, 0};
+    auto h = parse_first_two(ping_len64);
+    EXPECT_FALSE(h.fin); // a fragmented ping with a reserved-looking length: parsed all the same
+    EXPECT_EQ(h.op, opcode::ping);
+    EXPECT_EQ(h.form, length_form::len64);
+    EXPECT_EQ(length_field_end(h), 10u);
+    parse_length(h, ping_len64);
+    EXPECT_EQ(h.length, 0u);
+    EXPECT_EQ(header_octets(h), 10u);
+    EXPECT_EQ(length_error(h, 100), std::nullopt);
+
+    const byte top_bit[] = {0x82, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 1};
+    auto t = parse_first_two(top_bit);
+    parse_length(t, top_bit);
+    EXPECT_TRUE(t.masked);
+    EXPECT_EQ(header_octets(t), 14u);
+    EXPECT_EQ(length_error(t, ~std::uint64_t{0}), protocol_error::length_msb_set);
+    const byte big16[] = {0x82, 0x7e, 0x01, 0x00};
+    auto b = parse_first_two(big16);
+    parse_length(b, big16);
+    EXPECT_EQ(b.length, 256u);
+    EXPECT_EQ(length_error(b, 255), protocol_error::payload_too_big);
+}
+
+TEST(FrameRules, JudgeByRoleAndKeepTheFragmentationState) {
+    frame_rules server({.incoming_mask = masking_rule::required});
+    frame_header h;
+    h.op = opcode::text;
+    EXPECT_EQ(server.check_start(h), protocol_error::mask_missing);
+    h.masked = true;
+    EXPECT_EQ(server.check_start(h), std::nullopt);
+    h.fin = false;
+    server.accept(h);
+    EXPECT_TRUE(server.in_message());
+    EXPECT_EQ(server.check_start(h), protocol_error::missing_continuation);
+    h.op = opcode::continuation;
+    h.fin = true;
+    EXPECT_EQ(server.check_start(h), std::nullopt);
+    server.accept(h);
+    EXPECT_FALSE(server.in_message());
+    EXPECT_EQ(server.check_start(h), protocol_error::unexpected_continuation);
+
+    frame_header ping;
+    ping.op = opcode::ping;
+    ping.form = length_form::len16;
+    ping.length = 5;
+    EXPECT_EQ(server.check_length(ping), protocol_error::non_minimal_length);
+    ping.length = 126;
+    EXPECT_EQ(server.check_length(ping), protocol_error::control_frame_too_long);
+
+    frame_header close;
+    close.op = opcode::close;
+    const byte one[] = {0x03};
+    EXPECT_EQ(server.check_payload(close, one), protocol_error::close_length_one);
+    frame_rules lenient({.check_close_payload = false});
+    EXPECT_EQ(lenient.check_payload(close, one), std::nullopt);
 }
 
 } // namespace
