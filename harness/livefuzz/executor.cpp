@@ -2,8 +2,8 @@
 
 #include "harness/codec/encoder.hpp"
 #include "harness/codec/handshake.hpp"
-#include "harness/runner/response_reader.hpp"
 #include "harness/runner/procedures.hpp"
+#include "harness/runner/response_reader.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -97,6 +97,13 @@ asio::awaitable<execution> execute(const fuzz_input& in, const target_settings& 
         result.expected = expect(wire);
     }
 
+    // A server answers pings before the message after them as a rule, but one that answers
+    // them later is not wrong: after valid input with pings the reader waits for a pong too.
+    auto awaits_pong = [&](const reply_checker& r) {
+        return result.expected.what == expectation::verdict::none && result.expected.pings > 0 &&
+               r.pongs() == 0;
+    };
+
     // `||` cancels the other side when one finishes, and cancelled operations still resume
     // their coroutine: `finished` tells a resumed side to stop and leave the outcome alone.
     bool finished = false;
@@ -108,9 +115,10 @@ asio::awaitable<execution> execute(const fuzz_input& in, const target_settings& 
                 co_return;
             if (n > 0)
                 replies.feed(codec::byte_view(buf).first(n));
-            // Everything a verdict needs has arrived once the canary is back, the server has
-            // closed, or its stream broke a rule.
-            if (replies.canary_echoed() || replies.close_received() || replies.violation()) {
+            // Everything a verdict needs has arrived once the canary is back (and, after valid
+            // input with pings, a pong), the server has closed, or its stream broke a rule.
+            if ((replies.canary_echoed() && !awaits_pong(replies)) || replies.close_received() ||
+                replies.violation()) {
                 finished = true;
                 co_return;
             }
@@ -159,6 +167,7 @@ asio::awaitable<execution> execute(const fuzz_input& in, const target_settings& 
     o.canary_echoed = replies.canary_echoed();
     o.close_received = replies.close_received();
     o.close_code = replies.close_code();
+    o.pongs = replies.pongs();
     o.reply_summary = replies.summary();
     co_return result;
 }
