@@ -323,8 +323,9 @@ class campaign {
         const bool confirmed = reproduces(input);
         auto m =
             confirmed ? minimise(input, reproduces, budget()) : minimise_result{input, 0, false};
-        if (dead_now && !restart())
-            stop_ = true;
+        // Without a restart command the next round's liveness check reports the crash.
+        if (dead_now)
+            restart();
         if (!confirmed) {
             err_ << "note: input " << index << " (" << claim.sig.kind << "): " << claim.description
                  << "; not again on a connection of its own, so not reported\n";
