@@ -276,6 +276,16 @@ class campaign {
                      "hangs: no opening handshake or no echo within the deadline)";
     }
 
+    /// The trigger a finding of `kind` is named by: the last step, except that pings left
+    /// unanswered are named by the last ping (the step after it may be a continuation frame).
+    static std::string trigger_of(const std::string& kind, const fuzz_input& input) {
+        if (kind == "unanswered-valid")
+            for (auto it = input.steps.rbegin(); it != input.steps.rend(); ++it)
+                if (features(trigger_tag(*it)).contains("ping"))
+                    return trigger_tag(*it);
+        return trigger_tag(input.steps.back());
+    }
+
     /// Whether a finding of `kind` named by a trigger (named_by_trigger) is known whose
     /// features one step of `input` has: "crash:len64" covers any input with a len64 step.
     bool known_trigger(const std::string& kind, const fuzz_input& input) const {
@@ -331,7 +341,7 @@ class campaign {
                  << "; not again on a connection of its own, so not reported\n";
             return;
         }
-        report(m.input, index, {claim.sig.kind, trigger_tag(m.input.steps.back())}, description,
+        report(m.input, index, {claim.sig.kind, trigger_of(claim.sig.kind, m.input)}, description,
                "the server sent " + observed, true, true, input.steps.size(), m.trials);
     }
 

@@ -15,6 +15,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <optional>
 
 namespace wsconform::livefuzz {
 
@@ -98,11 +99,16 @@ asio::awaitable<execution> execute(const fuzz_input& in, const target_settings& 
     }
 
     // A server answers pings before the message after them as a rule, but one that answers
-    // them later is not wrong: after valid input with pings the reader waits for a pong too.
+    // them later is not wrong: after valid input with pings the reader waits for a pong too,
+    // for pong_timeout after the canary's echo (not the whole reply_timeout, or a server that
+    // never answers pings would cost a second per input).
     auto awaits_pong = [&](const reply_checker& r) {
         return result.expected.what == expectation::verdict::none && result.expected.pings > 0 &&
                r.pongs() == 0;
     };
+    using clock = asio::steady_timer::clock_type;
+    asio::steady_timer waiting(ex); ///< the writer's last wait, for the reply
+    std::optional<clock::time_point> pong_deadline;
 
     // `||` cancels the other side when one finishes, and cancelled operations still resume
     // their coroutine: `finished` tells a resumed side to stop and leave the outcome alone.
@@ -115,6 +121,11 @@ asio::awaitable<execution> execute(const fuzz_input& in, const target_settings& 
                 co_return;
             if (n > 0)
                 replies.feed(codec::byte_view(buf).first(n));
+            if (replies.canary_echoed() && awaits_pong(replies) && !pong_deadline) {
+                pong_deadline = clock::now() + target.pong_timeout;
+                if (waiting.expiry() > *pong_deadline) // the writer waits already: sooner
+                    waiting.expires_at(*pong_deadline);
+            }
             // Everything a verdict needs has arrived once the canary is back (and, after valid
             // input with pings, a pong), the server has closed, or its stream broke a rule.
             if ((replies.canary_echoed() && !awaits_pong(replies)) || replies.close_received() ||
@@ -152,8 +163,12 @@ asio::awaitable<execution> execute(const fuzz_input& in, const target_settings& 
         }
         if (finished)
             co_return;
-        timer.expires_after(o.canary_sent ? target.reply_timeout : target.quiet_timeout);
-        co_await timer.async_wait(nothrow);
+        const auto until =
+            clock::now() + (o.canary_sent ? target.reply_timeout : target.quiet_timeout);
+        waiting.expires_at(pong_deadline ? std::min(until, *pong_deadline) : until);
+        // The reader may bring the expiry forward, which ends this wait early: wait again.
+        while (!finished && waiting.expiry() > clock::now())
+            co_await waiting.async_wait(nothrow);
         if (finished)
             co_return;
         o.timed_out = true;

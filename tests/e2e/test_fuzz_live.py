@@ -4,7 +4,8 @@ No false findings against conforming servers (the reference server, the faulty s
 fault); a crash (faulty_server.py --fault crash-len64) is found, minimised to one frame with the
 64-bit length form, and replays against a fresh crashing server but not against the reference
 server; valid input dropped without a Close (--fault drop-len64) is found as such, not as a
-crash; kept connections and bad replies are found; the same seed gives the same inputs; bad
+crash, and pings left unanswered (--fault no-pong) too; kept connections and bad replies are
+found; the same seed gives the same inputs; bad
 input is exit 2 with one line. Every run is bounded in time and on 127.0.0.1.
 """
 
@@ -181,6 +182,20 @@ def test_valid_input_dropped_is_found_minimised_and_replayed(wsconform, start_se
     replay = wsconform("replay", path, "--target", reference.url, timeout=60)
     assert replay.returncode == 0, replay.stdout + replay.stderr
     assert replay.stdout.startswith("not reproduced: dropped-valid:len64"), replay.stdout
+
+
+def test_pings_left_unanswered_are_found(wsconform, start_server, faulty_server_command,
+                                        tmp_path):
+    # no-pong echoes everything and answers no ping: the connection lives, the pings do not.
+    server = start_server(faulty_server_command("no-pong"), "faulty-no-pong")
+    out = tmp_path / "out"
+    result = wsconform("fuzz-live", "--target", server.url, "--seconds", "30", "--seed", "1",
+                       "--out", str(out), "--max-findings", "1", timeout=120)
+    assert result.returncode == 1, result.stdout + result.stderr
+    found = reproducers(out)
+    assert list(found) == ["unanswered-valid:ping"], result.stdout
+    assert found["unanswered-valid:ping"]["confirmed"], found
+    assert "no pong" in found["unanswered-valid:ping"]["description"]
 
 
 def test_crash_without_restart_ends_the_run_with_an_unconfirmed_reproducer(

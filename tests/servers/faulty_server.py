@@ -350,8 +350,9 @@ class Connection:
                 if self.fault == "slow-pongs" and not self.stalled:
                     self.stalled = True
                     await asyncio.sleep(6)
-                if self.fault == "coalesce-pongs" and self.reader._buffer:  # noqa: SLF001
-                    continue  # more frames already here: only the latest ping gets its pong
+                buffered = self.reader._buffer  # noqa: SLF001
+                if self.fault == "coalesce-pongs" and buffered and buffered[0] & 0x0F == OP_PING:
+                    continue  # another ping already here: only the latest ping gets its pong
                 if self.fault != "no-pong":
                     await self.send(OP_PONG, payload)
             elif opcode == OP_PONG:
