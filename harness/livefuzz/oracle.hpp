@@ -14,11 +14,11 @@
 ///   masked frame, RSV bits, a bad close code, invalid UTF-8 in a text message it sends, ...;
 /// - the canary: a text frame sent after the input. A server that echoes it after the input
 ///   broke a MUST-fail rule kept a connection it had to fail. After an input the rules call
-///   valid it is the other way round: a conforming server echoes every message and the canary,
-///   answers pings and stays connected, so one that drops or fails the connection (or closes
-///   it saying the input was wrong) has a bug (`dropped-valid`), and one that keeps the
-///   connection but leaves every ping unanswered has another (`unanswered-valid`).
-///   A valid Close in the input must be answered with a Close (§5.5.1).
+///   valid it is the other way round: a conforming server echoes the canary (after the
+///   messages before it), answers pings and stays connected, so one that drops or fails the
+///   connection (or closes it saying the input was wrong) has a bug (`dropped-valid`), and one that
+///   keeps the connection but leaves every ping unanswered has another (`unanswered-valid`). A
+///   valid Close in the input must be answered with a Close (§5.5.1).
 ///
 /// Crashes and hangs are seen by the campaign: a fresh connection no longer gets its echo.
 
@@ -59,7 +59,7 @@ struct expectation {
     /// after it is read as a frame, not as the rest of a payload.
     bool ends_on_frame = true;
     /// Complete data messages and pings before `offset` (the whole stream for `none`): what a
-    /// conforming server echoes and answers.
+    /// conforming server echoes and answers (a pong for the latest ping is enough, §5.5.3).
     std::size_t messages = 0;
     std::size_t pings = 0;
 };
