@@ -106,12 +106,7 @@ class checker {
         const frame_view& v = r.value;
         FUZZ_CHECK(r.frame_size >= v.payload.size() && r.frame_size <= here.size(),
                    "frame size does not fit the stream");
-        header_.fin = v.fin;
-        header_.rsv = v.rsv;
-        header_.op = v.op;
-        header_.masked = v.masked;
-        header_.key = v.key;
-        header_.form = v.form;
+        header_ = v.to_frame(0);
         header_.declared_length = v.payload.size();
         scratch_.clear();
         encode(header_, scratch_);

@@ -2,6 +2,8 @@
 
 #include "harness/codec/encoder.hpp"
 
+#include <algorithm>
+
 namespace wsconform::codec {
 
 void decoder::reset(decoder_options options) {
@@ -10,7 +12,7 @@ void decoder::reset(decoder_options options) {
     pos_ = 0;
     wanted_ = 2;
     consumed_ = 0;
-    in_message_ = false;
+    rules_.reset(rule_options_of(options));
     error_.clear();
     error_offset_ = 0;
 }
@@ -24,7 +26,7 @@ void decoder::feed(byte_view data) {
     buffer_.insert(buffer_.end(), data.begin(), data.end());
 }
 
-frame frame_view::to_frame() const {
+frame frame_view::to_frame(std::size_t payload_kept) const {
     frame f;
     f.fin = fin;
     f.rsv = rsv;
@@ -32,7 +34,8 @@ frame frame_view::to_frame() const {
     f.masked = masked;
     f.key = key;
     f.form = form;
-    f.payload.assign(payload.begin(), payload.end());
+    const auto kept = payload.first(std::min(payload.size(), payload_kept));
+    f.payload.assign(kept.begin(), kept.end());
     return f;
 }
 
@@ -70,99 +73,48 @@ decode_view_result decoder::next_view() {
     if (avail < wanted_)
         return {};
     byte* p = buffer_.data() + pos_;
-
-    frame_view f;
-    f.fin = (p[0] & 0x80) != 0;
-    f.rsv = static_cast<std::uint8_t>((p[0] >> 4) & 7);
-    f.op = opcode_from_nibble(p[0]);
-    f.masked = (p[1] & 0x80) != 0;
-    const byte len7 = p[1] & 0x7f;
     const bool rules = options_.check_rules;
 
-    // Header checks that need no more than the first two bytes come first, so a violation is
-    // reported as early as a strict endpoint would see it.
-    if (rules) {
-        // reserved bits
-        if ((f.rsv & ~options_.allowed_rsv) != 0)
-            return fail(protocol_error::reserved_bits_set);
-        // reserved opcode
-        if (is_reserved(f.op))
-            return fail(protocol_error::reserved_opcode);
-        if (is_control(f.op)) {
-            // fragmented control frame
-            if (!f.fin)
-                return fail(protocol_error::control_frame_fragmented);
-            // (its length is judged once the extended length is read: a short payload in a
-            // long form is only non-minimal)
-        }
-        // masking for the role
-        if (options_.incoming_mask == masking_rule::required && !f.masked)
-            return fail(protocol_error::mask_missing);
-        if (options_.incoming_mask == masking_rule::forbidden && f.masked)
-            return fail(protocol_error::mask_unexpected);
-        // fragmentation state
-        if (f.op == opcode::continuation && !in_message_)
-            return fail(protocol_error::unexpected_continuation);
-        if ((f.op == opcode::text || f.op == opcode::binary) && in_message_)
-            return fail(protocol_error::missing_continuation);
-    }
-
-    std::size_t header = 2;
-    std::uint64_t length = len7;
-    if (len7 == 126) {
-        if (avail < 4)
-            return need(4);
-        length = std::uint64_t(p[2]) << 8 | p[3];
-        header = 4;
-        f.form = length_form::len16;
-        if (rules && is_control(f.op) && length > 125)
-            return fail(protocol_error::control_frame_too_long);
-        if (rules && length < 126)
-            return fail(protocol_error::non_minimal_length);
-    } else if (len7 == 127) {
-        if (avail < 10)
-            return need(10);
-        length = 0;
-        for (int i = 0; i < 8; ++i)
-            length = length << 8 | p[2 + i];
-        header = 10;
-        f.form = length_form::len64;
-        if (rules && is_control(f.op) && length > 125)
-            return fail(protocol_error::control_frame_too_long);
-        // Always an error: such a length cannot be represented, so no mode may wait for it.
-        if (length >> 63)
-            return fail(protocol_error::length_msb_set);
-        if (rules && length <= 0xffff)
-            return fail(protocol_error::non_minimal_length);
-    } else {
-        f.form = length_form::len7;
-    }
-    if (length > options_.max_payload)
-        return fail(protocol_error::payload_too_big);
-    if (f.masked) {
-        if (avail < header + 4)
-            return need(header + 4);
-        std::copy(p + header, p + header + 4, f.key.begin());
-        header += 4;
-    }
+    // Parse a step at a time and judge what each step shows at once, so a violation is
+    // reported as early as a strict endpoint would see it: the first two octets, the length,
+    // the payload.
+    frame_header h = parse_first_two(p);
+    if (rules)
+        if (auto e = rules_.check_start(h))
+            return fail(*e);
+    if (const auto end = length_field_end(h); avail < end)
+        return need(end);
+    parse_length(h, p);
+    if (rules)
+        if (auto e = rules_.check_length(h))
+            return fail(*e);
+    if (auto e = length_error(h, options_.max_payload))
+        return fail(*e);
+    const std::size_t header = header_octets(h);
+    if (avail < header)
+        return need(header);
+    parse_key(h, p);
+    const std::uint64_t length = h.length;
     if (avail - header < length)
         return need(header + length);
 
     // The frame is consumed below, so its bytes may be unmasked where they lie.
     const std::span<byte> payload(p + header, static_cast<std::size_t>(length));
-    if (f.masked)
-        apply_mask(payload, f.key);
-    f.payload = payload;
-
-    if (rules && options_.check_close_payload && f.op == opcode::close) {
-        close_payload cp;
-        if (auto e = close_payload_error(parse_close_payload(f.payload, cp)))
+    if (h.masked)
+        apply_mask(payload, h.key);
+    if (rules)
+        if (auto e = rules_.check_payload(h, payload))
             return fail(*e);
-    }
-    if (f.op == opcode::text || f.op == opcode::binary)
-        in_message_ = !f.fin;
-    else if (f.op == opcode::continuation && f.fin)
-        in_message_ = false;
+    rules_.accept(h);
+
+    frame_view f;
+    f.fin = h.fin;
+    f.rsv = h.rsv;
+    f.op = h.op;
+    f.masked = h.masked;
+    f.key = h.key;
+    f.form = h.form;
+    f.payload = payload;
 
     decode_view_result r;
     r.what = decode_result::status::frame;

@@ -2,17 +2,19 @@
 /// Incremental frame decoder. Feed it bytes in any chunking (one byte at a time works) and take
 /// frames out. Memory is bounded: a frame whose declared length exceeds the limit is rejected
 /// as soon as its header is read, so a 2^63 length never allocates.
+///
+/// Two steps, kept apart: parsing (frame_header.hpp: the fields, and only what makes a frame
+/// unreadable) and judging (frame_rules.hpp: the RFC's rules for the role, from the rules
+/// table). The decoder buffers and calls them in the order the octets arrive.
 
 #include "harness/codec/error.hpp"
 #include "harness/codec/frame.hpp"
+#include "harness/codec/frame_header.hpp"
+#include "harness/codec/frame_rules.hpp"
 
 #include <system_error>
 
 namespace wsconform::codec {
-
-/// What the masking bit of incoming frames must be (§5.1): a server requires masked frames, a
-/// client forbids them.
-enum class masking_rule : std::uint8_t { required, forbidden, any };
 
 struct decoder_options {
     masking_rule incoming_mask = masking_rule::any;
@@ -49,8 +51,9 @@ struct frame_view {
     length_form form = length_form::len7;
     byte_view payload; ///< unmasked
 
-    /// An owning copy.
-    frame to_frame() const;
+    /// An owning copy with at most `payload_kept` bytes of the payload (a wire log keeps a
+    /// cut; a header alone keeps none).
+    frame to_frame(std::size_t payload_kept = static_cast<std::size_t>(-1)) const;
 };
 
 struct decode_view_result {
@@ -64,7 +67,8 @@ struct decode_view_result {
 
 class decoder {
   public:
-    explicit decoder(decoder_options options = {}) : options_(options) {}
+    explicit decoder(decoder_options options = {})
+        : options_(options), rules_(rule_options_of(options)) {}
 
     /// Starts a new stream with `options`, keeping the buffer's memory for reuse.
     void reset(decoder_options options);
@@ -82,10 +86,13 @@ class decoder {
     /// Stream offset of the next unread byte.
     std::uint64_t offset() const { return consumed_; }
     /// True while a fragmented message waits for its continuation frames (§5.4).
-    bool in_message() const { return in_message_; }
+    bool in_message() const { return rules_.in_message(); }
     const decoder_options& options() const { return options_; }
 
   private:
+    static rule_options rule_options_of(const decoder_options& o) {
+        return {o.incoming_mask, o.allowed_rsv, o.check_close_payload};
+    }
     decode_view_result fail(protocol_error e);
     /// need_more, remembering that nothing can happen before `total` bytes are buffered.
     decode_view_result need(std::uint64_t total) {
@@ -100,7 +107,9 @@ class decoder {
     /// small reads is then waited for without parsing its header again on every read.
     std::uint64_t wanted_ = 2;
     std::uint64_t consumed_ = 0;
-    bool in_message_ = false;
+    /// The rules step; it also tracks the fragmentation state when check_rules is off, for
+    /// in_message().
+    frame_rules rules_;
     std::error_code error_;
     std::uint64_t error_offset_ = 0;
 };

@@ -1,6 +1,7 @@
 #pragma once
 /// Every way incoming bytes can break RFC 6455, each a distinct error with the section that
-/// forbids it and the close code a conforming endpoint answers with.
+/// forbids it and the close code a conforming endpoint answers with (both from the rules table,
+/// rules.hpp, which also says how strongly the RFC binds the receiver).
 
 #include "harness/codec/close_code.hpp"
 
@@ -38,10 +39,11 @@ inline std::error_code make_error_code(protocol_error e) {
 /// The enumerator's name, "reserved_opcode": for signatures and file names.
 std::string_view to_string(protocol_error e);
 
-/// "5.2", "5.5.1", ...: the RFC 6455 section that a violation breaks.
+/// "5.2", "5.5.1", ...: the RFC 6455 section that a violation breaks (rule_for(e).section).
 std::string_view rfc_section(protocol_error e);
 
-/// The close code a conforming endpoint sends when it fails the connection for `e` (§7.4.1).
+/// The close code a conforming endpoint sends when it fails the connection for `e` (§7.4.1;
+/// rule_for(e).code).
 close_code close_code_for(protocol_error e);
 
 } // namespace wsconform::codec

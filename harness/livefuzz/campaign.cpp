@@ -97,11 +97,18 @@ class campaign {
                 if (results[k])
                     if (auto claim = judge(results[k]->expected, results[k]->outcome))
                         claims.emplace_back(k, std::move(*claim));
-            if (auto l = alive(); !l.alive())
+            bool died = false;
+            if (auto l = alive(); !l.alive()) {
+                died = true;
                 on_dead(round, results, first, l);
+            }
             for (auto& [k, claim] : claims) {
                 if (stop_)
                     break;
+                // The round's connections ended with the target: its crash or hang is the
+                // finding, not each connection it dropped.
+                if (died && claim.sig.kind == "dropped-valid")
+                    continue;
                 on_claim(round[k], first + k, claim, results[k]->outcome);
             }
             if (clock::now() >= next_progress) {
@@ -239,15 +246,10 @@ class campaign {
         const auto& input = round[*culprit];
         const std::string found_kind = kind_of(after);
         // A crash like one already reported: no need to spend minutes minimising it again.
-        for (const auto& known : known_)
-            if (known.kind == found_kind)
-                for (const auto& step : input.steps) {
-                    auto have = features(trigger_tag(step)), need = features(known.rule);
-                    if (std::includes(have.begin(), have.end(), need.begin(), need.end())) {
-                        ++duplicates_;
-                        return;
-                    }
-                }
+        if (known_trigger(found_kind, input)) {
+            ++duplicates_;
+            return;
+        }
         bool dead_now = false;
         auto reproduces = [&](const fuzz_input& candidate) {
             if (dead_now) {
@@ -274,8 +276,81 @@ class campaign {
                      "hangs: no opening handshake or no echo within the deadline)";
     }
 
+    /// The trigger a finding of `kind` is named by: the last step, except that pings left
+    /// unanswered are named by the last ping (the step after it may be a continuation frame).
+    static std::string trigger_of(const std::string& kind, const fuzz_input& input) {
+        if (kind == "unanswered-valid")
+            for (auto it = input.steps.rbegin(); it != input.steps.rend(); ++it)
+                if (features(trigger_tag(*it)).contains("ping"))
+                    return trigger_tag(*it);
+        return trigger_tag(input.steps.back());
+    }
+
+    /// Whether a finding of `kind` named by a trigger (named_by_trigger) is known whose
+    /// features one step of `input` has: "crash:len64" covers any input with a len64 step.
+    bool known_trigger(const std::string& kind, const fuzz_input& input) const {
+        for (const auto& known : known_)
+            if (known.kind == kind)
+                for (const auto& step : input.steps) {
+                    auto have = features(trigger_tag(step)), need = features(known.rule);
+                    if (std::includes(have.begin(), have.end(), need.begin(), need.end()))
+                        return true;
+                }
+        return false;
+    }
+
+    /// Valid input the server did not answer as it must (dropped-valid, unanswered-valid): like
+    /// a crash, named by what triggers it, which only the minimised input shows. Reported only
+    /// when it happens again on a connection of its own (a reply late under load is not a
+    /// finding), and never for a connection that a crash or hang ended: that is on_dead's.
+    void on_valid_claim(const fuzz_input& input, std::uint64_t index, const finding_claim& claim,
+                        const connection_outcome& seen) {
+        if (known_trigger(claim.sig.kind, input)) {
+            ++duplicates_;
+            return;
+        }
+        bool dead_now = false;
+        std::string description = claim.description, observed = seen.reply_summary;
+        auto reproduces = [&](const fuzz_input& candidate) {
+            if (dead_now) {
+                if (!restart())
+                    return false;
+                dead_now = false;
+            }
+            auto e = execute_now(candidate, o_.target);
+            auto c = judge(e.expected, e.outcome);
+            if (!c || c->sig.kind != claim.sig.kind)
+                return false;
+            if (claim.sig.kind == "dropped-valid" && !alive().alive()) {
+                dead_now = true; // a crash or hang: the rounds will find it as one
+                return false;
+            }
+            // The minimiser keeps the last candidate that reproduced: describe that one.
+            description = std::move(c->description);
+            observed = e.outcome.reply_summary;
+            return true;
+        };
+        const bool confirmed = reproduces(input);
+        auto m =
+            confirmed ? minimise(input, reproduces, budget()) : minimise_result{input, 0, false};
+        // Without a restart command the next round's liveness check reports the crash.
+        if (dead_now)
+            restart();
+        if (!confirmed) {
+            err_ << "note: input " << index << " (" << claim.sig.kind << "): " << claim.description
+                 << "; not again on a connection of its own, so not reported\n";
+            return;
+        }
+        report(m.input, index, {claim.sig.kind, trigger_of(claim.sig.kind, m.input)}, description,
+               "the server sent " + observed, true, true, input.steps.size(), m.trials);
+    }
+
     void on_claim(const fuzz_input& input, std::uint64_t index, const finding_claim& claim,
                   const connection_outcome& seen) {
+        if (named_by_trigger(claim.sig.kind)) {
+            on_valid_claim(input, index, claim, seen);
+            return;
+        }
         if (std::find(known_.begin(), known_.end(), claim.sig) != known_.end()) {
             ++duplicates_;
             return;
@@ -366,7 +441,9 @@ int replay(const reproducer& r, const target_settings& target, std::ostream& out
         seen = l.alive() ? "the server still serves a fresh connection" : l.detail;
     } else {
         auto claim = judge(e.expected, e.outcome);
-        reproduced = claim && claim->sig == r.sig;
+        // A kind named by its trigger (dropped-valid, ...) reproduces as that kind.
+        reproduced = claim && (named_by_trigger(r.sig.kind) ? claim->sig.kind == r.sig.kind
+                                                            : claim->sig == r.sig);
         seen = claim ? claim->sig.text() + ": " + claim->description
                      : (e.outcome.upgraded ? "the server sent " + e.outcome.reply_summary
                                            : e.outcome.failure);

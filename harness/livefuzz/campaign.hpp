@@ -3,11 +3,14 @@
 ///
 /// A campaign works in rounds: a batch of inputs (generated from the seed and their index)
 /// goes out over `jobs` concurrent connections; each connection is judged on its own (reply
-/// violations, connections kept that had to be failed); then a fresh connection must still get
-/// its canary echoed, else the target crashed (refused) or hung. A dead target is restarted,
-/// when the campaign can, and the round's inputs are replayed one at a time to find the one
-/// that kills it. Every finding is confirmed, minimised, deduplicated by signature and written
-/// as a reproducer. Exit status: 0 no finding, 1 findings (in `out`), 2 could not run.
+/// violations, connections kept that had to be failed, valid input dropped or left
+/// unanswered); then a fresh connection must still get its canary echoed, else the target
+/// crashed (refused) or hung. A dead target is restarted, when the campaign can, and the
+/// round's inputs are replayed one at a time to find the one that kills it; the connections
+/// such a round dropped are not findings of their own. Every finding is confirmed, minimised,
+/// deduplicated by signature (kinds named by their trigger, by the trigger's features) and
+/// written as a reproducer; valid input dropped or left unanswered is reported only when it is
+/// confirmed. Exit status: 0 no finding, 1 findings (in `out`), 2 could not run.
 
 #include "harness/livefuzz/executor.hpp"
 #include "harness/livefuzz/minimiser.hpp"

@@ -16,6 +16,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <optional>
 
 namespace wsconform::livefuzz {
 
@@ -99,6 +100,18 @@ asio::awaitable<execution> execute(const fuzz_input& in, const target_settings& 
         result.expected = expect(wire);
     }
 
+    // A server answers pings before the message after them as a rule, but one that answers
+    // them later is not wrong: after valid input with pings the reader waits for a pong too,
+    // for pong_timeout after the canary's echo (not the whole reply_timeout, or a server that
+    // never answers pings would cost a second per input).
+    auto awaits_pong = [&](const reply_checker& r) {
+        return result.expected.what == expectation::verdict::none && result.expected.pings > 0 &&
+               r.pongs() == 0;
+    };
+    using clock = asio::steady_timer::clock_type;
+    asio::steady_timer waiting(ex); ///< the writer's last wait, for the reply
+    std::optional<clock::time_point> pong_deadline;
+
     // `||` cancels the other side when one finishes, and cancelled operations still resume
     // their coroutine: `finished` tells a resumed side to stop and leave the outcome alone.
     bool finished = false;
@@ -110,9 +123,15 @@ asio::awaitable<execution> execute(const fuzz_input& in, const target_settings& 
                 co_return;
             if (n > 0)
                 replies.feed(codec::byte_view(buf).first(n));
-            // Everything a verdict needs has arrived once the canary is back, the server has
-            // closed, or its stream broke a rule.
-            if (replies.canary_echoed() || replies.close_received() || replies.violation()) {
+            if (replies.canary_echoed() && awaits_pong(replies) && !pong_deadline) {
+                pong_deadline = clock::now() + target.pong_timeout;
+                if (waiting.expiry() > *pong_deadline) // the writer waits already: sooner
+                    waiting.expires_at(*pong_deadline);
+            }
+            // Everything a verdict needs has arrived once the canary is back (and, after valid
+            // input with pings, a pong), the server has closed, or its stream broke a rule.
+            if ((replies.canary_echoed() && !awaits_pong(replies)) || replies.close_received() ||
+                replies.violation()) {
                 finished = true;
                 co_return;
             }
@@ -146,8 +165,12 @@ asio::awaitable<execution> execute(const fuzz_input& in, const target_settings& 
         }
         if (finished)
             co_return;
-        timer.expires_after(o.canary_sent ? target.reply_timeout : target.quiet_timeout);
-        co_await timer.async_wait(nothrow);
+        const auto until =
+            clock::now() + (o.canary_sent ? target.reply_timeout : target.quiet_timeout);
+        waiting.expires_at(pong_deadline ? std::min(until, *pong_deadline) : until);
+        // The reader may bring the expiry forward, which ends this wait early: wait again.
+        while (!finished && waiting.expiry() > clock::now())
+            co_await waiting.async_wait(nothrow);
         if (finished)
             co_return;
         o.timed_out = true;
@@ -161,6 +184,7 @@ asio::awaitable<execution> execute(const fuzz_input& in, const target_settings& 
     o.canary_echoed = replies.canary_echoed();
     o.close_received = replies.close_received();
     o.close_code = replies.close_code();
+    o.pongs = replies.pongs();
     o.reply_summary = replies.summary();
     co_return result;
 }

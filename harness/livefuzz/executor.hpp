@@ -25,6 +25,9 @@ struct target_settings {
     /// Without a canary (the input ends inside a frame, or with a Close): how long to collect
     /// what the server sends after the last write.
     std::chrono::milliseconds quiet_timeout{50};
+    /// After the canary's echo, when the input was valid and had pings but no pong has come:
+    /// how long a pong may still take.
+    std::chrono::milliseconds pong_timeout{200};
 };
 
 /// One input's connection: what RFC 6455 expects of the server and what it did.

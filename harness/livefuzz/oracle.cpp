@@ -1,6 +1,7 @@
 #include "harness/livefuzz/oracle.hpp"
 
 #include "harness/codec/encoder.hpp"
+#include "harness/codec/rules.hpp"
 
 namespace wsconform::livefuzz {
 
@@ -13,23 +14,13 @@ codec::frame canary_frame(const fuzz_input& in) {
     return f;
 }
 
-bool must_fail(protocol_error e) {
-    switch (e) {
-    case protocol_error::reserved_bits_set:        // §5.2: MUST Fail
-    case protocol_error::reserved_opcode:          // §5.2: MUST Fail
-    case protocol_error::control_frame_too_long:   // §5.5: MUST have <= 125
-    case protocol_error::control_frame_fragmented: // §5.5: MUST NOT be fragmented
-    case protocol_error::unexpected_continuation:  // §5.4
-    case protocol_error::missing_continuation:     // §5.4
-    case protocol_error::mask_missing:             // §5.1: server MUST close
-    case protocol_error::invalid_utf8:             // §8.1: MUST Fail
-    case protocol_error::close_code_invalid:       // §7.4.1 codes never on the wire
-        return true;
-    default:
-        // The rest restate what a sender MUST do, or are limits: a server may accept them.
-        return false;
-    }
+namespace {
+expectation::verdict verdict_for(protocol_error e) {
+    // The rules table says whether the RFC leaves the server a choice.
+    return codec::rule_for(e).must_fail() ? expectation::verdict::must_fail
+                                          : expectation::verdict::undecided;
 }
+} // namespace
 
 expectation expect(codec::byte_view stream) {
     expectation exp;
@@ -46,8 +37,9 @@ expectation expect(codec::byte_view stream) {
             break;
         }
     }
-    codec::decoder strict({.incoming_mask = codec::masking_rule::required});
-    codec::message_assembler assembler(std::uint64_t(1) << 62);
+    codec::decoder strict(
+        {.incoming_mask = codec::masking_rule::required, .max_payload = judged_message_limit});
+    codec::message_assembler assembler(judged_message_limit);
     strict.feed(stream);
     for (;;) {
         auto r = strict.next();
@@ -55,8 +47,7 @@ expectation expect(codec::byte_view stream) {
             return exp;
         if (r.what == codec::decode_result::status::error) {
             auto e = static_cast<protocol_error>(r.error.value());
-            exp.what =
-                must_fail(e) ? expectation::verdict::must_fail : expectation::verdict::undecided;
+            exp.what = verdict_for(e);
             exp.rule = e;
             exp.offset = r.frame_offset;
             return exp;
@@ -67,17 +58,19 @@ expectation expect(codec::byte_view stream) {
             exp.offset = r.frame_offset;
             return exp;
         }
-        if (codec::is_control(f.op))
+        if (codec::is_control(f.op)) {
+            exp.pings += f.op == codec::opcode::ping;
             continue;
+        }
         auto a = assembler.add(f);
         if (a.what == codec::assemble_result::status::error) {
             auto e = static_cast<protocol_error>(a.error.value());
-            exp.what =
-                must_fail(e) ? expectation::verdict::must_fail : expectation::verdict::undecided;
+            exp.what = verdict_for(e);
             exp.rule = e;
             exp.offset = r.frame_offset;
             return exp;
         }
+        exp.messages += a.what == codec::assemble_result::status::complete;
     }
 }
 
@@ -194,6 +187,69 @@ bool connection_outcome::abnormal() const {
     return true; // dropped without a Close, reset, or the canary went unanswered
 }
 
+namespace {
+/// Close codes that say the input was wrong (§7.4.1): on valid input, a failure. Any other
+/// Close is one a server may send at any time: 1009 for a limit of its own, 1001 going away,
+/// 1008 a policy, ...
+bool blames_the_input(codec::close_code code) {
+    return code == codec::close_codes::protocol_error ||
+           code == codec::close_codes::unsupported_data ||
+           code == codec::close_codes::invalid_payload;
+}
+
+std::string plural(std::size_t n, std::string_view one, std::string_view many) {
+    return std::to_string(n) + " " + std::string(n == 1 ? one : many);
+}
+
+/// The other half of the oracle: input the rules table calls valid, answered as a conforming
+/// server answers it.
+std::optional<finding_claim> judge_valid(const expectation& exp, const connection_outcome& o) {
+    auto dropped = [](std::string what) {
+        return finding_claim{{"dropped-valid", ""}, std::move(what)};
+    };
+    if (exp.what == expectation::verdict::closed) {
+        // §5.5.1: "If an endpoint receives a Close frame and did not previously send a Close
+        // frame, the endpoint MUST send a Close frame in response."
+        if (!o.close_received && (o.eof || o.reset))
+            return dropped(std::string("the input is valid up to a Close (stream offset ") +
+                           std::to_string(exp.offset) + "), which the server MUST answer with a " +
+                           "Close (RFC 6455 5.5.1), but it " +
+                           (o.reset ? "reset the connection" : "closed TCP") + " without one");
+        return std::nullopt;
+    }
+    if (exp.what != expectation::verdict::none || !o.canary_sent)
+        return std::nullopt; // undecided or must_fail: not valid; no canary: nothing to wait for
+    const std::string input =
+        "the input is valid by RFC 6455 (" +
+        plural(exp.messages > 0 ? exp.messages - 1 : 0, "message", "messages") + ", " +
+        plural(exp.pings, "ping", "pings") + ", then the canary)";
+    if (o.canary_echoed) {
+        // §5.5.3: several pings may get one pong, for the latest; none is not allowed (§5.5.2:
+        // "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in response").
+        if (exp.pings > 0 && o.pongs == 0)
+            return finding_claim{{"unanswered-valid", ""},
+                                 input + ", but the server echoed the canary and sent no pong "
+                                         "(RFC 6455 5.5.2 MUST)"};
+        return std::nullopt;
+    }
+    if (o.close_received) {
+        if (o.close_code && blames_the_input(*o.close_code))
+            return dropped(input + ", but the server failed the connection with Close " +
+                           std::to_string(*o.close_code) + " (" +
+                           std::string(codec::close_code_name(*o.close_code)) + ")");
+        return std::nullopt; // a Close it may send: a limit (1009), going away, ...
+    }
+    if (o.eof || o.reset)
+        return dropped(input + ", but the server " +
+                       (o.reset ? "reset the connection" : "closed TCP without a Close frame") +
+                       " before it echoed the canary");
+    if (o.timed_out)
+        return dropped(input + ", but the server did not echo the canary (nor close) within "
+                               "the reply timeout");
+    return std::nullopt;
+}
+} // namespace
+
 std::optional<finding_claim> judge(const expectation& exp, const connection_outcome& o) {
     if (o.reply_violation)
         return finding_claim{{"bad-reply", *o.reply_violation}, o.reply_detail};
@@ -208,7 +264,12 @@ std::optional<finding_claim> judge(const expectation& exp, const connection_outc
                                  "it kept the connection and echoed the canary message sent "
                                  "after it"};
     }
-    return std::nullopt;
+    return judge_valid(exp, o);
+}
+
+bool named_by_trigger(std::string_view kind) {
+    return kind == "crash" || kind == "hang" || kind == "dropped-valid" ||
+           kind == "unanswered-valid";
 }
 
 std::string trigger_tag(const fuzz_step& s) {

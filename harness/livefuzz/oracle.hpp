@@ -1,18 +1,24 @@
 #pragma once
 /// What the fuzzer may conclude from what a server did. Three sources of evidence:
 ///
-/// - the client's stream, judged with our decoder in the server role (`expect`): does RFC 6455
-///   say the server MUST fail the connection, and at which byte? Only the rules whose failure
-///   the RFC requires count (reserved opcode, RSV bits without an extension, an unmasked client
-///   frame, control frames longer than 125 bytes or fragmented, continuation without a start,
-///   a new data frame inside a fragmented message, invalid UTF-8 in a text message, a close
-///   code not allowed on the wire). Where a server may go either way (non-minimal length, the
-///   length's top bit, a 1-byte Close body, Close codes of 5000 and above, a bad Close reason,
-///   size limits), nothing after that point is judged;
+/// - the client's stream, judged with our decoder in the server role (`expect`) against the
+///   codec's rules table (codec/rules.hpp): does RFC 6455 say the server MUST fail the
+///   connection, and at which byte? Only the rules whose failure the table calls required
+///   count (reserved opcode, RSV bits without an extension, an unmasked client frame, control
+///   frames longer than 125 bytes or fragmented, continuation without a start, a new data frame
+///   inside a fragmented message, invalid UTF-8 in a text message, a close code not allowed on
+///   the wire). Where a server may go either way (non-minimal length, the length's top bit, a
+///   1-byte Close body, Close codes of 5000 and above, a bad Close reason, size limits), nothing
+///   after that point is judged;
 /// - the server's stream, judged with our decoder in the client role (`reply_checker`): a
 ///   masked frame, RSV bits, a bad close code, invalid UTF-8 in a text message it sends, ...;
 /// - the canary: a text frame sent after the input. A server that echoes it after the input
-///   broke a MUST-fail rule kept a connection it had to fail.
+///   broke a MUST-fail rule kept a connection it had to fail. After an input the rules call
+///   valid it is the other way round: a conforming server echoes the canary (after the
+///   messages before it), answers pings and stays connected, so one that drops or fails the
+///   connection (or closes it saying the input was wrong) has a bug (`dropped-valid`), and one that
+///   keeps the connection but leaves every ping unanswered has another (`unanswered-valid`). A
+///   valid Close in the input must be answered with a Close (§5.5.1).
 ///
 /// Crashes and hangs are seen by the campaign: a fresh connection no longer gets its echo.
 
@@ -32,8 +38,11 @@ inline constexpr std::string_view canary_text = "wsconform-livefuzz-canary";
 /// The canary frame of an input (masked with the input's canary key).
 codec::frame canary_frame(const fuzz_input& in);
 
-/// True for the violations after which RFC 6455 requires the server to fail the connection.
-bool must_fail(codec::protocol_error e);
+/// The largest message (and frame) whose answer is judged: a server may enforce a limit of its
+/// own (§10.4, the rules table's `limit`), and 1 MiB is the smallest default among common
+/// servers (Python websockets' max_size). Beyond it the stream is `undecided`
+/// (payload_too_big); a Close 1009 is accepted whatever the size.
+inline constexpr std::uint64_t judged_message_limit = 1024 * 1024;
 
 /// What a conforming server must do with a client stream.
 struct expectation {
@@ -49,6 +58,10 @@ struct expectation {
     /// The stream ends between two frames (as a lenient parser frames it), so a frame sent
     /// after it is read as a frame, not as the rest of a payload.
     bool ends_on_frame = true;
+    /// Complete data messages and pings before `offset` (the whole stream for `none`): what a
+    /// conforming server echoes and answers (a pong for the latest ping is enough, §5.5.3).
+    std::size_t messages = 0;
+    std::size_t pings = 0;
 };
 
 /// Judges `stream` (the octets after the opening handshake) in the server role.
@@ -72,6 +85,7 @@ class reply_checker {
     bool close_received() const { return close_received_; }
     std::optional<codec::close_code> close_code() const { return close_code_; }
     std::size_t messages() const { return messages_; }
+    std::size_t pongs() const { return pongs_; }
     /// One line: what the server sent ("2 messages, close 1002").
     std::string summary() const;
 
@@ -93,7 +107,8 @@ class reply_checker {
 /// A finding's identity: its kind and the rule (or trigger) involved. Findings with equal
 /// signatures are the same bug.
 struct signature {
-    std::string kind; ///< "crash", "hang", "kept-open", "bad-reply"
+    /// "crash", "hang", "kept-open", "bad-reply", "dropped-valid", "unanswered-valid"
+    std::string kind;
     std::string rule; ///< "reserved_opcode", "mask_unexpected", "len64", ...
     std::string text() const { return kind + ":" + rule; }
     friend bool operator==(const signature&, const signature&) = default;
@@ -114,6 +129,7 @@ struct connection_outcome {
     bool canary_echoed = false;
     bool close_received = false;
     std::optional<codec::close_code> close_code;
+    std::size_t pongs = 0;
     std::string reply_summary;
 
     /// The connection did not end the way a live server ends one (no Close and EOF, nor the
@@ -122,12 +138,20 @@ struct connection_outcome {
 };
 
 /// A finding on one connection, if the outcome shows one: a protocol violation in the reply,
-/// or a connection kept open (the canary echoed) that `exp` says had to be failed.
+/// a connection kept open (the canary echoed) that `exp` says had to be failed, or valid input
+/// that was not answered as a conforming server answers it. The last two kinds leave the
+/// signature's rule empty: like a crash's, it names the trigger, which only the minimised input
+/// shows (see named_by_trigger).
 struct finding_claim {
     signature sig;
     std::string description;
 };
 std::optional<finding_claim> judge(const expectation& exp, const connection_outcome& outcome);
+
+/// Kinds whose rule is the trigger_tag of the minimised input's last step ("crash:len64",
+/// "dropped-valid:len64"), not a rule the judge names: they are deduplicated by those features
+/// and replayed by kind.
+bool named_by_trigger(std::string_view kind);
 
 /// The features of a step that can trigger a crash ("len64", "unmasked", "rsv4", "ping",
 /// "raw", ...), joined by '+'; "frame" for a plain binary frame.

@@ -23,16 +23,7 @@ void frame_log::add(bool sent, const codec::frame_view& v) {
         add(sent, codec::frame{}); // notes the truncation once
         return;
     }
-    codec::frame f;
-    f.fin = v.fin;
-    f.rsv = v.rsv;
-    f.op = v.op;
-    f.masked = v.masked;
-    f.key = v.key;
-    f.form = v.form;
-    auto cut = v.payload.first(std::min(v.payload.size(), limits_.frame_payload));
-    f.payload.assign(cut.begin(), cut.end());
-    add(sent, f, v.payload.size());
+    add(sent, v.to_frame(limits_.frame_payload), v.payload.size());
 }
 
 } // namespace wsconform::runner

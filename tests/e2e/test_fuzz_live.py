@@ -3,7 +3,9 @@
 No false findings against conforming servers (the reference server, the faulty server without a
 fault); a crash (faulty_server.py --fault crash-len64) is found, minimised to one frame with the
 64-bit length form, and replays against a fresh crashing server but not against the reference
-server; kept connections and bad replies are found; the same seed gives the same inputs; bad
+server; valid input dropped without a Close (--fault drop-len64) is found as such, not as a
+crash, and pings left unanswered (--fault no-pong) too; kept connections and bad replies are
+found; the same seed gives the same inputs; bad
 input is exit 2 with one line. Every run is bounded in time and on 127.0.0.1.
 """
 
@@ -149,6 +151,52 @@ def test_crash_is_found_minimised_and_replayed(binaries, wsconform, start_server
                        timeout=60)
     assert replay.returncode == 0, replay.stdout + replay.stderr
     assert replay.stdout.startswith("not reproduced: crash:len64"), replay.stdout
+
+
+def the_first_finding(wsconform, url: str, out, signature: str) -> dict:
+    """fuzz-live with seed 1 until its first finding, which must be `signature`."""
+    result = wsconform("fuzz-live", "--target", url, "--seconds", "30", "--seed", "1",
+                       "--out", str(out), "--max-findings", "1", timeout=120)
+    assert result.returncode == 1, result.stdout + result.stderr
+    found = reproducers(out)
+    assert list(found) == [signature], result.stdout
+    return found
+
+
+def test_valid_input_dropped_is_found_minimised_and_replayed(wsconform, start_server,
+                                                             faulty_server_command,
+                                                             reference_server_command, tmp_path):
+    # drop-len64 closes TCP without a Close on any 64-bit length, valid or not, and lives on:
+    # the valid-input half of the oracle sees it, and it is not taken for a crash.
+    server = start_server(faulty_server_command("drop-len64"), "faulty-drop-len64")
+    out = tmp_path / "out"
+    found = the_first_finding(wsconform, server.url, out, "dropped-valid:len64")
+    data = found["dropped-valid:len64"]
+    assert data["kind"] == "dropped-valid" and data["confirmed"] and data["minimised"], data
+    assert "without a Close" in data["description"], data["description"]
+    # Minimised to one valid frame in the 64-bit form: 65536 bytes or more, so minimal.
+    assert len(data["steps"]) == 1, data["steps"]
+    header = bytes.fromhex(data["steps"][0]["hex"])
+    assert header[1] & 0x7F == 127 and int.from_bytes(header[2:10], "big") >= 65536, data["steps"]
+    assert server.process.poll() is None  # it still runs: no crash
+
+    path = str(out / "dropped-valid-len64.json")
+    replay = wsconform("replay", path, "--target", server.url, timeout=60)
+    assert replay.returncode == 1, replay.stdout + replay.stderr
+    assert replay.stdout.startswith("reproduced: dropped-valid:len64"), replay.stdout
+    reference = start_server(reference_server_command(), "reference")
+    replay = wsconform("replay", path, "--target", reference.url, timeout=60)
+    assert replay.returncode == 0, replay.stdout + replay.stderr
+    assert replay.stdout.startswith("not reproduced: dropped-valid:len64"), replay.stdout
+
+
+def test_pings_left_unanswered_are_found(wsconform, start_server, faulty_server_command,
+                                        tmp_path):
+    # no-pong echoes everything and answers no ping: the connection lives, the pings do not.
+    server = start_server(faulty_server_command("no-pong"), "faulty-no-pong")
+    found = the_first_finding(wsconform, server.url, tmp_path / "out", "unanswered-valid:ping")
+    assert found["unanswered-valid:ping"]["confirmed"], found
+    assert "no pong" in found["unanswered-valid:ping"]["description"]
 
 
 def test_crash_without_restart_ends_the_run_with_an_unconfirmed_reproducer(

@@ -36,6 +36,10 @@ Faults:
     crash-len64 the whole process dies (os._exit, no Close, no cleanup) as soon as it reads a
                 frame header with the 64-bit extended length form (length field 127): the
                 live fuzzer's crash to find, minimise and replay
+    drop-len64  closes the TCP connection silently (FIN, no Close frame) as soon as it reads a
+                frame header with the 64-bit extended length form; the process stays alive and
+                serves other connections: valid input (a message of 64 KiB or more) dropped,
+                which only the live fuzzer's valid-input oracle sees (dropped-valid)
     corrupt-large  echoes of messages above 64 KiB come back with their middle byte changed
                 (XOR 0x01, so text stays valid UTF-8): only a tester that compares the echoed
                 content, not just its type and length, notices (9.x)
@@ -89,7 +93,7 @@ import warnings
 import zlib
 
 FAULTS = ("none", "utf8", "rsv", "close-code", "no-pong", "any-version", "no-mask", "trust-length", "ignore-origin", "origin-prefix",
-          "serial", "inflate-unbounded", "crash-len64", "corrupt-large", "hang", "silent",
+          "serial", "inflate-unbounded", "crash-len64", "drop-len64", "corrupt-large", "hang", "silent",
           "huge-length", "flood", "ping-flood", "reset", "unmasked-1003", "version-no-header", "version-5xx",
           "versions-0-13", "early-data-drop", "coalesce-pongs", "slow-pongs", "data-after-close",
           "busy")
@@ -364,8 +368,9 @@ class Connection:
                 if self.fault == "slow-pongs" and not self.stalled:
                     self.stalled = True
                     await asyncio.sleep(6)
-                if self.fault == "coalesce-pongs" and self.reader._buffer:  # noqa: SLF001
-                    continue  # more frames already here: only the latest ping gets its pong
+                buffered = self.reader._buffer  # noqa: SLF001
+                if self.fault == "coalesce-pongs" and buffered and buffered[0] & 0x0F == OP_PING:
+                    continue  # another ping already here: only the latest ping gets its pong
                 if self.fault != "no-pong":
                     await self.send(OP_PONG, payload)
             elif opcode == OP_PONG:
@@ -401,6 +406,8 @@ class Connection:
         elif length == 127:
             if self.fault == "crash-len64":
                 os._exit(70)  # a crash: the process is gone, every connection with it
+            if self.fault == "drop-len64":
+                raise ConnectionError("drop-len64")  # run() closes TCP, sends no Close
             (length,) = struct.unpack("!Q", await self.reader.readexactly(8))
             if length >> 63 and self.fault != "trust-length":
                 raise Fail(PROTOCOL_ERROR, "64-bit length with the high bit set")

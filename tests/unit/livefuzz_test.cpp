@@ -232,6 +232,121 @@ TEST(LiveFuzzOracle, KeptOpenNeedsAMustFailAndTheCanaryBack) {
     EXPECT_FALSE(judge(expect(stream({masked(codec::text_frame("fine"))})), o));
 }
 
+/// What a conforming server does with valid input and the canary: echoes every message.
+connection_outcome echoed_everything(const expectation& exp) {
+    connection_outcome o;
+    o.connected = o.upgraded = o.canary_sent = o.canary_echoed = true;
+    o.pongs = exp.pings;
+    return o;
+}
+
+bytes with_canary(bytes wire) {
+    fuzz_input in;
+    codec::encode(canary_frame(in), wire);
+    return wire;
+}
+
+TEST(LiveFuzzOracle, ValidInputCountsMessagesAndPings) {
+    frame big = masked(codec::binary_frame(bytes(65536, 0x42)));
+    auto exp = expect(with_canary(stream(
+        {masked(codec::text_frame("a")), big, masked(codec::make_frame(opcode::ping, {}))})));
+    EXPECT_EQ(exp.what, expectation::verdict::none);
+    EXPECT_EQ(exp.messages, 3u); // the canary is a message too
+    EXPECT_EQ(exp.pings, 1u);
+    EXPECT_FALSE(judge(exp, echoed_everything(exp)));
+}
+
+TEST(LiveFuzzOracle, ValidInputDroppedIsAFinding) {
+    frame big = masked(codec::binary_frame(bytes(65536, 0x42)));
+    auto exp = expect(with_canary(stream({big})));
+    ASSERT_EQ(exp.what, expectation::verdict::none);
+    connection_outcome o;
+    o.connected = o.upgraded = o.canary_sent = true;
+    o.eof = true; // TCP closed, no Close, no echo
+    auto claim = judge(exp, o);
+    ASSERT_TRUE(claim);
+    EXPECT_EQ(claim->sig.kind, "dropped-valid");
+    EXPECT_TRUE(named_by_trigger(claim->sig.kind)); // the campaign names the trigger
+    EXPECT_NE(claim->description.find("without a Close"), std::string::npos);
+    o.eof = false;
+    o.reset = true;
+    EXPECT_EQ(judge(exp, o)->sig.kind, "dropped-valid");
+    o.reset = false;
+    o.timed_out = true; // no echo, no Close: the canary went unanswered
+    EXPECT_EQ(judge(exp, o)->sig.kind, "dropped-valid");
+    o.timed_out = false;
+    o.close_received = true; // failed the connection, blaming the input
+    for (codec::close_code blame : {1002, 1003, 1007}) {
+        o.close_code = blame;
+        auto c = judge(exp, o);
+        ASSERT_TRUE(c) << blame;
+        EXPECT_EQ(c->sig.kind, "dropped-valid");
+        EXPECT_NE(c->description.find(std::to_string(blame)), std::string::npos);
+    }
+}
+
+TEST(LiveFuzzOracle, LimitsAndClosesAServerMayChooseAreNoFinding) {
+    frame big = masked(codec::binary_frame(bytes(65536, 0x42)));
+    auto exp = expect(with_canary(stream({big})));
+    connection_outcome o;
+    o.connected = o.upgraded = o.canary_sent = o.close_received = true;
+    for (codec::close_code fine : {1000, 1001, 1008, 1009, 1011, 4000}) {
+        o.close_code = fine;
+        EXPECT_FALSE(judge(exp, o)) << fine;
+    }
+    // A message beyond the judged limit is undecided: dropping it is the server's choice.
+    frame huge = masked(codec::binary_frame(bytes(judged_message_limit + 1, 0x42)));
+    auto over = expect(with_canary(stream({huge})));
+    EXPECT_EQ(over.what, expectation::verdict::undecided);
+    EXPECT_EQ(over.rule, codec::protocol_error::payload_too_big);
+    connection_outcome dropped;
+    dropped.connected = dropped.upgraded = dropped.canary_sent = dropped.eof = true;
+    EXPECT_FALSE(judge(over, dropped));
+    // Nor input the server may refuse (a non-minimal length), nor input it had to fail.
+    frame long_form = masked(codec::text_frame("x"));
+    long_form.form = codec::length_form::len64;
+    EXPECT_FALSE(judge(expect(with_canary(stream({long_form}))), dropped));
+    EXPECT_FALSE(judge(expect(with_canary(stream({codec::text_frame("unmasked")}))), dropped));
+    // Without the canary (the input ends inside a frame) nothing is waited for.
+    dropped.canary_sent = false;
+    EXPECT_FALSE(judge(expect(stream({big})), dropped));
+}
+
+TEST(LiveFuzzOracle, AValidCloseMustBeAnsweredWithAClose) {
+    auto exp = expect(stream({masked(codec::text_frame("a")), masked(codec::close_frame(1000))}));
+    ASSERT_EQ(exp.what, expectation::verdict::closed);
+    connection_outcome o;
+    o.connected = o.upgraded = true;
+    o.eof = true;
+    auto claim = judge(exp, o);
+    ASSERT_TRUE(claim);
+    EXPECT_EQ(claim->sig.kind, "dropped-valid");
+    o.close_received = true; // any code: the server may echo the client's
+    o.close_code = 1002;
+    EXPECT_FALSE(judge(exp, o));
+    o.close_received = false;
+    o.eof = false;
+    o.timed_out = true; // still closing when we stopped looking: not judged
+    EXPECT_FALSE(judge(exp, o));
+}
+
+TEST(LiveFuzzOracle, ValidInputLeftUnansweredIsAFinding) {
+    auto exp = expect(with_canary(
+        stream({masked(codec::text_frame("a")), masked(codec::make_frame(opcode::ping, hex("01"))),
+                masked(codec::make_frame(opcode::ping, hex("02")))})));
+    auto o = echoed_everything(exp);
+    o.pongs = 1; // §5.5.3: only the latest of several pings may get its pong
+    EXPECT_FALSE(judge(exp, o));
+    o.pongs = 0;
+    auto no_pong = judge(exp, o);
+    ASSERT_TRUE(no_pong);
+    EXPECT_EQ(no_pong->sig.kind, "unanswered-valid");
+    o.pongs = 1;
+    // A reply that breaks a rule is reported as such first.
+    o.reply_violation = "mask_unexpected";
+    EXPECT_EQ(judge(exp, o)->sig.kind, "bad-reply");
+}
+
 TEST(LiveFuzzOracle, TriggerTagsReadRawHeadersLikeFrames) {
     frame f = masked(codec::binary_frame({}));
     f.form = codec::length_form::len64;
