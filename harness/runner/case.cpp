@@ -97,6 +97,20 @@ record_limits record_limits::within(std::uint64_t share) const {
     return r;
 }
 
+std::uint64_t receive_limit(const case_def& c, std::uint64_t run_limit) {
+    if (load_of(c) != load_class::shared || memory_weight(c) > 0 ||
+        !std::holds_alternative<std::monostate>(c.run_as))
+        return run_limit;
+    std::uint64_t largest = 0;
+    for (const auto& outcome : c.expected) {
+        if (outcome.any_payload)
+            return run_limit;
+        for (const auto& e : outcome.events)
+            largest = std::max<std::uint64_t>(largest, e.payload.size());
+    }
+    return std::min(run_limit, largest + (std::uint64_t{1} << 20));
+}
+
 load_class load_of(const case_def& c) {
     if (c.loads_target || std::holds_alternative<connection_crowd>(c.run_as) ||
         std::holds_alternative<size_limit_search>(c.run_as))

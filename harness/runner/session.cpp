@@ -36,9 +36,9 @@ class connection_driver : public std::enable_shared_from_this<connection_driver>
     connection_driver(asio::any_io_executor ex, const case_def& c, const session_settings& s)
         : ex_(ex), def_(c), settings_(s), record_(c.record.within(s.record_share_bytes)),
           socket_(std::make_shared<case_socket>(ex, s.tls, record_.wire_bytes)),
-          log_(record_, socket_->recorder(), result_), events_(c, s.max_payload, result_, facts_),
-          done_(ex), fail_timer_(ex), close_timer_(ex), closing_timer_(ex), deadline_(ex),
-          pause_timer_(ex) {
+          log_(record_, socket_->recorder(), result_),
+          events_(c, receive_limit(c, s.max_payload), result_, facts_), done_(ex), fail_timer_(ex),
+          close_timer_(ex), closing_timer_(ex), deadline_(ex), pause_timer_(ex) {
         done_.expires_at(asio::steady_timer::time_point::max());
         facts_.timing = s.timing;
     }
@@ -258,8 +258,8 @@ class connection_driver : public std::enable_shared_from_this<connection_driver>
     void start_protocol() {
         protocol::connection_options o;
         o.side = protocol::role::client;
-        o.max_frame = settings_.max_payload;
-        o.max_message = settings_.max_payload;
+        o.max_frame = receive_limit(def_, settings_.max_payload);
+        o.max_message = o.max_frame;
         o.deflate = opened_.deflate;
         if (opened_.deflate)
             o.deflate_offer = opened_.deflate_offer;

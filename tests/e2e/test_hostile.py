@@ -97,3 +97,18 @@ def test_a_peer_flooding_every_case_keeps_memory_and_the_report_bounded(
     assert 0 < rss_kib < 256 * 1024, f"peak RSS {rss_kib / 1024:.0f} MiB"
     total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     assert total < 200 * 1024 * 1024, f"report is {total / 2**20:.0f} MiB"
+
+
+def test_a_peer_sending_huge_frames_on_every_case_keeps_memory_bounded(
+        binaries, start_server, faulty_server_command, tmp_path):
+    """Every echo answered with 48 MiB frames: a frame is buffered whole until it completes, so
+    a case refuses one larger than what it can expect (receive_limit) at its header. The run's
+    64 MiB limit for every case would have let 64 cases in flight buffer 3 GiB."""
+    server = start_server(faulty_server_command("big-frames"))
+    run, rss_kib = run_measured(binaries, server.url, tmp_path / "out", "big-frames", "--cases",
+                                "1.*,2.*,3.*,5.*,6.1.*,6.2.*,7.1.*", "--timeout-scale", "0.5")
+    assert run.returncode == 1, run.stderr
+    assert 0 < rss_kib < 256 * 1024, f"peak RSS {rss_kib / 1024:.0f} MiB"
+    assert "payload exceeds the configured limit" in _reasons(run, "1.1.1"), \
+        run.describe(["1.1.1"])
+    assert run.verdicts["1.1.1"] == "FAILED"

@@ -71,6 +71,7 @@ Hostile peers (the tester must end each case with a clear reason, never hang or 
     silent      completes the handshake, then reads and discards everything, never replies
     huge-length answers every message with a frame header declaring 2^63-1 bytes, then trickles
     flood       answers every message with an endless stream of 64 KiB binary frames
+    big-frames  answers every message with 48 MiB binary frames, one after another
     ping-flood  answers every message with an endless stream of pings (125 bytes each)
     reset       answers every message with half a frame, then resets the TCP connection
 """
@@ -96,7 +97,7 @@ FAULTS = ("none", "utf8", "rsv", "close-code", "no-pong", "any-version", "no-mas
           "serial", "inflate-unbounded", "crash-len64", "drop-len64", "corrupt-large", "hang", "silent",
           "huge-length", "flood", "ping-flood", "reset", "unmasked-1003", "version-no-header", "version-5xx",
           "versions-0-13", "early-data-drop", "coalesce-pongs", "slow-pongs", "data-after-close",
-          "busy")
+          "busy", "big-frames")
 
 WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 SERVER_NAME = "wsconform-faulty/0.1"
@@ -441,7 +442,7 @@ class Connection:
             self.writer.write(encode_frame(message_opcode, message, rsv=0x40))
             await self.writer.drain()
             return
-        if self.fault in ("huge-length", "flood", "ping-flood", "reset"):
+        if self.fault in ("huge-length", "flood", "ping-flood", "reset", "big-frames"):
             await self.misbehave()
         if message_opcode == OP_TEXT and self.fault != "utf8" and not is_valid_utf8(message):
             raise Fail(INVALID_PAYLOAD, "text message is not valid UTF-8")
@@ -465,6 +466,13 @@ class Connection:
             while True:
                 self.writer.write(chunk)
                 await self.writer.drain()
+        if self.fault == "big-frames":
+            size, piece = 48 << 20, b"\xfe" * (1 << 20)
+            while True:
+                self.writer.write(b"\x82\x7f" + struct.pack("!Q", size))
+                for _ in range(size // len(piece)):
+                    self.writer.write(piece)
+                    await self.writer.drain()
         if self.fault == "reset":
             self.writer.write(b"\x82\x7e\x01\x00" + b"half")
             await self.writer.drain()
