@@ -24,7 +24,8 @@ class concurrency_window {
     /// A case ended; `congested`: its opening handshake was answered late, or not at all. The
     /// window halves once per round (cases started before the last halving do not count
     /// again: they were started into the larger window), and otherwise grows: by one per case
-    /// until the first congestion (doubling each round), by one per round after it.
+    /// until the first congestion (doubling each round), by one per round after it, never again
+    /// to a size that was congested.
     void ended(std::uint64_t ticket, bool congested);
 
     /// Times the window was halved.
@@ -36,6 +37,7 @@ class concurrency_window {
     unsigned most_;
     unsigned size_;
     unsigned threshold_;    ///< slow start below it, one per round above it
+    unsigned ceiling_;      ///< below every size that was congested
     unsigned grown_by_ = 0; ///< cases ended on time since the window last grew (above threshold_)
     std::uint64_t next_ticket_ = 0;
     std::uint64_t halved_at_ = 0; ///< the first ticket given after the last halving

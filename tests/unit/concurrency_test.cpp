@@ -76,4 +76,17 @@ TEST(ConcurrencyWindow, NeverBelowOneNorAboveTheMost) {
     EXPECT_EQ(zero.size(), 1u);
 }
 
+TEST(ConcurrencyWindow, NeverGrowsBackToACongestedSize) {
+    concurrency_window w(64, 16);
+    w.ended(w.started(), true); // congested at 16: 8, and never 16 again
+    for (int i = 0; i < 40; ++i)
+        round(w, w.size(), false);
+    EXPECT_EQ(w.size(), 15u);
+    w.ended(w.started(), true); // congested at 15: 7, at most 14 from now on
+    EXPECT_EQ(w.size(), 7u);
+    for (int i = 0; i < 40; ++i)
+        round(w, w.size(), false);
+    EXPECT_EQ(w.size(), 14u);
+}
+
 } // namespace
