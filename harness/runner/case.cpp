@@ -98,10 +98,10 @@ record_limits record_limits::within(std::uint64_t share) const {
 }
 
 std::uint64_t receive_limit(const case_def& c, std::uint64_t run_limit) {
-    if (load_of(c) != load_class::shared || memory_weight(c) > 0 ||
-        !std::holds_alternative<std::monostate>(c.run_as))
-        return run_limit;
     std::uint64_t largest = 0;
+    for (const auto& s : c.script)
+        if (const auto* e = std::get_if<echo_stream>(&s))
+            largest = std::max(largest, e->size);
     for (const auto& outcome : c.expected) {
         if (outcome.any_payload)
             return run_limit;

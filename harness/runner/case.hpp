@@ -376,12 +376,12 @@ std::uint64_t memory_weight(const case_def& c);
 /// miss Autobahn's 60 s timer and the verdict depends on --jobs: the runner runs a few at once.
 bool cpu_heavy(const case_def& c);
 
-/// The largest frame or message case `c` accepts from the peer, `run_limit` at most. Cases
-/// that move big messages (echo streams, procedures, cases that load the target, or that take
-/// any payload) get `run_limit`; the others 1 MiB more than the largest payload they expect,
-/// since a larger one fails them either way. A frame is buffered whole until it is complete, so
-/// a peer sending 60 MiB frames on every connection costs a run of 64 cases in flight about
-/// 64 MiB, not 4 GiB.
+/// The largest frame or message case `c` accepts from the peer, `run_limit` at most: 1 MiB
+/// more than the largest payload it expects (an echo stream's message size included), since a
+/// larger one fails it either way; `run_limit` for a case that takes any payload (a bomb's
+/// echo). A frame is buffered whole until it is complete, so a peer sending 60 MiB frames on
+/// every connection costs a run of 64 cases in flight (or a crowd of 1,000) about a mebibyte
+/// each, not 60; echo streams are within the memory budget (memory_weight).
 std::uint64_t receive_limit(const case_def& c, std::uint64_t run_limit);
 
 /// How a case shares the target with others (only timing depends on it, never what is sent

@@ -74,17 +74,17 @@ TEST(LoadClasses, CasesThatLoadTheTargetRunAloneAndTrickledHandshakesInTheBackgr
     EXPECT_GT(shared, 600u); // every Autobahn case among them, 9.x, 12.x and 13.x included
 }
 
-TEST(ReceiveLimits, OnlyCasesThatMoveBigMessagesAcceptTheRunsLimit) {
+TEST(ReceiveLimits, ACaseAcceptsWhatItCanExpect) {
     constexpr std::uint64_t run = 64ull << 20, mib = 1ull << 20;
     std::map<std::string, std::uint64_t> limit;
     for (const auto& c : cases::all_cases())
         limit[c.id] = receive_limit(c, run);
-    EXPECT_EQ(limit.at("1.1.1"), mib);         // an empty echo
-    EXPECT_EQ(limit.at("1.1.8"), 65536 + mib); // the largest echo of 1.1.x
-    EXPECT_EQ(limit.at("9.1.6"), run);         // echo streams: 16 MiB
-    EXPECT_EQ(limit.at("12.1.1"), run);        // compressed streams
-    EXPECT_EQ(limit.at("L.9"), run);           // the size search
-    EXPECT_EQ(limit.at("L.11"), run);          // a bomb's echo may be anything
+    EXPECT_EQ(limit.at("1.1.1"), mib);            // an empty echo
+    EXPECT_EQ(limit.at("1.1.8"), 65536 + mib);    // the largest echo of 1.1.x
+    EXPECT_EQ(limit.at("9.1.6"), 16 * mib + mib); // an echo stream of 16 MiB messages
+    EXPECT_EQ(limit.at("12.1.1"), 16 + mib);      // a compressed stream of 16-byte messages
+    EXPECT_EQ(limit.at("L.10"), 12 + mib);        // the crowd's 1,000 small echoes
+    EXPECT_EQ(limit.at("L.11"), run);             // a bomb's echo may be anything
     EXPECT_EQ(receive_limit(cases::all_cases().front(), 1000), 1000u); // never above the run's
 }
 
