@@ -12,7 +12,6 @@ The goal (issue 14): under 256 MiB whatever the peer does. Standard library only
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.wsconform_run import timed_run, wsconform_binary  # noqa: E402
+from bench.wsconform_run import timed_run, wsconform_binary, write_figures  # noqa: E402
 
 FAULTY_SERVER = ROOT / "tests" / "servers" / "faulty_server.py"
 PYTHON = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable
@@ -68,8 +67,7 @@ def main() -> int:
         }
         print(f"{fault:11} peak RSS {statistics.median(rss):6.1f} MiB "
               f"({min(rss):.1f}-{max(rss):.1f}), wall {statistics.median(wall):.2f} s")
-    if args.json:
-        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
+    write_figures(args.json, figures)
     return 0
 
 

@@ -15,7 +15,6 @@ WSCONFORM_BUILD_DIR selects the build (default build/release); --no-build uses i
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 from pathlib import Path
@@ -24,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import run_suite  # noqa: E402  (the project's own build and server helpers)
-from bench.wsconform_run import timed_run, wsconform_binary  # noqa: E402
+from bench.wsconform_run import timed_run, wsconform_binary, write_figures  # noqa: E402
 
 SHOWN = ("9.1.6", "9.2.6", "9.3.1", "9.4.9", "9.5.1", "9.6.6", "9.7.1", "9.7.6", "9.8.1", "9.8.6")
 
@@ -68,8 +67,7 @@ def main() -> int:
                 print(f"    {case_id:6} {m['duration_ms']:>6} ms  "
                       f"{m.get('throughput_mb_s', 0):>8.1f} MB/s  p50 {m.get('rtt_p50_ms', 0):.3f} "
                       f"ms  p99 {m.get('rtt_p99_ms', 0):.3f} ms")
-    if args.json:
-        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
+    write_figures(args.json, figures)
     return 0
 
 

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import run_suite  # noqa: E402  (the project's own build and server helpers)
-from bench.wsconform_run import timed_run, wsconform_binary  # noqa: E402
+from bench.wsconform_run import timed_run, wsconform_binary, write_figures  # noqa: E402
 
 
 def main() -> int:
@@ -52,8 +52,7 @@ def main() -> int:
             f = figures[jobs]
             print(f"--jobs {jobs:>3}: median {f['median_s']:.2f} s  (min {f['min_s']:.2f}, "
                   f"max {f['max_s']:.2f}, {f['runs']} runs)  {f['summary']}")
-    if args.json:
-        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
+    write_figures(args.json, figures)
     return 0
 
 

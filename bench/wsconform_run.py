@@ -49,3 +49,9 @@ def timed_run(runner: Path, url: str, cases: str, jobs: int | None = None,
         index = json.loads(Path(out, "index.json").read_text())
     return TimedRun(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss,
                     os.waitstatus_to_exitcode(status), index)
+
+
+def write_figures(path: str | None, figures: dict) -> None:
+    """A bench's figures as JSON, when --json asked for a file."""
+    if path:
+        Path(path).write_text(json.dumps(figures, indent=2) + "\n")

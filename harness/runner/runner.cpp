@@ -122,14 +122,17 @@ bool load_sensitive(const case_result& r, seconds worst_stall) {
            *r.decided_by_timeout <= stall_margin * worst_stall;
 }
 
-/// Whether the case's opening handshake says the target is loaded: answered late, or not in
-/// time (the connect or the handshake timed out).
-bool congested(const case_def& c, const case_result& r, const clock_scale& timing) {
-    if (!std::holds_alternative<std::monostate>(c.run_as))
-        return false; // procedures make connections of their own
-    if (r.handshake_us < 0)
-        return r.decided_by_timeout && !r.handshake_ok; // the connect or handshake timed out
-    return static_cast<double>(r.handshake_us) > timing.scaled(slow_handshake).count() * 1e6;
+/// How long the target kept the case's opening handshake waiting: until its answer, or the
+/// whole timeout when none came in time (the connect or the handshake timed out). Nothing for
+/// the cases whose handshake time is their own: a procedure's connections, a trickled request.
+std::optional<seconds> handshake_wait(const case_def& c, const case_result& r) {
+    if (!std::holds_alternative<std::monostate>(c.run_as) || load_of(c) == load_class::background)
+        return std::nullopt;
+    if (r.handshake_us >= 0)
+        return seconds(static_cast<double>(r.handshake_us) / 1e6);
+    if (r.decided_by_timeout && !r.handshake_ok)
+        return r.decided_by_timeout;
+    return std::nullopt;
 }
 
 /// The verdict of a case the target could not be reached for (Autobahn silently skips them).
@@ -329,8 +332,11 @@ class case_run {
                 const auto ticket = window_.started();
                 r = co_await run_one(index);
                 if (r) {
-                    window_.ended(ticket, congested(c, *r, settings_.timing));
-                    note_stall(c, *r);
+                    // A late opening handshake says the target is loaded.
+                    const auto wait = handshake_wait(c, *r);
+                    window_.ended(ticket, wait && *wait > settings_.timing.scaled(slow_handshake));
+                    if (wait)
+                        worst_stall_ = std::max(worst_stall_, *wait);
                 }
             } catch (const std::exception& e) {
                 r = internal_error(e);
@@ -338,17 +344,6 @@ class case_run {
             if (r) // else held back, decided by recover()
                 decide(index, std::move(*r));
         }
-    }
-
-    /// The longest the target kept an opening handshake waiting (or a timed-out one: its
-    /// timeout), for load_sensitive().
-    void note_stall(const case_def& c, const case_result& r) {
-        if (!std::holds_alternative<std::monostate>(c.run_as) || load_of(c) != load_class::shared)
-            return; // a crowd's or a trickled handshake's time is the case's own
-        if (r.handshake_us >= 0)
-            worst_stall_ = std::max(worst_stall_, seconds(double(r.handshake_us) / 1e6));
-        else if (r.decided_by_timeout && !r.handshake_ok)
-            worst_stall_ = std::max(worst_stall_, *r.decided_by_timeout);
     }
 
     /// After the run: the verdicts that a timeout decided while other cases were in flight
@@ -646,7 +641,9 @@ class case_run {
     std::size_t admitted_[3] = {0, 0, 0}; ///< admitted cases by load_class
     std::vector<bool> crowded_;           ///< the case shared the target with another case
     std::vector<bool> decided_;
-    seconds worst_stall_{0}; ///< see note_stall()
+    /// The longest the target kept an opening handshake waiting (handshake_wait), for
+    /// load_sensitive().
+    seconds worst_stall_{0};
 
     std::set<std::size_t> running_; ///< cases in flight (their indices)
     /// Set once the target is gone: it stopped accepting connections and did not come back, or

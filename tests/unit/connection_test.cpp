@@ -507,21 +507,23 @@ TEST(Connection, DeflateInChunks) {
     EXPECT_EQ(as_text(got[0].payload), "hello hello hello");
 }
 
-TEST(Connection, Rsv1OnAContinuationBreaksRfc7692) {
+/// A client with permessage-deflate agreed, fed `wire`: it must fail the connection for one
+/// violation of RFC 7692 6.1 (RSV1 is for the first frame of a data message only).
+connection fails_for_rsv1(std::string_view wire) {
     auto client = make(role::client, {.deflate = codec::deflate_params{}});
-    client.receive_data(hex("01 01 41 c0 01 42"));
+    client.receive_data(hex(wire));
     auto v = only(client.events_received(), event::kind::violation);
-    ASSERT_EQ(v.size(), 1u);
-    EXPECT_EQ(v[0].problem.section, "RFC 7692 6.1");
-    EXPECT_TRUE(client.failed_by_us());
+    EXPECT_EQ(v.size(), 1u) << wire;
+    EXPECT_TRUE(v.empty() || v[0].problem.section == "RFC 7692 6.1") << wire;
+    return client;
+}
+
+TEST(Connection, Rsv1OnAContinuationBreaksRfc7692) {
+    EXPECT_TRUE(fails_for_rsv1("01 01 41 c0 01 42").failed_by_us());
 }
 
 TEST(Connection, Rsv1OnAControlFrameBreaksRfc7692) {
-    auto client = make(role::client, {.deflate = codec::deflate_params{}});
-    client.receive_data(hex("c9 00"));
-    auto v = only(client.events_received(), event::kind::violation);
-    ASSERT_EQ(v.size(), 1u);
-    EXPECT_EQ(v[0].problem.section, "RFC 7692 6.1");
+    auto client = fails_for_rsv1("c9 00");
     EXPECT_TRUE(frames_sent(client).back().op == opcode::close); // no pong: it was failed
 }
 
