@@ -64,13 +64,15 @@ constexpr seconds probe_linger{0.05};
 /// Whether the target still accepts connections after a case that ended badly: a connect, and
 /// the connection must not be reset within probe_linger. A process that is dying as the probe
 /// arrives may still have its listening socket, which completes the connect; the connection
-/// is then reset as the socket goes.
-asio::awaitable<boost::system::error_code> probe_alive(const session_settings& settings) {
+/// is then reset as the socket goes. Only after an `abrupt_end` (no clean closing handshake:
+/// how a death looks) is the wait worth its time; after a clean one the connect is enough.
+asio::awaitable<boost::system::error_code> probe_alive(const session_settings& settings,
+                                                       bool abrupt_end) {
     net::transport t(co_await asio::this_coro::executor, settings.tls, nullptr);
     auto url = settings.url;
     url.tls = false;
     auto ec = co_await t.connect(url, settings.timing.ms(probe_timeout));
-    if (ec)
+    if (ec || !abrupt_end)
         co_return ec;
     asio::steady_timer linger(co_await asio::this_coro::executor,
                               std::chrono::duration_cast<clock::duration>(probe_linger));
@@ -408,7 +410,7 @@ class case_run {
             in_flight counted(*this, index);
             r = co_await run_case(c, settings_);
             if (stops_ == stops && ended_badly(r))
-                co_await look_at_target();
+                co_await look_at_target(r);
             if (stops_ == stops && connect_failed(c, r)) {
                 // It still accepts connections: a passing refusal (a full accept queue, a
                 // proxy in between) gets a second try.
@@ -419,7 +421,7 @@ class case_run {
                 r.notes.push_back("the first connect failed (" + first.message() +
                                   "): retried once");
                 if (stops_ == stops && ended_badly(r))
-                    co_await look_at_target();
+                    co_await look_at_target(r);
                 if (stops_ == stops && connect_failed(c, r)) {
                     if (!target_gone_)
                         target_gone_ = r.connect_error.message() + " (" + settings_.url.text + ")";
@@ -439,8 +441,8 @@ class case_run {
 
     /// After a case that ended badly: does the target still accept connections? If not, the
     /// recovery starts (once, however many cases ask).
-    asio::awaitable<void> look_at_target() {
-        auto ec = co_await probe_alive(settings_);
+    asio::awaitable<void> look_at_target(const case_result& r) {
+        auto ec = co_await probe_alive(settings_, !r.was_clean);
         if (!stopped_accepting(ec) || recovering_)
             co_return;
         recovering_ = true;
@@ -487,7 +489,7 @@ class case_run {
             try {
                 r = co_await run_case(*cases_[h.index], settings_);
                 if (ended_badly(r)) {
-                    auto ec = co_await probe_alive(settings_);
+                    auto ec = co_await probe_alive(settings_, !r.was_clean);
                     if ((died = stopped_accepting(ec)))
                         target_stopped(ec);
                 }
