@@ -362,7 +362,7 @@ int main(int argc, char** argv) {
     if (!allowed_origin.empty() && !net::parse_origin(allowed_origin, &error))
         return usage_error("bad --allowed-origin '" + allowed_origin + "': " + error);
     settings.allowed_origin = allowed_origin;
-    settings.timing = runner::clock_scale(timeout_scale);
+    settings.set_timeout_scale(timeout_scale);
     for (const auto& h : headers) {
         auto colon = h.find(':');
         if (colon == std::string::npos || colon == 0)

@@ -193,9 +193,9 @@ asio::awaitable<liveness> check_alive(const target_settings& target, double scal
     runner::session_settings settings;
     settings.url = target.url;
     settings.tls = target.tls;
-    settings.timing = runner::clock_scale(scale);
     settings.connect_timeout = std::chrono::duration<double>(target.connect_timeout);
     settings.open_handshake_timeout = std::chrono::duration<double>(target.connect_timeout);
+    settings.set_timeout_scale(scale);
     auto r = co_await runner::run_connection(runner::canary_case(), settings);
     liveness l;
     if (r.handshake_ok && r.behavior == runner::verdict::ok)

@@ -34,8 +34,7 @@ void explain_failure(const session_facts& facts, case_result& r, const close_exp
     } else if (ec.closed_by_me != r.closed_by_me) {
         closing = "the peer never failed the connection: ";
         if (facts.timer_fired)
-            closing += "the tester had to end it after " +
-                       format_seconds(facts.timing.scaled(*facts.timer_fired));
+            closing += "the tester had to end it after " + format_seconds(*facts.timer_fired);
         else if (!facts.violation.empty())
             closing += "the tester did, on the peer's own violation (" + facts.violation + ")";
         else
@@ -134,7 +133,7 @@ void judge_stream(const stream_figures& s, const session_facts& facts, case_resu
         close_rule = &refused;
     } else if (facts.timer_fired) {
         char buf[32];
-        std::snprintf(buf, sizeof buf, "%g s", facts.timing.scaled(*facts.timer_fired).count());
+        std::snprintf(buf, sizeof buf, "%g s", facts.timer_fired->count());
         r.result = "no echo of " + what + " within " + buf;
     } else if (!r.closed_by_me && r.remote_close_code) {
         r.result = "the peer closed with " + std::to_string(*r.remote_close_code) +
@@ -214,7 +213,7 @@ void judge_refusal(const case_def& c, const codec::upgrade_response& response, c
 void judge_connection(const case_def& c, const session_facts& facts, case_result& r) {
     r.was_clean = facts.close_sent && facts.close_received && !facts.tcp_close_timed_out;
     if (facts.timer_fired)
-        r.timeout_decided(facts.timing.scaled(*facts.timer_fired));
+        r.timeout_decided(*facts.timer_fired);
     if (facts.closing_timer_fired)
         r.timeout_decided(*facts.closing_timer_fired);
     if (facts.decided_at_handshake) {
@@ -347,11 +346,10 @@ void judge_connection(const case_def& c, const session_facts& facts, case_result
     }
     if (ec.wrong_endpoint_is_fatal && ec.closed_by_me != r.closed_by_me)
         r.behavior = verdict::failed;
-    if (c.slow_after && facts.expected_met_us && r.behavior == verdict::ok &&
-        seconds(static_cast<double>(*facts.expected_met_us) / 1e6) >
-            facts.timing.scaled(*c.slow_after)) {
+    if (facts.slow_after && facts.expected_met_us && r.behavior == verdict::ok &&
+        seconds(static_cast<double>(*facts.expected_met_us) / 1e6) > *facts.slow_after) {
         r.behavior = verdict::informational;
-        r.timeout_decided(facts.timing.scaled(*c.slow_after));
+        r.timeout_decided(*facts.slow_after);
         r.result = "every expected event came, but only after " +
                    format_seconds(std::chrono::microseconds(*facts.expected_met_us)) +
                    ": the server stalled under the load (a robustness finding, not a "

@@ -8,7 +8,6 @@
 #include "harness/codec/handshake.hpp"
 #include "harness/runner/case.hpp"
 #include "harness/runner/case_result.hpp"
-#include "harness/runner/timing.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -61,11 +60,13 @@ struct session_facts {
     bool dropped_on_purpose = false;  ///< a fail_after timer with `drop` ended the case
     std::string violation{};          ///< the peer's first RFC violation, in words
     bool data_after_close = false;    ///< the peer sent a data frame after its own Close
-    std::optional<seconds> timer_fired{}; ///< a fail_after / close_after timer ended the case
+    /// A fail_after / close_after timer ended the case: how long it had waited.
+    std::optional<seconds> timer_fired{};
     /// When the observed events first met the expectation (µs after the opening handshake).
     std::optional<std::int64_t> expected_met_us{};
     std::optional<stream_figures> stream{};
-    clock_scale timing{}; ///< the run's: a reason quotes a case's timer as it was waited
+    /// The case's slow_after, as this run waits it.
+    std::optional<seconds> slow_after{};
 };
 
 /// The verdicts of a case that ran over a WebSocket connection, or was decided at its opening

@@ -165,10 +165,10 @@ asio::awaitable<opening> open_websocket(const case_def& c, const session_setting
     auto url = settings.url;
     if (c.request.plaintext_to_tls_port)
         url.tls = false; // same host and port, no TLS
-    if (auto ec = co_await transport.connect(url, settings.timing.ms(settings.connect_timeout))) {
+    if (auto ec = co_await transport.connect(url, to_ms(settings.connect_timeout))) {
         record.connect_error = ec;
         if (ec == asio::error::timed_out)
-            record.timeout_decided(settings.timing.scaled(settings.connect_timeout));
+            record.timeout_decided(settings.connect_timeout);
         co_return failed(record, "could not connect to " + settings.url.text + ": " + ec.message());
     }
     const auto& plan = c.request;
@@ -200,7 +200,7 @@ asio::awaitable<opening> open_websocket(const case_def& c, const session_setting
         // gives up on us.
         asio::co_spawn(ex,
                        trickle_request(socket, trickled, std::move(wire),
-                                       settings.timing.steady(plan.trickle_interval),
+                                       settings.case_timers.steady(plan.trickle_interval),
                                        std::max<std::size_t>(1, plan.plan.chop)),
                        asio::detached);
     } else {
@@ -212,9 +212,10 @@ asio::awaitable<opening> open_websocket(const case_def& c, const session_setting
         }
     }
 
-    asio::steady_timer timer(
-        ex,
-        settings.timing.steady(trickling ? plan.trickle_limit : settings.open_handshake_timeout));
+    // How long we wait for the response: the case's own limit while trickling.
+    const seconds response_wait = trickling ? settings.case_timers.scaled(plan.trickle_limit)
+                                            : settings.open_handshake_timeout;
+    asio::steady_timer timer(ex, to_steady(response_wait));
     bool timed_out = false;
     timer.async_wait([&, socket](auto ec) {
         if (!ec) {
@@ -235,8 +236,7 @@ asio::awaitable<opening> open_websocket(const case_def& c, const session_setting
                     : "connection ended during the opening handshake: " + reading.error.message();
     timer.cancel();
     if (timed_out)
-        record.timeout_decided(settings.timing.scaled(trickling ? plan.trickle_limit
-                                                                : settings.open_handshake_timeout));
+        record.timeout_decided(response_wait);
     std::string held; // for slow handshakes: how long the server kept us
     if (trickling) {
         trickled->stop();

@@ -200,8 +200,10 @@ asio::awaitable<case_result> run_crowd(const case_def& c, const connection_crowd
     // A conforming server may take its connections one at a time (a process per connection):
     // the last of n then waits for the n-1 before it, so each member's connect and handshake
     // timers grow with the crowd (10 ms per member: 15 s for 1,000).
-    members.connect_timeout += crowd_wait_per_member * static_cast<double>(n);
-    members.open_handshake_timeout += crowd_wait_per_member * static_cast<double>(n);
+    const seconds crowd_wait =
+        settings.case_timers.scaled(crowd_wait_per_member) * static_cast<double>(n);
+    members.connect_timeout += crowd_wait;
+    members.open_handshake_timeout += crowd_wait;
     std::vector<case_result> results(n);
     crowd_gate finished(ex, n);
     auto started = std::chrono::steady_clock::now();
@@ -301,7 +303,7 @@ asio::awaitable<case_result> run_tls_check(const tls_check& check,
     auto ex = co_await asio::this_coro::executor;
     net::wire_recorder recorder;
     net::transport t(ex, context, &recorder);
-    auto timeout = settings.timing.ms(settings.connect_timeout);
+    auto timeout = to_ms(settings.connect_timeout);
     auto ec = co_await t.connect(settings.url, timeout);
     auto peer = ec ? std::nullopt : t.peer(settings.url.host);
     t.close();
@@ -397,7 +399,7 @@ asio::awaitable<case_result> run_slow_handshake(const case_def& c,
                                                 const session_settings& settings) {
     auto ex = co_await asio::this_coro::executor;
     auto during = [&]() -> asio::awaitable<case_result> {
-        asio::steady_timer delay(ex, settings.timing.steady(seconds(2)));
+        asio::steady_timer delay(ex, settings.case_timers.steady(seconds(2)));
         co_await delay.async_wait(asio::as_tuple(asio::use_awaitable));
         auto started = std::chrono::steady_clock::now();
         auto r = co_await run_connection(canary_case(), settings);

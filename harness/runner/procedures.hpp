@@ -10,7 +10,7 @@
 namespace wsconform::runner {
 
 /// A fresh connection that must get one echo within 1 s (timers scale with
-/// `session_settings::timing`): the server is still serving. Run it with run_connection;
+/// `session_settings::case_timers`): the server is still serving. Run it with run_connection;
 /// `behavior` is OK when the echo came.
 const case_def& canary_case();
 

@@ -32,15 +32,8 @@ namespace {
 /// Compressed echo streams (12.x, 13.x) in flight at once.
 constexpr std::uint64_t cpu_heavy_cases_at_once = 4;
 
-/// How long the runner waits after a failed connect before it tries the case again.
-constexpr seconds reconnect_wait{0.5};
-/// How long a TCP connect may take when the runner only asks whether the target accepts.
-constexpr seconds probe_timeout{1};
 /// How often a target that stopped accepting connections is tried while it may come back.
 constexpr seconds back_poll{0.1};
-/// An opening handshake answered later than this (times the timeout scale) says the target is
-/// loaded: a quarter of the closing handshake's 1 s timer, the shortest that decides verdicts.
-constexpr seconds slow_handshake{0.25};
 /// Cases in flight at the start (a run of a few cases starts them all at once); the window
 /// doubles from there while the target keeps up.
 constexpr unsigned first_window = 16;
@@ -53,7 +46,7 @@ asio::awaitable<boost::system::error_code> connect_once(const session_settings& 
     auto url = settings.url;
     url.tls = url.tls && tls;
     net::transport t(co_await asio::this_coro::executor, settings.tls, nullptr);
-    auto ec = co_await t.connect(url, settings.timing.ms(timeout));
+    auto ec = co_await t.connect(url, to_ms(timeout));
     t.close();
     co_return ec;
 }
@@ -71,7 +64,7 @@ asio::awaitable<boost::system::error_code> probe_alive(const session_settings& s
     net::transport t(co_await asio::this_coro::executor, settings.tls, nullptr);
     auto url = settings.url;
     url.tls = false;
-    auto ec = co_await t.connect(url, settings.timing.ms(probe_timeout));
+    auto ec = co_await t.connect(url, to_ms(settings.probe_timeout));
     if (ec || !abrupt_end)
         co_return ec;
     asio::steady_timer linger(co_await asio::this_coro::executor,
@@ -239,8 +232,7 @@ class case_run {
         io_.run();
         if (window_.halvings() > 0)
             notice("the target answered opening handshakes late (after more than " +
-                   std::to_string(
-                       std::lround(settings_.timing.scaled(slow_handshake).count() * 1000)) +
+                   std::to_string(std::lround(settings_.slow_handshake.count() * 1000)) +
                    " ms) with many cases in flight: the run went down to " +
                    count(window_.smallest(), "case") + " at once, and up again while it kept up");
         confirm_alone();
@@ -336,7 +328,7 @@ class case_run {
                 if (r) {
                     // A late opening handshake says the target is loaded.
                     const auto wait = handshake_wait(c, *r);
-                    window_.ended(ticket, wait && *wait > settings_.timing.scaled(slow_handshake));
+                    window_.ended(ticket, wait && *wait > settings_.slow_handshake);
                     if (wait)
                         worst_stall_ = std::max(worst_stall_, *wait);
                 }
@@ -415,7 +407,7 @@ class case_run {
                 // It still accepts connections: a passing refusal (a full accept queue, a
                 // proxy in between) gets a second try.
                 auto first = r.connect_error;
-                asio::steady_timer wait(io_, settings_.timing.steady(reconnect_wait));
+                asio::steady_timer wait(io_, to_steady(settings_.reconnect_wait));
                 co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
                 r = co_await run_case(c, settings_);
                 r.notes.push_back("the first connect failed (" + first.message() +
@@ -540,7 +532,7 @@ class case_run {
             clock::now() + std::chrono::duration_cast<clock::duration>(options_.back_within);
         asio::steady_timer pause(io_);
         for (;;) {
-            if (!co_await connect_once(settings_, probe_timeout, false))
+            if (!co_await connect_once(settings_, settings_.probe_timeout, false))
                 co_return true;
             if (clock::now() >= until)
                 co_return false;

@@ -40,7 +40,8 @@ class connection_driver : public std::enable_shared_from_this<connection_driver>
           events_(c, receive_limit(c, s.max_payload), result_, facts_), done_(ex), fail_timer_(ex),
           close_timer_(ex), closing_timer_(ex), deadline_(ex), pause_timer_(ex) {
         done_.expires_at(asio::steady_timer::time_point::max());
-        facts_.timing = s.timing;
+        if (c.slow_after)
+            facts_.slow_after = s.case_timers.scaled(*c.slow_after);
     }
 
     asio::awaitable<case_result> run() {
@@ -57,12 +58,11 @@ class connection_driver : public std::enable_shared_from_this<connection_driver>
         result_.handshake_ok = true;
         result_.handshake_us = opened_at_;
 
-        deadline_.expires_after(settings_.timing.steady(case_backstop(def_, settings_)));
+        deadline_.expires_after(to_steady(case_backstop(def_, settings_)));
         deadline_.async_wait([self = shared_from_this()](auto ec) {
             if (!ec && !self->socket_->closed()) {
                 self->note("case deadline reached; dropping the connection");
-                self->result_.timeout_decided(
-                    self->settings_.timing.scaled(case_backstop(self->def_, self->settings_)));
+                self->result_.timeout_decided(case_backstop(self->def_, self->settings_));
                 self->drop();
             }
         });
@@ -177,7 +177,7 @@ class connection_driver : public std::enable_shared_from_this<connection_driver>
                     log_.add(true, *raw->logged_as);
                 write_pieces({raw->data}, raw->plan);
             } else if (auto* p = std::get_if<pause>(&s)) {
-                pause_timer_.expires_after(settings_.timing.steady(p->duration));
+                pause_timer_.expires_after(settings_.case_timers.steady(p->duration));
                 auto [ec] = co_await pause_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
                 (void)ec;
                 // Autobahn continues only while the connection is still open.
@@ -196,8 +196,9 @@ class connection_driver : public std::enable_shared_from_this<connection_driver>
             } else if (auto* k = std::get_if<fail_after>(&s)) {
                 arm_fail_after(*k);
             } else if (auto* ca = std::get_if<close_after>(&s)) {
-                close_timer_.expires_after(settings_.timing.steady(ca->after));
-                close_timer_.async_wait([self = shared_from_this(), after = ca->after](auto ec) {
+                const auto after = settings_.case_timers.scaled(ca->after);
+                close_timer_.expires_after(to_steady(after));
+                close_timer_.async_wait([self = shared_from_this(), after](auto ec) {
                     if (!ec && !self->socket_->closed() && !self->core_->close_sent()) {
                         self->facts_.timer_fired = after;
                         self->send_close_body({});
@@ -227,27 +228,27 @@ class connection_driver : public std::enable_shared_from_this<connection_driver>
     /// The peer must end the case within `k.after`; if not, we fail the connection (or drop
     /// TCP: the peer is inside a frame we declared, where a Close would be payload).
     void arm_fail_after(const fail_after& k) {
-        fail_timer_.expires_after(settings_.timing.steady(k.after));
-        fail_timer_.async_wait(
-            [self = shared_from_this(), after = k.after, drop = k.drop](auto ec) {
-                if (ec || self->socket_->closed())
-                    return;
-                self->facts_.timer_fired = after;
-                self->result_.failed_by_me = true;
-                if (drop) {
-                    self->note("the peer did not end the case in time; dropping TCP");
-                    if (!self->core_->close_received())
-                        self->result_.closed_by_me = true;
-                    self->facts_.dropped_on_purpose = true;
-                    self->drop();
-                    return;
-                }
-                self->note("the peer did not end the case in time; failing the connection");
-                if (self->is_open())
-                    self->send_close(codec::close_codes::going_away, "Going Away");
-                else
-                    self->drop(); // already closing: Autobahn drops TCP
-            });
+        const auto after = settings_.case_timers.scaled(k.after);
+        fail_timer_.expires_after(to_steady(after));
+        fail_timer_.async_wait([self = shared_from_this(), after, drop = k.drop](auto ec) {
+            if (ec || self->socket_->closed())
+                return;
+            self->facts_.timer_fired = after;
+            self->result_.failed_by_me = true;
+            if (drop) {
+                self->note("the peer did not end the case in time; dropping TCP");
+                if (!self->core_->close_received())
+                    self->result_.closed_by_me = true;
+                self->facts_.dropped_on_purpose = true;
+                self->drop();
+                return;
+            }
+            self->note("the peer did not end the case in time; failing the connection");
+            if (self->is_open())
+                self->send_close(codec::close_codes::going_away, "Going Away");
+            else
+                self->drop(); // already closing: Autobahn drops TCP
+        });
     }
 
     // --- the protocol core ---------------------------------------------------------------
@@ -263,8 +264,8 @@ class connection_driver : public std::enable_shared_from_this<connection_driver>
         o.deflate = opened_.deflate;
         if (opened_.deflate)
             o.deflate_offer = opened_.deflate_offer;
-        o.close_timeout = settings_.timing.ms(settings_.close_handshake_timeout);
-        o.tcp_close_timeout = settings_.timing.ms(settings_.server_drop_timeout);
+        o.close_timeout = to_ms(settings_.close_handshake_timeout);
+        o.tcp_close_timeout = to_ms(settings_.server_drop_timeout);
         o.close_reply_code = codec::close_codes::normal;
         o.keep_uninflatable = true;
         o.on_frame_received = [this](const codec::frame_view& v) { log_.add(false, v); };
@@ -386,9 +387,9 @@ class connection_driver : public std::enable_shared_from_this<connection_driver>
     /// How long the closing timer that fired had waited, if one did.
     std::optional<seconds> closing_timer_fired() const {
         if (core_ && core_->close_timed_out())
-            return settings_.timing.scaled(settings_.close_handshake_timeout);
+            return settings_.close_handshake_timeout;
         if (core_ && core_->tcp_close_timed_out())
-            return settings_.timing.scaled(settings_.server_drop_timeout);
+            return settings_.server_drop_timeout;
         return std::nullopt;
     }
 
@@ -436,13 +437,21 @@ class connection_driver : public std::enable_shared_from_this<connection_driver>
 
 } // namespace
 
+void session_settings::set_timeout_scale(double factor) {
+    for (seconds* wait :
+         {&connect_timeout, &open_handshake_timeout, &close_handshake_timeout, &server_drop_timeout,
+          &case_deadline, &probe_timeout, &reconnect_wait, &slow_handshake})
+        *wait *= factor;
+    case_timers = clock_scale(factor);
+}
+
 seconds case_backstop(const case_def& c, const session_settings& settings) {
     seconds longest = settings.case_deadline;
     for (const auto& s : c.script) {
         if (const auto* k = std::get_if<fail_after>(&s))
-            longest = std::max(longest, k->after + seconds(10));
+            longest = std::max(longest, settings.case_timers.scaled(k->after + seconds(10)));
         else if (const auto* a = std::get_if<close_after>(&s))
-            longest = std::max(longest, a->after + seconds(10));
+            longest = std::max(longest, settings.case_timers.scaled(a->after + seconds(10)));
     }
     return longest;
 }

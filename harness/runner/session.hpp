@@ -46,13 +46,23 @@ class crowd_gate {
 struct session_settings {
     net::target_url url;
     std::shared_ptr<boost::asio::ssl::context> tls; ///< for wss://
-    /// --timeout-scale: every wait below and every timer of a case goes through it.
-    clock_scale timing;
+    /// The waits below are as the run waits them: set_timeout_scale stretches them once.
     seconds connect_timeout{5};
     seconds open_handshake_timeout{5};  ///< Autobahn openHandshakeTimeout
     seconds close_handshake_timeout{1}; ///< Autobahn closeHandshakeTimeout
     seconds server_drop_timeout{1};     ///< Autobahn serverConnectionDropTimeout
     seconds case_deadline{60};          ///< backstop if every other timer failed to end the case
+    seconds probe_timeout{1};           ///< connecting to see whether the target still lives
+    seconds reconnect_wait{0.5};        ///< after a failed connect, before the case is tried again
+    /// An opening handshake answered later than this says the target is loaded: a quarter of
+    /// the closing handshake's 1 s timer, the shortest that decides verdicts.
+    seconds slow_handshake{0.25};
+    /// --timeout-scale, for the timers a case's own data sets (pause, fail_after, close_after,
+    /// trickling, slow_after): `case_timers.steady(step.after)` as they are armed.
+    clock_scale case_timers;
+    /// --timeout-scale: stretches every wait above and sets `case_timers`. Call once, where
+    /// the settings are made.
+    void set_timeout_scale(double factor);
     std::uint64_t max_payload = 64ull * 1024 * 1024;   ///< largest frame/message we accept
     std::uint64_t max_received = 256ull * 1024 * 1024; ///< flood guard per case
     /// The wire record each case may keep (record_limits::within): run_cases gives each case
@@ -73,8 +83,8 @@ struct session_settings {
     std::shared_ptr<class crowd_gate> gate;
 };
 
-/// How long case `c` may run before its connection is dropped whatever happens (before the
-/// scale): the run's `case_deadline`, or longer when the case's own timers are (9.x waits up
+/// How long case `c` may run before its connection is dropped whatever happens, as the run
+/// waits it: the run's `case_deadline`, or longer when the case's own timers are (9.x waits up
 /// to 1000 s for an echo).
 seconds case_backstop(const case_def& c, const session_settings& settings);
 

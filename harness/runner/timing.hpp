@@ -1,12 +1,22 @@
 #pragma once
-/// The run's --timeout-scale, in one place: every wait of a run (a case's timers, the
-/// handshake and closing timeouts, the runner's own waits) is a number of seconds the cases or
-/// the settings give, stretched here. Reasons quote the stretched figure, which is the time
-/// actually waited.
+/// The run's --timeout-scale. The run's own waits (session_settings) are stretched once, where
+/// the settings are made (session_settings::set_timeout_scale); a case's timers are data of the
+/// case and are stretched by the run's clock_scale as they are armed. Reasons quote the
+/// stretched figure, which is the time actually waited.
 
 #include <chrono>
 
 namespace wsconform::runner {
+
+/// `s` for a timer.
+constexpr std::chrono::steady_clock::duration to_steady(std::chrono::duration<double> s) {
+    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(s);
+}
+
+/// `s` in whole milliseconds, truncated (connect and closing timeouts).
+constexpr std::chrono::milliseconds to_ms(std::chrono::duration<double> s) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(to_steady(s));
+}
 
 class clock_scale {
   public:
@@ -20,11 +30,7 @@ class clock_scale {
     }
     /// `s` as waited in this run, for a timer.
     constexpr std::chrono::steady_clock::duration steady(std::chrono::duration<double> s) const {
-        return std::chrono::duration_cast<std::chrono::steady_clock::duration>(scaled(s));
-    }
-    /// `s` as waited in this run, in whole milliseconds (connect and closing timeouts).
-    constexpr std::chrono::milliseconds ms(std::chrono::duration<double> s) const {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(steady(s));
+        return to_steady(scaled(s));
     }
 
   private:

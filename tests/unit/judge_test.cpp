@@ -196,14 +196,14 @@ TEST(Judge, DataAfterThePeersCloseFailsAnyCase) {
 
 TEST(Judge, SlowExpectedEventsAreInformational) {
     auto c = echo_case();
-    c.slow_after = seconds(5);
     auto r = clean_run();
     auto facts = closed_cleanly();
+    facts.slow_after = seconds(5);
     facts.expected_met_us = 7'000'000;
     judge_connection(c, facts, r);
     EXPECT_EQ(r.behavior, verdict::informational);
     EXPECT_EQ(r.metrics.at("expected_events_ms"), 7000);
-    facts.timing = clock_scale(2); // 7 s is within 5 s x 2
+    facts.slow_after = seconds(10); // 7 s is within 5 s at --timeout-scale 2
     r = clean_run();
     judge_connection(c, facts, r);
     EXPECT_EQ(r.behavior, verdict::ok);
@@ -225,15 +225,12 @@ TEST(Judge, SaysWhichTimeoutDecided) {
     ASSERT_TRUE(unanswered.decided_by_timeout);
     EXPECT_EQ(*unanswered.decided_by_timeout, seconds(1));
 
-    // A case timer counts as waited: scaled. The longest timeout is kept.
+    // The longest timeout is kept.
     auto waited = clean_run();
     waited.received.clear();
-    judge_connection(c,
-                     {.close_sent = true,
-                      .closing_timer_fired = seconds(1),
-                      .timer_fired = seconds(2),
-                      .timing = clock_scale(3)},
-                     waited);
+    judge_connection(
+        c, {.close_sent = true, .closing_timer_fired = seconds(1), .timer_fired = seconds(6)},
+        waited);
     EXPECT_EQ(waited.behavior, verdict::failed);
     ASSERT_TRUE(waited.decided_by_timeout);
     EXPECT_EQ(*waited.decided_by_timeout, seconds(6));
