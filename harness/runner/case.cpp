@@ -76,14 +76,17 @@ std::string cite_musts(const case_def& c) {
     return out;
 }
 
-std::uint64_t memory_weight(const case_def& c) {
-    std::uint64_t weight = 0;
+std::uint64_t memory_weight(const case_def& c, std::uint64_t run_limit) {
+    // Whatever the peer sends, a connection holds at most one frame of receive_limit octets.
+    std::uint64_t weight = receive_limit(c, run_limit);
     for (const auto& s : c.script) {
         if (const auto* e = std::get_if<echo_stream>(&s)) {
             // Compression adds zlib's state both ways and a message in each form (~0.6 MiB).
             weight = std::max(weight, 2 * e->size + (e->compress ? 2u << 20 : 1u << 20));
         }
     }
+    if (const auto* crowd = std::get_if<connection_crowd>(&c.run_as))
+        weight *= crowd->connections; // more than any budget: it holds all of it
     return weight;
 }
 

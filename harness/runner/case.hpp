@@ -366,10 +366,12 @@ bool can_fail(const case_def& c);
 /// ..."`, several joined by "; ". Empty when the case has none.
 std::string cite_musts(const case_def& c);
 
-/// Memory the case may hold at its peak beyond the usual few kilobytes (echo_stream: the
-/// decoder buffers a whole incoming frame, so an echo sent as one frame costs its size, twice
-/// while the buffer grows); the runner keeps the sum of running cases' weights within a budget.
-std::uint64_t memory_weight(const case_def& c);
+/// The received data case `c` may hold at its peak, whatever the peer sends: a frame is
+/// buffered whole, so a connection holds up to its receive_limit (`run_limit` at most); an echo
+/// stream twice its message size while the buffer grows; a crowd, every member's. The runner
+/// keeps the sum of running cases' weights within one run-wide budget
+/// (session_settings::memory_budget_bytes): a case whose weight is not free waits.
+std::uint64_t memory_weight(const case_def& c, std::uint64_t run_limit);
 
 /// Whether the case keeps a core busy on both sides for its whole run (compressed echo streams:
 /// zlib both ways). Dozens at once only queue behind each other, until 1000 small round trips
@@ -381,7 +383,7 @@ bool cpu_heavy(const case_def& c);
 /// larger one fails it either way; `run_limit` for a case that takes any payload (a bomb's
 /// echo). A frame is buffered whole until it is complete, so a peer sending 60 MiB frames on
 /// every connection costs a run of 64 cases in flight (or a crowd of 1,000) about a mebibyte
-/// each, not 60; echo streams are within the memory budget (memory_weight).
+/// each, not 60, and the run's memory budget covers it (memory_weight).
 std::uint64_t receive_limit(const case_def& c, std::uint64_t run_limit);
 
 /// How a case shares the target with others (only timing depends on it, never what is sent

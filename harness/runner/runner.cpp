@@ -321,7 +321,7 @@ class case_run {
                 budget_share cpu_share, memory_share;
                 if (cpu_heavy(c) && !target_gone_)
                     cpu_share = budget_share(cpu_slots_, co_await cpu_slots_.acquire(1));
-                if (auto weight = memory_weight(c); weight && !target_gone_)
+                if (auto weight = memory_weight(c, settings_.max_payload); !target_gone_)
                     memory_share = budget_share(memory_, co_await memory_.acquire(weight));
                 const auto ticket = window_.started();
                 r = co_await run_one(index);

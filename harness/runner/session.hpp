@@ -70,7 +70,8 @@ struct session_settings {
     std::uint64_t record_share_bytes = std::numeric_limits<std::uint64_t>::max();
     std::uint64_t record_budget_bytes = 64ull * 1024 * 1024;
     static constexpr std::uint64_t record_share_floor = 64 * 1024;
-    /// Memory the running cases may hold together (see memory_weight): heavy cases wait.
+    /// The received data the running cases may hold together (see memory_weight): with the
+    /// record budget, what bounds a run's memory whatever the peer sends. Heavy cases wait.
     std::uint64_t memory_budget_bytes = 96ull * 1024 * 1024;
     /// Our compressed messages kept for reuse by later cases (see compression_cache): run_cases
     /// makes one of `compression_cache_bytes` per run.

@@ -59,7 +59,22 @@ TEST(CpuHeavy, OnlyCompressedEchoStreams) {
     EXPECT_FALSE(cpu_heavy(streamed));
     EXPECT_TRUE(cpu_heavy(compressed));
     // Its memory weight is its messages', no longer a share of the budget to bound concurrency.
-    EXPECT_LT(memory_weight(compressed), 4u << 20);
+    EXPECT_LT(memory_weight(compressed, 64u << 20), 4u << 20);
+}
+
+TEST(MemoryWeight, IsWhatThePeerCanMakeTheCaseHold) {
+    using namespace wsconform::runner;
+    constexpr std::uint64_t run = 64ull << 20, mib = 1ull << 20;
+    case_def plain, streamed, crowd, bomb;
+    EXPECT_EQ(memory_weight(plain, run), mib); // one frame of up to its receive_limit
+    streamed.script = {echo_stream{.size = 16 * mib, .count = 1}};
+    EXPECT_EQ(memory_weight(streamed, run), 33 * mib); // the echo's frame, twice while it grows
+    crowd.run_as = connection_crowd{.connections = 1000};
+    EXPECT_EQ(memory_weight(crowd, run), 1000 * mib);
+    expected_outcome any_echo;
+    any_echo.any_payload = true;
+    bomb.expected = {any_echo};
+    EXPECT_EQ(memory_weight(bomb, run), run);
 }
 
 } // namespace
