@@ -56,6 +56,12 @@ transport::transport(asio::any_io_executor ex, std::shared_ptr<asio::ssl::contex
                      wire_recorder* recorder)
     : socket_(ex), tls_context_(std::move(tls)), recorder_(recorder) {}
 
+void transport::adopt(asio::ip::tcp::socket accepted) {
+    socket_ = std::move(accepted);
+    error_code ignored;
+    socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+}
+
 asio::awaitable<error_code> transport::connect(const target_url& url,
                                                std::chrono::milliseconds timeout) {
     auto ex = co_await asio::this_coro::executor;

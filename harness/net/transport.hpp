@@ -1,6 +1,7 @@
 #pragma once
-/// One connection to the target: TCP or TLS (OpenSSL through Asio), with deadlines and every
-/// byte recorded. Knows nothing of frames or cases.
+/// One connection to the peer under test: TCP or TLS (OpenSSL through Asio), opened by us (a
+/// server under test) or accepted from it (a client under test), with deadlines and every byte
+/// recorded. Knows nothing of frames or cases.
 
 #include "harness/codec/bytes.hpp"
 #include "harness/net/url.hpp"
@@ -60,6 +61,9 @@ class transport {
     /// Resolves, connects and, for wss://, performs the TLS handshake with SNI, all within
     /// `timeout`. A timeout is reported as asio::error::timed_out.
     asio::awaitable<error_code> connect(const target_url& url, std::chrono::milliseconds timeout);
+    /// Takes a connection a client opened to us (we are the server: testing a client), plain
+    /// TCP. The socket must belong to this transport's executor.
+    void adopt(asio::ip::tcp::socket accepted);
     /// Writes all of `data` (recorded as one chunk).
     asio::awaitable<error_code> write(codec::byte_view data);
     /// Reads what is available (recorded). End of stream is asio::error::eof, also when a TLS

@@ -45,12 +45,12 @@ std::optional<std::size_t> pattern_payload::first_mismatch(std::uint64_t offset,
 }
 
 message_wire::message_wire(codec::opcode op, const pattern_payload& payload, std::uint64_t size,
-                           std::uint64_t fragment, codec::mask_source& keys, std::uint64_t offset)
+                           std::uint64_t fragment, codec::mask_source* keys, std::uint64_t offset)
     : op_(op), payload_(&payload), offset_(offset), size_(size),
       fragment_(fragment == 0 ? size : fragment), keys_(keys) {}
 
 message_wire::message_wire(codec::opcode op, codec::byte_view body, std::uint64_t fragment,
-                           codec::mask_source& keys, std::uint8_t first_rsv)
+                           codec::mask_source* keys, std::uint8_t first_rsv)
     : op_(op), body_(body), first_rsv_(first_rsv), size_(body.size()),
       fragment_(fragment == 0 ? body.size() : fragment), keys_(keys) {}
 
@@ -70,7 +70,8 @@ codec::frame message_wire::start_frame(std::size_t preview, std::uint64_t& paylo
     f.rsv = first_ ? first_rsv_ : 0;
     f.fin = message_pos_ + frame_length_ == size_;
     f.declared_length = frame_length_; // header only: the payload is streamed after it
-    codec::mask(f, keys_);
+    if (keys_)
+        codec::mask(f, *keys_);
     key_ = f.key;
     header_ = codec::encode(f);
     header_ready_ = true;
@@ -102,7 +103,8 @@ std::size_t message_wire::next(std::span<codec::byte> out) {
             std::min<std::uint64_t>(out.size() - written, frame_length_ - payload_done));
         auto piece = out.subspan(written, n);
         fill(message_pos_ + payload_done, piece);
-        codec::apply_mask(piece, key_, payload_done);
+        if (keys_)
+            codec::apply_mask(piece, key_, payload_done);
         frame_pos_ += n;
         written += n;
     }

@@ -38,16 +38,17 @@ class pattern_payload {
 };
 
 /// The wire bytes of one message of `size` payload bytes, in frames of `fragment` bytes
-/// (0 = one frame), each masked with a fresh key: produced on demand, never all at once.
+/// (0 = one frame), each masked with a fresh key from `keys` (a client's frames) or unmasked
+/// when `keys` is null (a server's): produced on demand, never all at once.
 class message_wire {
   public:
     /// The payload's bytes from `offset` on.
     message_wire(codec::opcode op, const pattern_payload& payload, std::uint64_t size,
-                 std::uint64_t fragment, codec::mask_source& keys, std::uint64_t offset = 0);
+                 std::uint64_t fragment, codec::mask_source* keys, std::uint64_t offset = 0);
     /// A message whose payload is `body` as given (a compressed message: RFC 7692 §6 wants
     /// RSV1 on its first frame only, so `first_rsv` goes there). `body` must outlive this.
     message_wire(codec::opcode op, codec::byte_view body, std::uint64_t fragment,
-                 codec::mask_source& keys, std::uint8_t first_rsv);
+                 codec::mask_source* keys, std::uint8_t first_rsv);
 
     bool done() const { return done_; }
     /// True when the next byte is the first of a frame (call start_frame() then).
@@ -69,7 +70,7 @@ class message_wire {
     std::uint8_t first_rsv_ = 0;
     std::uint64_t size_;
     std::uint64_t fragment_;
-    codec::mask_source& keys_;
+    codec::mask_source* keys_;
     std::uint64_t message_pos_ = 0; ///< payload bytes of earlier frames
     std::uint64_t frame_length_ = 0;
     std::uint64_t frame_pos_ = 0; ///< wire bytes of the current frame written

@@ -28,7 +28,8 @@ class echo_stream_driver {
         case_socket& socket;
         protocol::connection& core;
         frame_log& log;
-        codec::mask_source& keys; ///< for our frames, which bypass the core
+        /// For our frames, which bypass the core: a client's keys; null for a server (unmasked).
+        codec::mask_source* keys;
         /// permessage-deflate as agreed at the handshake, and the offer it answered.
         const std::optional<codec::deflate_params>& deflate;
         const codec::deflate_params& deflate_offer;

@@ -1,5 +1,7 @@
 #include "harness/runner/judge.hpp"
 
+#include "harness/runner/client_source.hpp"
+
 #include "harness/runner/echo_stream.hpp"
 
 #include <algorithm>
@@ -375,6 +377,31 @@ void judge_connection(const case_def& c, const session_facts& facts, case_result
     r.overall = overall(r.behavior, r.behavior_close);
     if (r.overall == verdict::failed)
         explain_failure(facts, r, ec, chosen != nullptr);
+}
+
+void judge_client_exit(const client_exit& e, case_result& r) {
+    r.metrics["client_exit_status"] =
+        e.what == client_exit::how::exited ? e.status : -static_cast<double>(e.status);
+    std::string why;
+    if (e.crashed())
+        why = "the client crashed: it " + e.describe();
+    else if (e.what == client_exit::how::killed)
+        why = "the client " + e.describe() + " (it kept running after its connection ended)";
+    else if (e.what == client_exit::how::exited && e.status != 0 && r.was_clean)
+        why = "the client exited with status " + std::to_string(e.status) +
+              " after a clean closing handshake";
+    else if (e.what == client_exit::how::not_started)
+        why = "the client " + e.describe();
+    if (why.empty()) {
+        r.notes.push_back("the client " + e.describe());
+        return;
+    }
+    if (auto line = e.last_line(); !line.empty() && e.sanitizer.empty())
+        why += " (it printed: " + line + ")";
+    r.notes.push_back(r.result); // what the connection showed
+    r.behavior = verdict::failed;
+    r.overall = verdict::failed;
+    r.result = std::move(why);
 }
 
 } // namespace wsconform::runner

@@ -74,4 +74,12 @@ struct session_facts {
 /// stream's metrics of `r`.
 void judge_connection(const case_def& c, const session_facts& facts, case_result& r);
 
+struct client_exit;
+
+/// Testing a client started as a process: how it ended weighs on the case. A crash (a signal
+/// such as SIGSEGV, or a sanitizer's report) fails it whatever else happened; so does a client
+/// that had to be killed because it did not exit once its connection was over, and a non-zero
+/// exit after a connection that ended cleanly (nothing went wrong that it should report).
+void judge_client_exit(const client_exit& e, case_result& r);
+
 } // namespace wsconform::runner

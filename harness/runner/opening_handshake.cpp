@@ -1,6 +1,7 @@
 #include "harness/runner/opening_handshake.hpp"
 
 #include "harness/runner/case_socket.hpp"
+#include "harness/runner/client_source.hpp"
 #include "harness/runner/frame_log.hpp"
 #include "harness/runner/judge.hpp"
 #include "harness/runner/request.hpp"
@@ -62,6 +63,16 @@ bytes outgoing(codec::frame f, bool unmasked, codec::mask_source& keys, frame_lo
         codec::mask(f, keys);
     log.add(true, f);
     return codec::encode(f);
+}
+
+/// `lead` and each problem with its section ("... (RFC 6455 4.1); ... (RFC 7692 5)").
+std::string listed(std::string_view lead, const std::vector<codec::handshake_problem>& problems) {
+    std::string why(lead);
+    for (const auto& p : problems)
+        why += " " + p.what + " (" +
+               (p.section.starts_with("RFC") ? p.section : "RFC 6455 " + p.section) + ");";
+    why.pop_back();
+    return why;
 }
 
 /// The case is decided at the handshake: no WebSocket was to be opened.
@@ -144,14 +155,8 @@ opening judge_response(const case_def& c, const codec::upgrade_request& request,
         return decided(record, verdict::unimplemented,
                        "the server forbids our context takeover "
                        "(client_no_context_takeover), which this case needs");
-    if (!problems.empty()) {
-        std::string why = "opening handshake refused or invalid:";
-        for (const auto& p : problems)
-            why += " " + p.what + " (" +
-                   (p.section.starts_with("RFC") ? p.section : "RFC 6455 " + p.section) + ");";
-        why.pop_back();
-        return failed(record, std::move(why));
-    }
+    if (!problems.empty())
+        return failed(record, listed("opening handshake refused or invalid:", problems));
     return opened;
 }
 
@@ -283,6 +288,38 @@ asio::awaitable<opening> open_websocket(const case_def& c, const session_setting
     auto rest = std::string_view(data).substr(response.header_bytes);
     judged.early.assign(rest.begin(), rest.end());
     co_return judged;
+}
+
+answer judge_request(const case_def& c, const codec::upgrade_request& request,
+                     case_result& record) {
+    (void)c; // every case of categories 1-10 answers the same way
+    auto problems = codec::check_request(request);
+    if (!problems.empty()) {
+        return {
+            failed(record, listed("the client's opening handshake request is invalid:", problems)),
+            codec::make_refusal(400, "Bad Request", true)};
+    }
+    return {opening{.how = opening::end::open},
+            codec::make_accept_response(request.get("Sec-WebSocket-Key").value_or(""))};
+}
+
+asio::awaitable<opening> accept_websocket(const case_def& c, std::shared_ptr<case_socket> socket,
+                                          accepted_connection client, case_result& record) {
+    auto& transport = socket->transport();
+    transport.adopt(std::move(client.socket));
+    record.request = client.request_text;
+    auto [opened, reply] = judge_request(c, client.request, record);
+    const auto text = reply.serialize();
+    record.response = text;
+    auto ec = co_await transport.write(codec::to_bytes(text));
+    if (opened.how != opening::end::open) {
+        transport.close();
+        co_return opened;
+    }
+    if (ec)
+        co_return failed(record, "could not send our opening handshake response: " + ec.message());
+    opened.early = std::move(client.early);
+    co_return opened;
 }
 
 } // namespace wsconform::runner

@@ -1,12 +1,14 @@
 #pragma once
-/// A case's opening handshake (RFC 6455 §4.1) on a fresh connection: connect, send the
-/// case's request (at once, in pieces, or trickled while reading), read and judge the
-/// response. Either the WebSocket is open and the case's script runs, or the case ends here.
+/// A case's opening handshake (RFC 6455 §4), from either side. Testing a server: connect, send
+/// the case's request (at once, in pieces, or trickled while reading), read and judge the
+/// response. Testing a client: judge the request it sent and answer it. Either the WebSocket is
+/// open and the case's script runs, or the case ends here.
 
 #include "harness/codec/bytes.hpp"
 #include "harness/codec/deflate.hpp"
 #include "harness/codec/encoder.hpp"
 #include "harness/codec/handshake.hpp"
+#include "harness/codec/server_handshake.hpp"
 #include "harness/runner/case.hpp"
 #include "harness/runner/case_result.hpp"
 
@@ -56,5 +58,25 @@ opening judge_response(const case_def& c, const codec::upgrade_request& request,
 boost::asio::awaitable<opening> open_websocket(const case_def& c, const session_settings& settings,
                                                std::shared_ptr<case_socket> socket, frame_log& log,
                                                codec::mask_source& keys, case_result& record);
+
+/// Testing a client: what we answer its request for case `c`.
+struct answer {
+    opening opened;                        ///< open, or failed with the reason in the record
+    codec::upgrade_response_builder reply; ///< a 101, or a 400 naming the defects
+};
+
+/// Judges a client's opening-handshake request by RFC 6455 §4.1 (codec::check_request: method,
+/// version, Host, Upgrade, Connection, the key, Sec-WebSocket-Version, its offers) and decides
+/// our answer: a 101 with no extension and no subprotocol (as Autobahn's fuzzingserver for
+/// cases 1-10), or, for a defective request, a 400 and the case fails with every defect.
+answer judge_request(const case_def& c, const codec::upgrade_request& request, case_result& record);
+
+struct accepted_connection;
+
+/// Testing a client: judges the request of `client` (already read, see judge_request), writes
+/// our answer on `socket`, which takes the connection over, and records both.
+boost::asio::awaitable<opening> accept_websocket(const case_def& c,
+                                                 std::shared_ptr<case_socket> socket,
+                                                 accepted_connection client, case_result& record);
 
 } // namespace wsconform::runner

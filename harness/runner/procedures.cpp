@@ -474,6 +474,8 @@ asio::awaitable<void> check_version_understood(const case_def& c, case_result& r
 } // namespace
 
 asio::awaitable<case_result> run_case(const case_def& c, const session_settings& settings) {
+    if (settings.clients)
+        co_return co_await run_client_case(c, settings);
     case_result result;
     if (const auto* search = std::get_if<size_limit_search>(&c.run_as))
         result = co_await search_size_limit(c, *search, settings);

@@ -19,4 +19,10 @@ const case_def& canary_case();
 /// requirements the case enforces, quoted (`c.musts`).
 boost::asio::awaitable<case_result> run_case(const case_def& c, const session_settings& settings);
 
+/// Testing a client: runs case `c` over the connection its client opens for it
+/// (`settings.clients` starts one), and judges how a client process ended with it. Defined in
+/// client_case.cpp.
+boost::asio::awaitable<case_result> run_client_case(const case_def& c,
+                                                    const session_settings& settings);
+
 } // namespace wsconform::runner

@@ -1,6 +1,7 @@
 #include "harness/runner/runner.hpp"
 
 #include "harness/runner/budget.hpp"
+#include "harness/runner/client_source.hpp"
 #include "harness/runner/compression_cache.hpp"
 #include "harness/runner/concurrency.hpp"
 
@@ -227,8 +228,12 @@ class case_run {
 
     std::vector<case_result> run() {
         const auto jobs = std::max(1u, options_.jobs);
-        for (unsigned i = 0; i < std::min<std::size_t>(jobs, cases_.size()); ++i)
+        workers_ = static_cast<unsigned>(std::min<std::size_t>(jobs, cases_.size()));
+        serve_clients(true);
+        for (unsigned i = 0; i < workers_; ++i)
             asio::co_spawn(io_, worker(), asio::detached);
+        if (workers_ == 0)
+            serve_clients(false);
         io_.run();
         if (window_.halvings() > 0)
             notice("the target answered opening handshakes late (after more than " +
@@ -304,7 +309,25 @@ class case_run {
         return admitted(load_class::background) + admitted(load_class::shared) < window_.size();
     }
 
+    /// Testing a client: its source serves on our executor while cases run (its port keeps the
+    /// executor busy, so it stops once the last worker is done).
+    void serve_clients(bool on) {
+        if (!settings_.clients)
+            return;
+        if (on)
+            settings_.clients->attach(io_.get_executor());
+        else
+            settings_.clients->detach();
+    }
+
     asio::awaitable<void> worker() {
+        struct last_one_out {
+            case_run& run;
+            ~last_one_out() {
+                if (--run.workers_ == 0)
+                    run.serve_clients(false);
+            }
+        } counted{*this};
         while (next_ < cases_.size()) {
             const auto position = next_++;
             auto index = order_[position];
@@ -354,6 +377,7 @@ class case_run {
                (doubtful.size() == 1 ? "that case" : "those cases") +
                " again, one at a time, on a quiet target");
         io_.restart();
+        serve_clients(true);
         asio::co_spawn(io_, confirm(std::move(doubtful)), asio::detached);
         io_.run();
     }
@@ -385,6 +409,7 @@ class case_run {
                           "stands");
             decide(index, std::move(*r));
         }
+        serve_clients(false);
     }
 
     /// Runs one case; a failed connect to a target that still accepts connections is tried
@@ -401,9 +426,12 @@ class case_run {
         {
             in_flight counted(*this, index);
             r = co_await run_case(c, settings_);
-            if (stops_ == stops && ended_badly(r))
+            if (settings_.clients) {
+                // A client under test: no target to look after; each case starts its own.
+            } else if (stops_ == stops && ended_badly(r)) {
                 co_await look_at_target(r);
-            if (stops_ == stops && connect_failed(c, r)) {
+            }
+            if (!settings_.clients && stops_ == stops && connect_failed(c, r)) {
                 // It still accepts connections: a passing refusal (a full accept queue, a
                 // proxy in between) gets a second try.
                 auto first = r.connect_error;
@@ -652,6 +680,7 @@ class case_run {
     asio::steady_timer idle_;       ///< cancelled when the last case in flight ends
     asio::steady_timer admissions_; ///< cancelled when an admitted case ends
     std::vector<held_case> held_;
+    unsigned workers_ = 0; ///< workers still taking cases
 };
 
 } // namespace

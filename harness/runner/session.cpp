@@ -2,6 +2,7 @@
 
 #include "harness/protocol/connection.hpp"
 #include "harness/runner/case_socket.hpp"
+#include "harness/runner/client_source.hpp"
 #include "harness/runner/echo_stream_driver.hpp"
 #include "harness/runner/frame_log.hpp"
 #include "harness/runner/opening_handshake.hpp"
@@ -33,8 +34,12 @@ namespace {
 /// runs on one executor, so no locks.
 class connection_driver : public std::enable_shared_from_this<connection_driver> {
   public:
-    connection_driver(asio::any_io_executor ex, const case_def& c, const session_settings& s)
-        : ex_(ex), def_(c), settings_(s), record_(c.record.within(s.record_share_bytes)),
+    /// Testing a server: we connect to `s.url`. Testing a client: `client` is its connection.
+    connection_driver(asio::any_io_executor ex, const case_def& c, const session_settings& s,
+                      std::optional<accepted_connection> client = std::nullopt)
+        : ex_(ex), def_(c), settings_(s), client_(std::move(client)),
+          side_(client_ ? protocol::role::server : protocol::role::client),
+          record_(c.record.within(s.record_share_bytes)),
           socket_(std::make_shared<case_socket>(ex, s.tls, record_.wire_bytes)),
           log_(record_, socket_->recorder(), result_),
           events_(c, receive_limit(c, s.max_payload), result_, facts_), done_(ex), fail_timer_(ex),
@@ -46,7 +51,8 @@ class connection_driver : public std::enable_shared_from_this<connection_driver>
 
     asio::awaitable<case_result> run() {
         result_.started_at = iso_now();
-        opened_ = co_await open_websocket(def_, settings_, socket_, log_, keys_, result_);
+        opened_ = client_ ? co_await accept_websocket(def_, socket_, std::move(*client_), result_)
+                          : co_await open_websocket(def_, settings_, socket_, log_, keys_, result_);
         if (opened_.how != opening::end::open) {
             facts_.decided_at_handshake = opened_.how == opening::end::decided;
             arrive_at_gate();
@@ -211,7 +217,7 @@ class connection_driver : public std::enable_shared_from_this<connection_driver>
                                         .socket = *socket_,
                                         .core = *core_,
                                         .log = log_,
-                                        .keys = keys_,
+                                        .keys = side_ == protocol::role::client ? &keys_ : nullptr,
                                         .deflate = opened_.deflate,
                                         .deflate_offer = opened_.deflate_offer,
                                         .compressed_messages = settings_.compressed_messages.get(),
@@ -253,12 +259,12 @@ class connection_driver : public std::enable_shared_from_this<connection_driver>
 
     // --- the protocol core ---------------------------------------------------------------
 
-    /// The connection's protocol core, once the opening handshake is through: we are the
-    /// client, Autobahn's way (a Close is answered with 1000; a compressed message we cannot
-    /// inflate within our limit is kept as it came).
+    /// The connection's protocol core, once the opening handshake is through, in our role,
+    /// Autobahn's way (a Close is answered with 1000; a compressed message we cannot inflate
+    /// within our limit is kept as it came).
     void start_protocol() {
         protocol::connection_options o;
-        o.side = protocol::role::client;
+        o.side = side_;
         o.max_frame = receive_limit(def_, settings_.max_payload);
         o.max_message = o.max_frame;
         o.deflate = opened_.deflate;
@@ -411,8 +417,10 @@ class connection_driver : public std::enable_shared_from_this<connection_driver>
     asio::any_io_executor ex_;
     const case_def& def_;
     const session_settings& settings_;
-    case_result result_;   ///< the record being made
-    session_facts facts_;  ///< what the judge reads beyond the record
+    std::optional<accepted_connection> client_; ///< testing a client: its connection, until taken
+    protocol::role side_;                       ///< ours
+    case_result result_;                        ///< the record being made
+    session_facts facts_;                       ///< what the judge reads beyond the record
     record_limits record_; ///< the case's, within its share of the run's record budget
     std::shared_ptr<case_socket> socket_;
     frame_log log_;
@@ -476,6 +484,13 @@ asio::awaitable<void> crowd_gate::wait() {
 asio::awaitable<case_result> run_connection(const case_def& c, const session_settings& settings) {
     auto ex = co_await asio::this_coro::executor;
     co_return co_await std::make_shared<connection_driver>(ex, c, settings)->run();
+}
+
+asio::awaitable<case_result> run_accepted(const case_def& c, const session_settings& settings,
+                                          accepted_connection client) {
+    auto ex = co_await asio::this_coro::executor;
+    co_return co_await std::make_shared<connection_driver>(ex, c, settings, std::move(client))
+        ->run();
 }
 
 } // namespace wsconform::runner

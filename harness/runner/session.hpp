@@ -82,6 +82,9 @@ struct session_settings {
     net::tls_settings tls_setup; ///< how the run's TLS context was made (for TLS checks)
     /// Set for the connections of a crowd (`wait_for_crowd`).
     std::shared_ptr<class crowd_gate> gate;
+    /// Testing a client: where each case's connection comes from (the run's client_source);
+    /// empty when testing the server at `url`.
+    std::shared_ptr<class client_source> clients;
 };
 
 /// How long case `c` may run before its connection is dropped whatever happens, as the run
@@ -93,5 +96,12 @@ seconds case_backstop(const case_def& c, const session_settings& settings);
 /// verdicts. Never throws for anything the peer does.
 boost::asio::awaitable<case_result> run_connection(const case_def& c,
                                                    const session_settings& settings);
+
+struct accepted_connection;
+
+/// Testing a client: runs `c`'s script over the connection `client` opened (we are the server),
+/// from our answer to its opening handshake to the verdicts.
+boost::asio::awaitable<case_result>
+run_accepted(const case_def& c, const session_settings& settings, accepted_connection client);
 
 } // namespace wsconform::runner

@@ -55,7 +55,7 @@ struct streaming {
                               echo_stream_driver::connection{.socket = *socket,
                                                              .core = core,
                                                              .log = log,
-                                                             .keys = keys,
+                                                             .keys = &keys,
                                                              .deflate = deflate,
                                                              .deflate_offer = offer,
                                                              .compressed_messages = nullptr}};

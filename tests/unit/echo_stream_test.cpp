@@ -68,7 +68,7 @@ TEST(MessageWire, SameBytesAsTheEncoderWithTheSameKeys) {
     for (std::uint64_t fragment : {0ull, 64ull, 4096ull, 99999ull, 100000ull}) {
         for (std::size_t piece : {std::size_t{7}, std::size_t{64}, std::size_t{65536}}) {
             codec::mask_source keys(42), same(42);
-            message_wire w(opcode::text, p, size, fragment, keys);
+            message_wire w(opcode::text, p, size, fragment, &keys);
             std::vector<codec::frame> logged;
             auto got = wire_of(w, piece, logged);
 
@@ -94,7 +94,7 @@ TEST(MessageWire, SameBytesAsTheEncoderWithTheSameKeys) {
 TEST(MessageWire, EmptyMessageIsOneEmptyFrame) {
     pattern_payload p(bytes{'*'});
     codec::mask_source keys(1);
-    message_wire w(opcode::binary, p, 0, 0, keys);
+    message_wire w(opcode::binary, p, 0, 0, &keys);
     std::vector<codec::frame> logged;
     auto got = wire_of(w, 64, logged);
     ASSERT_EQ(logged.size(), 1u);
@@ -108,13 +108,34 @@ TEST(MessageWire, EmptyMessageIsOneEmptyFrame) {
     EXPECT_TRUE(r.value.payload.empty());
 }
 
+TEST(MessageWire, AServersFramesGoUnmasked) {
+    // RFC 6455 §5.1: "A server MUST NOT mask any frames that it sends to the client."
+    pattern_payload p(bytes{'a', 'b', 'c'});
+    message_wire w(opcode::text, p, 300, 128, nullptr);
+    std::vector<codec::frame> logged;
+    auto got = wire_of(w, 7, logged);
+    ASSERT_EQ(logged.size(), 3u);
+    codec::decoder d({.incoming_mask = codec::masking_rule::forbidden});
+    d.feed(got);
+    bytes payload;
+    for (int i = 0; i < 3; ++i) {
+        auto r = d.next();
+        ASSERT_EQ(r.what, codec::decode_result::status::frame);
+        EXPECT_FALSE(r.value.masked);
+        payload.insert(payload.end(), r.value.payload.begin(), r.value.payload.end());
+    }
+    ASSERT_EQ(payload.size(), 300u);
+    EXPECT_EQ(payload[0], 'a');
+    EXPECT_EQ(payload[299], 'c'); // 299 % 3 == 2
+}
+
 TEST(MessageWire, CompressedBodyHasRsv1OnTheFirstFrameOnly) {
     // 12.x/13.x: the compressed payload is what is fragmented (Autobahn autoFragmentSize).
     bytes body(1000);
     for (std::size_t i = 0; i < body.size(); ++i)
         body[i] = static_cast<codec::byte>(i * 7);
     codec::mask_source keys(3);
-    message_wire w(opcode::text, body, 256, keys, 4);
+    message_wire w(opcode::text, body, 256, &keys, 4);
     std::vector<codec::frame> logged;
     auto got = wire_of(w, 100, logged);
     codec::decoder d({.incoming_mask = codec::masking_rule::required, .allowed_rsv = 4});
@@ -143,7 +164,7 @@ TEST(MessageWireAndEchoChecker, ConsecutiveSlicesWrapAroundThePayload) {
     EXPECT_EQ(p.period(), 1000u);
     const std::uint64_t offset = 3 * 384 % 1000; // message 3 of 384 bytes: 152..535
     codec::mask_source keys(5);
-    message_wire w(opcode::binary, p, 384, 0, keys, 900);
+    message_wire w(opcode::binary, p, 384, 0, &keys, 900);
     std::vector<codec::frame> logged;
     auto got = wire_of(w, 4096, logged);
     codec::decoder d({.incoming_mask = codec::masking_rule::required});

@@ -1,0 +1,234 @@
+#include "harness/clients/client_process.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <array>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace wsconform::clients {
+
+namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+
+/// The lines by which the sanitizers of GCC and Clang start a report.
+constexpr std::array<std::string_view, 6> sanitizer_marks = {
+    "ERROR: AddressSanitizer",  "ERROR: LeakSanitizer",      "WARNING: ThreadSanitizer",
+    "WARNING: MemorySanitizer", "ERROR: HWAddressSanitizer", "runtime error:",
+};
+
+/// pidfd_open(2): a descriptor that becomes readable when the process exits, which Asio can
+/// wait on like a socket (Linux 5.3).
+int open_pidfd(pid_t pid) {
+    return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+}
+
+} // namespace
+
+void sanitizer_scan::feed(std::string_view piece) {
+    if (!found_.empty())
+        return;
+    carry_.append(piece);
+    std::size_t line_start = 0;
+    for (;;) {
+        auto nl = carry_.find('\n', line_start);
+        std::string_view line(carry_.data() + line_start,
+                              (nl == std::string::npos ? carry_.size() : nl) - line_start);
+        for (auto mark : sanitizer_marks) {
+            if (line.find(mark) != std::string_view::npos) {
+                found_ = std::string(line.substr(0, 300));
+                carry_.clear();
+                return;
+            }
+        }
+        if (nl == std::string::npos)
+            break;
+        line_start = nl + 1;
+    }
+    carry_.erase(0, line_start);
+    // A line without an end in sight: keep its start, which is where a report names itself.
+    if (carry_.size() > 1024)
+        carry_.resize(1024);
+}
+
+client_process::client_process(asio::any_io_executor ex, const std::string& command,
+                               const std::vector<std::string>& environment)
+    : ex_(std::move(ex)) {
+    int pipe_fds[2];
+    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+        start_error_ = std::string("pipe: ") + std::strerror(errno);
+        return;
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
+    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 2);
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    // Its own process group: a shell's children are killed with it.
+    posix_spawnattr_setpgroup(&attributes, 0);
+    // Default signal handling in the child, whatever ours is (Asio may block some).
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attributes, &none);
+    posix_spawnattr_setsigdefault(&attributes, &all);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                              POSIX_SPAWN_SETSIGDEF);
+
+    std::vector<std::string> env_strings;
+    for (char** e = environ; *e; ++e)
+        env_strings.emplace_back(*e);
+    env_strings.insert(env_strings.end(), environment.begin(), environment.end());
+    std::vector<char*> envp;
+    for (auto& e : env_strings)
+        envp.push_back(e.data());
+    envp.push_back(nullptr);
+    std::string shell = "/bin/sh", dash_c = "-c", cmd = command;
+    std::array<char*, 4> argv = {shell.data(), dash_c.data(), cmd.data(), nullptr};
+
+    pid_t pid = -1;
+    int rc = ::posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
+    ::close(pipe_fds[1]);
+    if (rc != 0) {
+        ::close(pipe_fds[0]);
+        start_error_ = std::string("posix_spawn /bin/sh: ") + std::strerror(rc);
+        return;
+    }
+    pid_ = pid;
+    output_ = std::make_shared<output>(ex_, pipe_fds[0]);
+    int pidfd = open_pidfd(pid);
+    if (pidfd >= 0)
+        exit_fd_.emplace(ex_, pidfd);
+    asio::co_spawn(ex_, read_output(output_), asio::detached);
+}
+
+client_process::~client_process() {
+    if (pid_ > 0 && !end_) {
+        kill_group();
+        int st = 0;
+        ::waitpid(pid_, &st, 0);
+    }
+    if (output_) {
+        boost::system::error_code ignored;
+        output_->pipe.close(ignored);
+    }
+}
+
+void client_process::kill_group() {
+    if (pid_ > 0) {
+        ::kill(-pid_, SIGKILL);
+        ::kill(pid_, SIGKILL);
+    }
+}
+
+asio::awaitable<void> client_process::read_output(std::shared_ptr<output> out) {
+    std::array<char, 4096> buf;
+    while (out->pipe.is_open()) {
+        auto [ec, n] = co_await out->pipe.async_read_some(asio::buffer(buf), nothrow);
+        if (n > 0) {
+            std::string_view piece(buf.data(), n);
+            out->scan.feed(piece);
+            out->tail.append(piece);
+            if (out->tail.size() > 2 * runner::client_exit::output_kept)
+                out->tail.erase(0, out->tail.size() - runner::client_exit::output_kept);
+        }
+        if (ec)
+            break;
+    }
+    out->done = true;
+    out->closed.cancel();
+}
+
+void client_process::reap(int wait_status) {
+    runner::client_exit e;
+    if (WIFSIGNALED(wait_status)) {
+        e.what = killed_ ? runner::client_exit::how::killed : runner::client_exit::how::signalled;
+        e.status = WTERMSIG(wait_status);
+    } else {
+        e.what = killed_ ? runner::client_exit::how::killed : runner::client_exit::how::exited;
+        e.status = WEXITSTATUS(wait_status);
+    }
+    end_ = std::move(e);
+}
+
+asio::awaitable<void> client_process::exited() {
+    if (!started() || end_)
+        co_return;
+    if (exit_fd_) {
+        co_await exit_fd_->async_wait(asio::posix::descriptor_base::wait_read, nothrow);
+    } else {
+        // No pidfd (an old kernel): look every 20 ms.
+        asio::steady_timer poll(ex_);
+        for (;;) {
+            int st = 0;
+            if (::waitpid(pid_, &st, WNOHANG) == pid_) {
+                reap(st);
+                co_return;
+            }
+            poll.expires_after(std::chrono::milliseconds(20));
+            co_await poll.async_wait(nothrow);
+        }
+    }
+    int st = 0;
+    if (!end_ && ::waitpid(pid_, &st, WNOHANG) == pid_)
+        reap(st);
+}
+
+asio::awaitable<runner::client_exit>
+client_process::ended(std::chrono::steady_clock::duration grace) {
+    if (!started()) {
+        runner::client_exit e;
+        e.what = runner::client_exit::how::not_started;
+        e.output = start_error_;
+        co_return e;
+    }
+    if (!end_) {
+        asio::steady_timer limit(ex_, grace);
+        auto first = co_await (exited() || limit.async_wait(nothrow));
+        if (first.index() == 1 || !end_) {
+            killed_ = true;
+            kill_group();
+            int st = 0;
+            ::waitpid(pid_, &st, 0);
+            reap(st);
+        }
+    }
+    // The rest of its output: a grandchild may hold the pipe open; give it a moment.
+    auto out = output_;
+    if (!out->done) {
+        asio::steady_timer drain(ex_, std::chrono::milliseconds(200));
+        co_await (drain.async_wait(nothrow) || out->closed.async_wait(nothrow));
+        if (!out->done) {
+            boost::system::error_code ignored;
+            out->pipe.close(ignored);
+        }
+    }
+    runner::client_exit e = *end_;
+    e.sanitizer = out->scan.found();
+    e.output = out->tail.size() > runner::client_exit::output_kept
+                   ? out->tail.substr(out->tail.size() - runner::client_exit::output_kept)
+                   : out->tail;
+    co_return e;
+}
+
+} // namespace wsconform::clients

@@ -1,0 +1,113 @@
+#include "harness/clients/exec_source.hpp"
+
+#include "harness/clients/client_process.hpp"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+
+namespace wsconform::clients {
+
+namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+std::chrono::steady_clock::duration steady(std::chrono::duration<double> d) {
+    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(d);
+}
+
+/// One case's client process.
+class exec_attempt : public runner::client_attempt {
+  public:
+    exec_attempt(asio::any_io_executor ex, case_listener* listener, const exec_settings& settings,
+                 const runner::case_def& c)
+        : listener_(listener), settings_(settings) {
+        if (!listener_) {
+            error_ = "the port clients connect to is not open";
+            return;
+        }
+        path_ = listener_->reserve(c.id);
+        const std::string url = listener_->base_url() + path_;
+        process_.emplace(
+            ex, substitute(settings.command, url, settings.ca_file),
+            std::vector<std::string>{"WSCONFORM_CASE=" + c.id, "WSCONFORM_URL=" + url});
+    }
+    ~exec_attempt() override {
+        if (listener_ && !path_.empty())
+            (void)listener_->take(path_); // a connection that came anyway is closed
+    }
+
+    asio::awaitable<std::optional<runner::accepted_connection>>
+    connection(std::string& why) override {
+        if (!process_) {
+            why = error_;
+            co_return std::nullopt;
+        }
+        if (!process_->started()) {
+            why = "the client " + (co_await process_->ended(std::chrono::seconds(0))).describe();
+            co_return std::nullopt;
+        }
+        co_await (listener_->wait(path_, steady(settings_.connect_wait)) || process_->exited());
+        // Whatever arrived counts, even when the client's exit was seen first.
+        auto c = listener_->take(path_);
+        path_.clear();
+        if (c)
+            co_return c;
+        if (process_->running()) {
+            why = "the client did not send an opening handshake within " +
+                  runner::format_seconds(settings_.connect_wait);
+        } else {
+            auto end = co_await process_->ended(std::chrono::seconds(0));
+            why = "the client " + end.describe() + " before it sent an opening handshake";
+            if (auto line = end.last_line(); !line.empty())
+                why += " (it printed: " + line + ")";
+        }
+        co_return std::nullopt;
+    }
+
+    asio::awaitable<std::optional<runner::client_exit>> ended() override {
+        if (!process_)
+            co_return std::nullopt;
+        co_return co_await process_->ended(steady(settings_.exit_wait));
+    }
+
+  private:
+    case_listener* listener_;
+    const exec_settings& settings_;
+    std::string path_;
+    std::string error_;
+    std::optional<client_process> process_;
+};
+
+} // namespace
+
+std::string substitute(std::string command, const std::string& url, const std::string& ca) {
+    for (auto [name, value] : {std::pair<std::string_view, const std::string&>{"{url}", url},
+                               std::pair<std::string_view, const std::string&>{"{ca}", ca}}) {
+        for (auto at = command.find(name); at != std::string::npos;
+             at = command.find(name, at + value.size()))
+            command.replace(at, name.size(), value);
+    }
+    return command;
+}
+
+void exec_source::attach(asio::any_io_executor ex) {
+    listener_.emplace(ex, settings_.host, settings_.port, error_);
+    if (!error_.empty()) {
+        listener_.reset();
+        return;
+    }
+    listener_->start();
+}
+
+void exec_source::detach() {
+    if (listener_)
+        listener_->stop();
+}
+
+std::unique_ptr<runner::client_attempt> exec_source::start(const runner::case_def& c) {
+    return std::make_unique<exec_attempt>(listener_ ? listener_->get_executor()
+                                                    : asio::any_io_executor(),
+                                          listener_ ? &*listener_ : nullptr, settings_, c);
+}
+
+} // namespace wsconform::clients

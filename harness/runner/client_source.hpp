@@ -1,0 +1,77 @@
+#pragma once
+/// Testing a client: we are the server, and each case's connection comes from the client under
+/// test. How the client is made to connect differs (a process started per case, a testee that
+/// asks for cases through Autobahn's control protocol, a browser page); the runner sees one
+/// interface: a source of clients, which starts one for a case and hands over its connection.
+
+#include "harness/codec/handshake.hpp"
+#include "harness/runner/case.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace wsconform::runner {
+
+/// A connection a client opened to us, its opening-handshake request read.
+struct accepted_connection {
+    boost::asio::ip::tcp::socket socket;
+    codec::upgrade_request request;
+    std::string request_text;  ///< the request header as it came
+    codec::bytes early{};      ///< what came after the header (frames sent before our answer)
+    std::int64_t waited_us{0}; ///< from the client's start to its request
+};
+
+/// How a client process ended (exec mode), for the judge.
+struct client_exit {
+    enum class how : std::uint8_t {
+        exited,     ///< by itself: `status` is its exit status
+        signalled,  ///< by a signal it did not catch: `status` is the signal
+        killed,     ///< it did not exit in time and was killed
+        not_started ///< it could not be started: `output` says why
+    };
+    how what = how::exited;
+    int status = 0;
+    /// The first line of a sanitizer's report in its output, if any.
+    std::string sanitizer{};
+    /// The end of what it printed (stdout and stderr together), at most `output_kept` bytes.
+    std::string output{};
+
+    static constexpr std::size_t output_kept = 4096;
+
+    /// Crashed: a signal that means a crash, or a sanitizer's report whatever the status.
+    bool crashed() const;
+    /// One line: "exited with status 0", "was killed by SIGSEGV (crashed)", ...
+    std::string describe() const;
+    /// The last non-empty line of `output`, or "".
+    std::string last_line() const;
+};
+
+/// One case's client, started for it.
+class client_attempt {
+  public:
+    virtual ~client_attempt() = default;
+    /// The client's connection for the case; nothing if it did not come (`why` says: the
+    /// client ended first, or did not connect in time).
+    virtual boost::asio::awaitable<std::optional<accepted_connection>>
+    connection(std::string& why) = 0;
+    /// Once the case's connection is over: how the client ended, when it is a process started
+    /// for the case (it is given a moment to exit, then killed); nothing otherwise.
+    virtual boost::asio::awaitable<std::optional<client_exit>> ended() = 0;
+};
+
+class client_source {
+  public:
+    virtual ~client_source() = default;
+    /// Starts serving on the run's executor (before the first case) and stops (after the last).
+    virtual void attach(boost::asio::any_io_executor ex) = 0;
+    virtual void detach() = 0;
+    /// Starts a client for case `c`.
+    virtual std::unique_ptr<client_attempt> start(const case_def& c) = 0;
+};
+
+} // namespace wsconform::runner
