@@ -5,6 +5,7 @@
 // 2 could not run) and `replay FILE` (1 reproduced, 0 not reproduced, 2 could not run).
 
 #include "cases/catalogue.hpp"
+#include "harness/clients/exec_source.hpp"
 #include "harness/livefuzz/campaign.hpp"
 #include "harness/net/url.hpp"
 #include "harness/runner/report_writer.hpp"
@@ -217,6 +218,17 @@ int run_replay(const std::string& file, const std::string& target_text) {
     return livefuzz::replay(*r, *target, std::cout, std::cerr);
 }
 
+/// The report's name for a client started as `command`: its program's file name.
+std::string client_agent(const std::string& command) {
+    auto start = command.find_first_not_of(" \t");
+    if (start == std::string::npos)
+        return "client";
+    auto end = command.find_first_of(" \t", start);
+    auto program = command.substr(start, end == std::string::npos ? end : end - start);
+    auto slash = program.rfind('/');
+    return slash == std::string::npos ? program : program.substr(slash + 1);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -229,6 +241,13 @@ int main(int argc, char** argv) {
     double timeout_scale = 1.0;
     bool list = false, tls_verify = false, quiet = false;
     app.add_option("--target", target, "server URL, ws://host:port/path or wss://...");
+    std::string client_command, listen = "127.0.0.1:0";
+    app.add_option("--client-command", client_command,
+                   "test a client instead of a server: run this shell command once per case, "
+                   "{url} replaced by the case's URL (we are the server)");
+    app.add_option("--listen", listen,
+                   "with --client-command: HOST:PORT clients connect to (default 127.0.0.1:0, "
+                   "a free port)");
     app.add_option("--out", out, "report directory (index.json, cases/)");
     app.add_option("--agent", agent, "name of the server under test in the report");
     app.add_option("--cases", cases_list, "case patterns, e.g. '1.*,6.4.*' (default: all)");
@@ -325,10 +344,12 @@ int main(int argc, char** argv) {
         exclude = std::move(*parsed);
     }
     const auto& catalogue = cases::all_cases();
+    const bool testing_client = !client_command.empty();
     std::vector<const runner::case_def*> selected;
     for (const auto& c : catalogue)
         if (runner::matches_any(*include, c.id, c.tags) &&
-            !runner::matches_any(exclude, c.id, c.tags))
+            !runner::matches_any(exclude, c.id, c.tags) &&
+            (!testing_client || runner::runs_against_clients(c)))
             selected.push_back(&c);
 
     if (!seeds_dir.empty()) {
@@ -347,18 +368,57 @@ int main(int argc, char** argv) {
     if (!restart_command.empty() && restart_over_stdio)
         return usage_error("--restart-command and --restart-over-stdio exclude each other");
     if (selected.empty())
-        return usage_error("no case matches --cases '" + cases_list + "'");
-    if (target.empty())
+        return usage_error("no case matches --cases '" + cases_list + "'" +
+                           (testing_client ? " among the cases run against clients" : ""));
+    if (testing_client && !target.empty())
+        return usage_error("--target and --client-command exclude each other: one tests a "
+                           "server, the other a client");
+    if (target.empty() && !testing_client)
         return usage_error("--target URL is required (or use run_suite.py, which starts the "
                            "reference server)");
     if (out.empty())
         return usage_error("--out DIR is required");
 
     runner::session_settings settings;
-    auto url = net::parse_url(target, &error);
-    if (!url)
-        return usage_error("bad --target '" + target + "': " + error);
-    settings.url = *url;
+    std::shared_ptr<clients::exec_source> exec;
+    std::optional<net::target_url> url;
+    if (testing_client) {
+        auto colon = listen.rfind(':');
+        unsigned long port = 0;
+        try {
+            port = colon == std::string::npos ? 70000 : std::stoul(listen.substr(colon + 1));
+        } catch (const std::exception&) {
+            port = 70000;
+        }
+        if (port > 65535)
+            return usage_error("bad --listen '" + listen + "': expected HOST:PORT");
+        clients::exec_settings es;
+        es.command = client_command;
+        es.host = listen.substr(0, colon);
+        if (es.host.size() > 2 && es.host.front() == '[' && es.host.back() == ']')
+            es.host = es.host.substr(1, es.host.size() - 2);
+        es.port = static_cast<unsigned short>(port);
+        es.ca_file = ca_file;
+        es.connect_wait *= timeout_scale;
+        es.exit_wait *= timeout_scale;
+        {
+            // Can we listen there? Say so now, in one line, rather than fail every case.
+            boost::asio::io_context probe;
+            std::string listen_error;
+            clients::case_listener l(probe.get_executor(), es.host, es.port, listen_error);
+            if (!listen_error.empty())
+                return usage_error(listen_error);
+        }
+        exec = std::make_shared<clients::exec_source>(std::move(es));
+        settings.clients = exec;
+        if (agent.empty())
+            agent = client_agent(client_command);
+    } else {
+        url = net::parse_url(target, &error);
+        if (!url)
+            return usage_error("bad --target '" + target + "': " + error);
+        settings.url = *url;
+    }
     if (!allowed_origin.empty() && !net::parse_origin(allowed_origin, &error))
         return usage_error("bad --allowed-origin '" + allowed_origin + "': " + error);
     settings.allowed_origin = allowed_origin;
@@ -371,7 +431,7 @@ int main(int argc, char** argv) {
         value.erase(0, value.find_first_not_of(" \t"));
         settings.extra_headers.push_back({h.substr(0, colon), value});
     }
-    if (url->tls) {
+    if (url && url->tls) {
         settings.tls_setup = {.verify = tls_verify || !ca_file.empty(), .ca_file = ca_file};
         settings.tls = net::make_tls_context(settings.tls_setup, &error);
         if (!settings.tls)
@@ -383,7 +443,7 @@ int main(int argc, char** argv) {
     runner::report_writer writer;
     if (auto err = writer.prepare(out); !err.empty())
         return usage_error(err);
-    if (auto err = runner::probe_target(settings); !err.empty())
+    if (auto err = testing_client ? std::string() : runner::probe_target(settings); !err.empty())
         return usage_error(err);
 
     const bool tty = ::isatty(STDERR_FILENO) != 0;
@@ -406,7 +466,11 @@ int main(int argc, char** argv) {
     runner::run_report report;
     report.started_at = iso_now();
     auto started = std::chrono::steady_clock::now();
-    runner::target_report t{agent, url->text, "server", selected, {}};
+    runner::target_report t{agent,
+                            testing_client ? "exec: " + client_command : url->text,
+                            testing_client ? "client" : "server",
+                            selected,
+                            {}};
     runner::run_options options;
     options.jobs = jobs;
     options.on_progress = on_progress;

@@ -80,6 +80,9 @@ client_process::client_process(asio::any_io_executor ex, const std::string& comm
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
     posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 2);
+    // Nothing else of ours: a client holding a copy of another case's socket would keep that
+    // connection open after we close it (no FIN: its client waits for one until it gives up).
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
     posix_spawnattr_t attributes;
     posix_spawnattr_init(&attributes);
     // Its own process group: a shell's children are killed with it.
@@ -175,6 +178,13 @@ asio::awaitable<void> client_process::exited() {
     if (!started() || end_)
         co_return;
     if (exit_fd_) {
+        // The pidfd's readiness is an edge: one that came while nobody waited (this wait was
+        // cancelled before) is not seen again, so look first.
+        int st = 0;
+        if (::waitpid(pid_, &st, WNOHANG) == pid_) {
+            reap(st);
+            co_return;
+        }
         co_await exit_fd_->async_wait(asio::posix::descriptor_base::wait_read, nothrow);
     } else {
         // No pidfd (an old kernel): look every 20 ms.
@@ -211,6 +221,7 @@ client_process::ended(std::chrono::steady_clock::duration grace) {
             int st = 0;
             ::waitpid(pid_, &st, 0);
             reap(st);
+            end_->waited = grace;
         }
     }
     // The rest of its output: a grandchild may hold the pipe open; give it a moment.

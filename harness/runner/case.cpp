@@ -76,6 +76,16 @@ std::string cite_musts(const case_def& c) {
     return out;
 }
 
+bool runs_against_clients(const case_def& c) {
+    if (c.id.empty() || c.id[0] < '1' || c.id[0] > '9' || c.id.starts_with("12.") ||
+        c.id.starts_with("13."))
+        return false;
+    return std::holds_alternative<std::monostate>(c.run_as) &&
+           c.handshake.what == handshake_expectation::rule::must_upgrade &&
+           c.handshake.requires_extension.empty() && c.request.edits.empty() &&
+           c.request.trickle_interval == seconds(0) && !c.request.plaintext_to_tls_port;
+}
+
 std::uint64_t memory_weight(const case_def& c, std::uint64_t run_limit) {
     // Whatever the peer sends, a connection holds at most one frame of receive_limit octets.
     std::uint64_t weight = receive_limit(c, run_limit);

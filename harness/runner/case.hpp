@@ -357,6 +357,12 @@ struct case_def {
     std::optional<seconds> slow_after;
 };
 
+/// Whether case `c` runs against a client under test (we are the server): Autobahn's cases of
+/// categories 1-7, 9 and 10, one scripted connection each, run as its fuzzingserver runs them.
+/// Not (yet) the permessage-deflate cases (12.x, 13.x), and none of our own server cases
+/// (handshake requests, crowds, TLS checks, limits aimed at a server).
+bool runs_against_clients(const case_def& c);
+
 /// Whether some outcome of `c` is FAILED by its rules: not for informational cases, crowds
 /// (capacity: no MUST covers it) and TLS checks (findings about a certificate or a protocol
 /// version). A target that cannot be reached fails any case.

@@ -14,10 +14,21 @@ case_socket::case_socket(asio::any_io_executor ex, std::shared_ptr<asio::ssl::co
     : recorder_(recorded_bytes), transport_(ex, std::move(tls), &recorder_), released_(ex) {}
 
 void case_socket::close() {
+    if (closed_ && !draining_)
+        return;
+    closed_ = true;
+    draining_ = false;
+    queued_.clear();
+    transport_.close();
+}
+
+void case_socket::close_after_sending() {
     if (closed_)
         return;
     closed_ = true;
-    transport_.close();
+    draining_ = true;
+    if (!held_) // no writer: nothing is queued
+        close();
 }
 
 void case_socket::enqueue(codec::bytes data) {
@@ -36,7 +47,7 @@ asio::awaitable<void> case_socket::write_queued(std::shared_ptr<case_socket> sel
 }
 
 asio::awaitable<bool> case_socket::send_queued() {
-    while (!queued_.empty() && !closed_) {
+    while (!queued_.empty() && (!closed_ || draining_)) {
         auto data = std::move(queued_.front());
         queued_.pop_front();
         if (co_await transport_.write(data)) {
@@ -62,6 +73,8 @@ asio::awaitable<bool> case_socket::take() {
 void case_socket::release() {
     held_ = false;
     released_.cancel();
+    if (draining_ && queued_.empty())
+        close();
 }
 
 } // namespace wsconform::runner

@@ -30,6 +30,10 @@ class case_socket : public std::enable_shared_from_this<case_socket> {
 
     /// Closes TCP for good: queued bytes are dropped and nothing more is written.
     void close();
+    /// Closes TCP once what is queued has been written, queueing nothing more meanwhile: a
+    /// server ending the closing handshake, whose Close reply must go out before its TCP close
+    /// (RFC 6455 §7.1.1). closed() is true from now on.
+    void close_after_sending();
     bool closed() const { return closed_; }
 
     /// Writes `data` after everything queued before it (nothing once closed).
@@ -53,6 +57,7 @@ class case_socket : public std::enable_shared_from_this<case_socket> {
     std::deque<codec::bytes> queued_;
     bool held_ = false; ///< a writer holds the socket
     bool closed_ = false;
+    bool draining_ = false;              ///< closed, but what was queued still goes out first
     boost::asio::steady_timer released_; ///< cancelled when a writer lets the socket go
 };
 

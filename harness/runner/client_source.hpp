@@ -11,6 +11,8 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include <chrono>
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,9 +23,11 @@ namespace wsconform::runner {
 struct accepted_connection {
     boost::asio::ip::tcp::socket socket;
     codec::upgrade_request request;
-    std::string request_text;  ///< the request header as it came
-    codec::bytes early{};      ///< what came after the header (frames sent before our answer)
-    std::int64_t waited_us{0}; ///< from the client's start to its request
+    std::string request_text; ///< the request header as it came
+    codec::bytes early{};     ///< what came after the header (frames sent before our answer)
+    /// From the client's start (or, when the source did not start it, its connect) to its
+    /// request: how long a loaded machine kept it, as the opening-handshake wait of a server.
+    std::int64_t waited_us{0};
 };
 
 /// How a client process ended (exec mode), for the judge.
@@ -36,6 +40,8 @@ struct client_exit {
     };
     how what = how::exited;
     int status = 0;
+    /// killed: how long it was given to exit (a timeout of ours decided that verdict).
+    std::chrono::duration<double> waited{0};
     /// The first line of a sanitizer's report in its output, if any.
     std::string sanitizer{};
     /// The end of what it printed (stdout and stderr together), at most `output_kept` bytes.

@@ -313,7 +313,7 @@ void judge_connection(const case_def& c, const session_facts& facts, case_result
             r.result_close = "The close code should have been " + codes() + " or empty, was " +
                              std::to_string(*r.remote_close_code);
         }
-    } else if (r.dropped_by_me && !facts.dropped_on_purpose) {
+    } else if (r.dropped_by_me && !facts.dropped_on_purpose && !facts.we_are_server) {
         r.behavior_close = close_verdict::failed_by_client;
         r.result_close = "It is preferred that the server close the TCP connection";
     } else {
@@ -379,17 +379,30 @@ void judge_connection(const case_def& c, const session_facts& facts, case_result
         explain_failure(facts, r, ec, chosen != nullptr);
 }
 
+namespace {
+/// A clean closing handshake with 1000 or no code either way.
+bool normal_end(const case_result& r) {
+    auto normal = [](const std::optional<codec::close_code>& c) {
+        return !c || *c == codec::close_codes::normal;
+    };
+    return r.was_clean && normal(r.remote_close_code) && normal(r.local_close_code);
+}
+} // namespace
+
 void judge_client_exit(const client_exit& e, case_result& r) {
     r.metrics["client_exit_status"] =
         e.what == client_exit::how::exited ? e.status : -static_cast<double>(e.status);
     std::string why;
     if (e.crashed())
         why = "the client crashed: it " + e.describe();
-    else if (e.what == client_exit::how::killed)
-        why = "the client " + e.describe() + " (it kept running after its connection ended)";
-    else if (e.what == client_exit::how::exited && e.status != 0 && r.was_clean)
+    else if (e.what == client_exit::how::killed) {
+        why = "the client " + e.describe() + " (it kept running " + format_seconds(e.waited) +
+              " after its connection ended)";
+        r.timeout_decided(e.waited); // a machine loaded by other clients may have slowed it
+    } else if (e.what == client_exit::how::exited && e.status != 0 && normal_end(r))
         why = "the client exited with status " + std::to_string(e.status) +
-              " after a clean closing handshake";
+              " after a normal end of its connection (a clean closing handshake with " +
+              (r.remote_close_code ? "1000" : "no code") + ")";
     else if (e.what == client_exit::how::not_started)
         why = "the client " + e.describe();
     if (why.empty()) {

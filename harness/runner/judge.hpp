@@ -65,6 +65,9 @@ struct session_facts {
     /// When the observed events first met the expectation (µs after the opening handshake).
     std::optional<std::int64_t> expected_met_us{};
     std::optional<stream_figures> stream{};
+    /// We are the server (testing a client): dropping TCP after the closing handshake is our
+    /// job (RFC 6455 §7.1.1), not a failure of the peer.
+    bool we_are_server = false;
     /// The case's slow_after, as this run waits it.
     std::optional<seconds> slow_after{};
 };
@@ -79,7 +82,8 @@ struct client_exit;
 /// Testing a client started as a process: how it ended weighs on the case. A crash (a signal
 /// such as SIGSEGV, or a sanitizer's report) fails it whatever else happened; so does a client
 /// that had to be killed because it did not exit once its connection was over, and a non-zero
-/// exit after a connection that ended cleanly (nothing went wrong that it should report).
+/// exit after a normal end (a clean closing handshake with 1000 or no code either way: nothing
+/// went wrong that it should report).
 void judge_client_exit(const client_exit& e, case_result& r);
 
 } // namespace wsconform::runner

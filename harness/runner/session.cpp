@@ -47,12 +47,17 @@ class connection_driver : public std::enable_shared_from_this<connection_driver>
         done_.expires_at(asio::steady_timer::time_point::max());
         if (c.slow_after)
             facts_.slow_after = s.case_timers.scaled(*c.slow_after);
+        facts_.we_are_server = side_ == protocol::role::server;
     }
 
     asio::awaitable<case_result> run() {
         result_.started_at = iso_now();
-        opened_ = client_ ? co_await accept_websocket(def_, socket_, std::move(*client_), result_)
-                          : co_await open_websocket(def_, settings_, socket_, log_, keys_, result_);
+        // Not a conditional expression: GCC 12 mis-compiles co_await in the arms of ?:.
+        if (client_) {
+            client_waited_us_ = client_->waited_us;
+            opened_ = co_await accept_websocket(def_, socket_, std::move(*client_), result_);
+        } else
+            opened_ = co_await open_websocket(def_, settings_, socket_, log_, keys_, result_);
         if (opened_.how != opening::end::open) {
             facts_.decided_at_handshake = opened_.how == opening::end::decided;
             arrive_at_gate();
@@ -62,7 +67,7 @@ class connection_driver : public std::enable_shared_from_this<connection_driver>
         start_protocol();
         opened_at_ = socket_->recorder().now_us();
         result_.handshake_ok = true;
-        result_.handshake_us = opened_at_;
+        result_.handshake_us = opened_at_ + client_waited_us_;
 
         deadline_.expires_after(to_steady(case_backstop(def_, settings_)));
         deadline_.async_wait([self = shared_from_this()](auto ec) {
@@ -148,7 +153,13 @@ class connection_driver : public std::enable_shared_from_this<connection_driver>
     void mark_closed() {
         if (socket_->closed())
             return;
-        socket_->close();
+        // A server at the end of the closing handshake closes TCP after its Close reply is out;
+        // every other close (a timeout, a drop, the peer's) is at once.
+        if (side_ == protocol::role::server && core_ && core_->close_sent() &&
+            core_->close_received())
+            socket_->close_after_sending();
+        else
+            socket_->close();
         closed_at_ = socket_->recorder().now_us();
         cancel_timers();
         done_.cancel();
@@ -440,6 +451,7 @@ class connection_driver : public std::enable_shared_from_this<connection_driver>
     std::uint64_t armed_deadline_ = 0; ///< the serial of the core deadline closing_timer_ holds
     bool arrived_at_gate_ = false;
     std::int64_t opened_at_ = 0;
+    std::int64_t client_waited_us_ = 0; ///< testing a client: from its start to its request
     std::int64_t closed_at_ = 0;
 };
 
