@@ -133,9 +133,11 @@ asio::awaitable<void> case_listener::serve(tcp::socket socket,
             break;
         if (status == codec::request_parse_status::malformed || data.size() > request_limit) {
             limit.cancel();
-            co_await refuse(socket, 400,
-                            "malformed opening handshake request: " +
-                                (error.empty() ? std::string("header too large") : error));
+            // Built before the co_await: GCC 12 destroys temporaries of a conditional
+            // expression twice when they sit in a co_await's arguments.
+            std::string why = "malformed opening handshake request: ";
+            why += error.empty() ? "header too large" : error;
+            co_await refuse(socket, 400, why);
             co_return;
         }
         auto [ec, n] = co_await socket.async_read_some(asio::buffer(buf), nothrow);
@@ -164,11 +166,11 @@ asio::awaitable<void> case_listener::serve(tcp::socket socket,
         co_await other_(std::move(c));
         co_return;
     }
-    co_await refuse(c.socket, 404,
-                    it != waiting_.end()
-                        ? "this URL was used already: each case's URL takes one connection"
-                        : "no case waits for " + path_of(c.request.target) +
-                              " (its client may have come too late)");
+    std::string why = "this URL was used already: each case's URL takes one connection";
+    if (it == waiting_.end())
+        why = "no case waits for " + path_of(c.request.target) +
+              " (its client may have come too late)";
+    co_await refuse(c.socket, 404, why);
 }
 
 asio::awaitable<void> refuse(tcp::socket& socket, unsigned status, std::string_view why) {

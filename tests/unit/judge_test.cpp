@@ -5,6 +5,10 @@
 
 #include "harness/runner/judge.hpp"
 
+#include "harness/runner/client_source.hpp"
+
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 namespace {
@@ -130,6 +134,85 @@ TEST(Judge, Rule4DroppedByTheClientIsNonStrict) {
     judge_connection(echo_case(), facts, r);
     EXPECT_EQ(r.behavior_close, close_verdict::failed_by_client);
     EXPECT_EQ(r.overall, verdict::non_strict);
+}
+
+TEST(Judge, Rule4DoesNotApplyWhenWeAreTheServer) {
+    // Autobahn's fuzzingserver drops TCP after the closing handshake: RFC 6455 §7.1.1 makes it
+    // the server's job.
+    auto r = clean_run();
+    r.dropped_by_me = true;
+    auto facts = closed_cleanly();
+    facts.we_are_server = true;
+    judge_connection(echo_case(), facts, r);
+    EXPECT_EQ(r.behavior_close, close_verdict::ok);
+    EXPECT_EQ(r.overall, verdict::ok);
+}
+
+// --- a client under test started as a process -----------------------------------------------
+
+case_result judged_clean_run() {
+    auto r = clean_run();
+    judge_connection(echo_case(), closed_cleanly(), r);
+    return r;
+}
+
+TEST(JudgeClientExit, ACleanExitAfterANormalEndChangesNothing) {
+    auto r = judged_clean_run();
+    judge_client_exit({.what = client_exit::how::exited, .status = 0}, r);
+    EXPECT_EQ(r.overall, verdict::ok);
+    EXPECT_EQ(r.notes.back(), "the client exited with status 0");
+}
+
+TEST(JudgeClientExit, ACrashFailsTheCaseWhateverTheConnectionShowed) {
+    auto r = judged_clean_run();
+    judge_client_exit({.what = client_exit::how::signalled, .status = 11}, r);
+    EXPECT_EQ(r.behavior, verdict::failed);
+    EXPECT_EQ(r.overall, verdict::failed);
+    EXPECT_EQ(r.result, "the client crashed: it was killed by SIGSEGV");
+    // What the connection showed stays in the notes.
+    EXPECT_NE(std::find(r.notes.begin(), r.notes.end(),
+                        "Actual events match the OK expectation: [text 'Hello']"),
+              r.notes.end());
+}
+
+TEST(JudgeClientExit, ASanitizerReportIsACrashEvenWithStatusZero) {
+    auto r = judged_clean_run();
+    judge_client_exit({.what = client_exit::how::exited,
+                       .status = 0,
+                       .sanitizer = "==1==ERROR: AddressSanitizer: heap-buffer-overflow"},
+                      r);
+    EXPECT_EQ(r.overall, verdict::failed);
+    EXPECT_EQ(r.result, "the client crashed: it exited with status 0; its sanitizer reported: "
+                        "==1==ERROR: AddressSanitizer: heap-buffer-overflow");
+}
+
+TEST(JudgeClientExit, AClientThatHadToBeKilledFailsByATimeout) {
+    auto r = judged_clean_run();
+    judge_client_exit({.what = client_exit::how::killed, .status = 9, .waited = seconds(5)}, r);
+    EXPECT_EQ(r.overall, verdict::failed);
+    ASSERT_TRUE(r.decided_by_timeout); // the runner may confirm it on a quiet machine
+    EXPECT_EQ(*r.decided_by_timeout, seconds(5));
+}
+
+TEST(JudgeClientExit, ANonZeroExitFailsOnlyAfterANormalEnd) {
+    auto r = judged_clean_run();
+    judge_client_exit({.what = client_exit::how::exited, .status = 1, .output = "boom\n"}, r);
+    EXPECT_EQ(r.overall, verdict::failed);
+    EXPECT_EQ(r.result, "the client exited with status 1 after a normal end of its connection "
+                        "(a clean closing handshake with 1000) (it printed: boom)");
+
+    // It failed the connection with 1002, as the case wanted: status 1 is its way to say so.
+    case_def c = echo_case();
+    c.expected = {{verdict::ok, {}, std::nullopt}};
+    c.close.closed_by_me = false;
+    c.close.codes = {codec::close_codes::protocol_error};
+    case_result failed_by_peer;
+    failed_by_peer.handshake_ok = true;
+    failed_by_peer.remote_close_code = codec::close_codes::protocol_error;
+    judge_connection(c, closed_cleanly(), failed_by_peer);
+    ASSERT_EQ(failed_by_peer.overall, verdict::ok);
+    judge_client_exit({.what = client_exit::how::exited, .status = 1}, failed_by_peer);
+    EXPECT_EQ(failed_by_peer.overall, verdict::ok);
 }
 
 TEST(Judge, WrongCodeCanFailTheBehavior) {

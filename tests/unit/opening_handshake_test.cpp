@@ -146,4 +146,45 @@ TEST(JudgeResponse, AnExtensionNotOfferedIsAProblem) {
     EXPECT_FALSE(o.deflate);
 }
 
+// --- testing a client: its request, our answer ----------------------------------------------
+
+codec::upgrade_request client_request() {
+    codec::upgrade_request r;
+    r.target = "/1/1.1.1";
+    r.headers = {{"Host", "127.0.0.1:9001"},
+                 {"Upgrade", "websocket"},
+                 {"Connection", "Upgrade"},
+                 {"Sec-WebSocket-Key", std::string(key)},
+                 {"Sec-WebSocket-Version", "13"}};
+    return r;
+}
+
+TEST(JudgeRequest, AConformingRequestGetsA101ThatAnswersItsKey) {
+    case_def c;
+    case_result record;
+    auto [opened, reply] = judge_request(c, client_request(), record);
+    EXPECT_EQ(opened.how, opening::end::open);
+    EXPECT_EQ(reply.status, 101u);
+    // RFC 6455 §1.3's example key and accept value.
+    EXPECT_EQ(reply.get("Sec-WebSocket-Accept"), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    EXPECT_FALSE(reply.get("Sec-WebSocket-Extensions")); // cases 1-10: no extension
+}
+
+TEST(JudgeRequest, ADefectiveRequestGetsA400AndFailsWithEveryDefect) {
+    case_def c;
+    case_result record;
+    auto r = client_request();
+    r.set("Sec-WebSocket-Version", "8");
+    r.remove("Host");
+    auto [opened, reply] = judge_request(c, r, record);
+    EXPECT_EQ(opened.how, opening::end::failed);
+    EXPECT_EQ(reply.status, 400u);
+    EXPECT_EQ(reply.get("Sec-WebSocket-Version"), "13"); // §4.2.2: the version we understand
+    EXPECT_TRUE(record.result.starts_with("the client's opening handshake request is invalid:"));
+    EXPECT_NE(record.result.find("Host"), std::string::npos);
+    EXPECT_NE(record.result.find("Host header missing (RFC 6455 4.2.1)"), std::string::npos)
+        << record.result;
+    EXPECT_NE(record.result.find("Sec-WebSocket-Version"), std::string::npos);
+}
+
 } // namespace
