@@ -3,6 +3,7 @@
 
     python3 run_suite.py [--target URL] [--out DIR] [options]   run the conformance suite
     python3 run_suite.py --spec fuzzingclient.json [--out DIR]   run an Autobahn spec's servers
+    python3 run_suite.py clients [--command 'CMD {url}']          test a client (we are the server)
     python3 run_suite.py report DIR [DIR...] [--out OUT]          re-render (or merge) reports
     python3 run_suite.py diff OLD_DIR NEW_DIR [--html FILE]       verdict changes between runs
     python3 run_suite.py fuzz [--seconds N] [--jobs N] [--out DIR] the libFuzzer targets
@@ -394,6 +395,44 @@ def run_cases(args: argparse.Namespace) -> int:
         return write_report([out], out, baseline)
     except reports.ReportError as error:
         # The runner's index.json and wire records are complete and stay where they are.
+        raise RunError(f"report: {error} (the results are in {out / 'index.json'})")
+
+
+# --- clients -------------------------------------------------------------------------------------
+
+def reference_client_command(build_dir: Path) -> str:
+    """The built-in reference client (Boost.Beast) in exec mode: one run per case URL."""
+    return f"{build_dir / 'client' / 'wsconform-client'} {{url}}"
+
+
+def run_clients(args: argparse.Namespace) -> int:
+    """Tests a WebSocket client: wsconform is the server, and the client is started once per
+    case with that case's URL (exec mode); without --command, the built-in reference client."""
+    if args.command_line is not None and "{url}" not in args.command_line:
+        raise RunError("clients --command: the command must contain {url}, where the case's "
+                       "URL goes (e.g. --command 'python3 my_client.py {url}')")
+    baseline = load_baseline(args.expect_failures)
+    build(BUILD_DIR)
+    runner = BUILD_DIR / "harness" / "wsconform"
+    out = Path(args.out) if args.out else (
+        DEFAULT_REPORTS / _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ"))
+    client = args.command_line or reference_client_command(BUILD_DIR)
+    command = [str(runner), "--client-command", client, "--out", str(out)]
+    for option in ("agent", "cases", "exclude_cases", "jobs", "timeout_scale", "listen"):
+        value = getattr(args, option)
+        if value is not None:
+            command += ["--" + option.replace("_", "-"), str(value)]
+    if args.agent is None and args.command_line is None:
+        command += ["--agent", "wsconform-reference-client"]
+    say("testing the client " + ("'" + args.command_line + "'" if args.command_line
+                                 else "wsconform-reference-client (built-in)") +
+        ": it is started once per case with the case's URL")
+    status = subprocess.call(command)
+    if status not in (0, 1):
+        return status
+    try:
+        return write_report([out], out, baseline)
+    except reports.ReportError as error:
         raise RunError(f"report: {error} (the results are in {out / 'index.json'})")
 
 
@@ -825,6 +864,33 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         args = parser.parse_args(argv[1:])
         args.command = "test"
         return args
+    if argv and argv[0] == "clients":
+        parser = argparse.ArgumentParser(
+            prog="run_suite.py clients",
+            description="Test a WebSocket client: wsconform is the server and starts the client "
+                        "once per case with that case's URL. Without --command, the built-in "
+                        "reference client.")
+        parser.add_argument("--command", dest="command_line", metavar="CMD",
+                            help="shell command that runs your client; {url} is replaced by "
+                                 "the case's ws:// URL, e.g. 'python3 client.py {url}'. The "
+                                 "client connects, echoes every message, and exits (0 after a "
+                                 "clean close)")
+        parser.add_argument("--out", help="report directory (default reports/runs/<time>)")
+        parser.add_argument("--agent", help="name of the client in the report")
+        parser.add_argument("--cases", help="case patterns, e.g. '1.*,6.4.*'")
+        parser.add_argument("--exclude-cases", dest="exclude_cases",
+                            help="case patterns to skip")
+        parser.add_argument("--jobs", "-j", type=int,
+                            help="clients running at once (default 64, fewer while they start "
+                                 "slowly)")
+        parser.add_argument("--timeout-scale", dest="timeout_scale", type=float,
+                            help="multiply every timer")
+        parser.add_argument("--listen", metavar="HOST:PORT",
+                            help="where clients connect (default 127.0.0.1 and a free port)")
+        add_expect_failures(parser)
+        args = parser.parse_args(argv[1:])
+        args.command = "clients"
+        return args
     if argv and argv[0] in FUZZ_COMMANDS:
         parser = fuzz_module(argv[0]).build_parser()
         args = parser.parse_args(argv[1:])
@@ -910,7 +976,7 @@ def main(argv: list[str]) -> int:
         return 0 if exit_.code == 0 else 2
     try:
         commands = {"test": run_tests, "report": run_report, "diff": run_diff, "run": run_cases,
-                    "fuzz": run_fuzz, "fuzz-live": run_fuzz}
+                    "clients": run_clients, "fuzz": run_fuzz, "fuzz-live": run_fuzz}
         return commands[args.command](args)
     except RunError as error:
         say(str(error))

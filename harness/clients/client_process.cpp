@@ -170,6 +170,13 @@ void client_process::reap(int wait_status) {
     } else {
         e.what = killed_ ? runner::client_exit::how::killed : runner::client_exit::how::exited;
         e.status = WEXITSTATUS(wait_status);
+        // The shell that ran the command (it does not always exec the client) reports a
+        // client killed by signal N as exit status 128 + N.
+        if (!killed_ && e.status > 128 && e.status < 128 + 32) {
+            e.what = runner::client_exit::how::signalled;
+            e.status -= 128;
+            e.via_shell = true;
+        }
     }
     end_ = std::move(e);
 }

@@ -54,7 +54,9 @@ std::string client_exit::describe() const {
         s = "exited with status " + std::to_string(status);
         break;
     case how::signalled:
-        s = "was killed by " + signal_name(status);
+        s = "was killed by " + signal_name(status) +
+            (via_shell ? " (exit status " + std::to_string(128 + status) + " from its shell)"
+                       : "");
         break;
     case how::killed:
         s = "did not exit in time and was killed";

@@ -40,6 +40,8 @@ struct client_exit {
     };
     how what = how::exited;
     int status = 0;
+    /// signalled: the shell that ran it said so (exit status 128 + the signal).
+    bool via_shell = false;
     /// killed: how long it was given to exit (a timeout of ours decided that verdict).
     std::chrono::duration<double> waited{0};
     /// The first line of a sanitizer's report in its output, if any.

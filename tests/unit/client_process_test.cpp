@@ -49,6 +49,15 @@ TEST(ClientProcess, ASignalIsACrash) {
     EXPECT_EQ(e.describe(), "was killed by SIGSEGV");
 }
 
+TEST(ClientProcess, ASignalReportedByTheShellIsACrashToo) {
+    // A shell that runs the client as its child exits 128 + the signal.
+    auto e = run("sh -c 'kill -ABRT $$'; exit $?");
+    EXPECT_EQ(e.what, client_exit::how::signalled);
+    EXPECT_EQ(e.status, SIGABRT);
+    EXPECT_TRUE(e.crashed());
+    EXPECT_EQ(e.describe(), "was killed by SIGABRT (exit status 134 from its shell)");
+}
+
 TEST(ClientProcess, ASanitizerReportIsFoundWhateverTheStatus) {
     auto e = run("echo starting; echo '==42==ERROR: AddressSanitizer: heap-use-after-free on "
                  "address 0x1' >&2; exit 0");

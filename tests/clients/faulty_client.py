@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""A WebSocket echo client with one seeded fault, for the tests of wsconform's client testing.
+
+    faulty_client.py --fault FAULT URL
+
+It connects to URL (ws:// only), echoes every message back (masked, as RFC 6455 §5.1 asks of a
+client), answers pings, completes the closing handshake and exits 0 once the server closed TCP.
+The fault makes it wrong in exactly one way:
+
+  none        no fault
+  crash       abort() (SIGABRT) after echoing the first message
+  segv        SIGSEGV after echoing the first message
+  sanitizer   print an AddressSanitizer report and exit 0 at the end
+  hang        never exit after the connection ended
+  exit-1      exit 1 after a clean close
+  no-connect  exit 3 at once, printing why
+  unmasked    send its echoes unmasked (RFC 6455 §5.1: "a client MUST mask all frames")
+  zero-mask   mask every frame with the key 0x00000000 (predictable keys, §10.3)
+  bad-key     a Sec-WebSocket-Key that is not 16 bytes of base64 (§4.1)
+  no-version  no Sec-WebSocket-Version header (§4.1)
+
+Standard library only; the frame reader accepts what the test cases send (no extensions).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import os
+import signal
+import socket
+import struct
+import sys
+import time
+import urllib.parse
+
+FAULTS = ("none", "crash", "segv", "sanitizer", "hang", "exit-1", "no-connect", "unmasked",
+          "zero-mask", "bad-key", "no-version")
+
+
+class Closed(Exception):
+    """The connection ended."""
+
+
+class Client:
+    def __init__(self, url: str, fault: str):
+        self.fault = fault
+        parts = urllib.parse.urlsplit(url)
+        self.sock = socket.create_connection((parts.hostname, parts.port or 80), timeout=30)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buffer = b""
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        key = base64.b64encode(os.urandom(16)).decode()
+        if fault == "bad-key":
+            key = base64.b64encode(os.urandom(12)).decode()
+        lines = [f"GET {path} HTTP/1.1", f"Host: {parts.netloc}", "Upgrade: websocket",
+                 "Connection: Upgrade", f"Sec-WebSocket-Key: {key}"]
+        if fault != "no-version":
+            lines.append("Sec-WebSocket-Version: 13")
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        while b"\r\n\r\n" not in self.buffer:
+            self._fill()
+        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        status = head.split(b"\r\n", 1)[0]
+        if b" 101 " not in status + b" ":
+            raise SystemExit(f"faulty_client: handshake refused: {status.decode(errors='replace')}")
+
+    def _fill(self) -> None:
+        data = self.sock.recv(65536)
+        if not data:
+            raise Closed()
+        self.buffer += data
+
+    def _take(self, n: int) -> bytes:
+        while len(self.buffer) < n:
+            self._fill()
+        out, self.buffer = self.buffer[:n], self.buffer[n:]
+        return out
+
+    def read_frame(self) -> tuple[bool, int, bytes]:
+        b0, b1 = self._take(2)
+        length = b1 & 0x7F
+        if length == 126:
+            length = struct.unpack("!H", self._take(2))[0]
+        elif length == 127:
+            length = struct.unpack("!Q", self._take(8))[0]
+        key = self._take(4) if b1 & 0x80 else None
+        payload = self._take(length)
+        if key:
+            payload = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+        return bool(b0 & 0x80), b0 & 0x0F, payload
+
+    def send_frame(self, opcode: int, payload: bytes) -> None:
+        head = bytes([0x80 | opcode])
+        masked = self.fault != "unmasked"
+        n = len(payload)
+        mask_bit = 0x80 if masked else 0
+        if n < 126:
+            head += bytes([mask_bit | n])
+        elif n < 65536:
+            head += bytes([mask_bit | 126]) + struct.pack("!H", n)
+        else:
+            head += bytes([mask_bit | 127]) + struct.pack("!Q", n)
+        if masked:
+            key = b"\0\0\0\0" if self.fault == "zero-mask" else os.urandom(4)
+            payload = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+            head += key
+        self.sock.sendall(head + payload)
+
+    def run(self) -> None:
+        message, message_opcode, echoed = b"", 0, 0
+        while True:
+            fin, opcode, payload = self.read_frame()
+            if opcode == 0x8:  # Close: answer with its code, wait for the server's TCP close
+                self.send_frame(0x8, payload[:2])
+                try:
+                    while True:
+                        self._fill()
+                except (Closed, OSError):
+                    return
+            if opcode == 0x9:
+                self.send_frame(0xA, payload)
+                continue
+            if opcode == 0xA:
+                continue
+            if opcode in (0x1, 0x2):
+                message, message_opcode = payload, opcode
+            else:
+                message += payload
+            if fin:
+                self.send_frame(message_opcode, message)
+                echoed += 1
+                if echoed == 1 and self.fault == "crash":
+                    os.abort()
+                if echoed == 1 and self.fault == "segv":
+                    os.kill(os.getpid(), signal.SIGSEGV)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--fault", choices=FAULTS, default="none")
+    parser.add_argument("url")
+    args = parser.parse_args()
+    if args.fault == "no-connect":
+        print("faulty_client: not connecting (fault no-connect)", file=sys.stderr)
+        return 3
+    try:
+        Client(args.url, args.fault).run()
+    except (Closed, OSError):
+        pass
+    if args.fault == "hang":
+        time.sleep(3600)
+    if args.fault == "sanitizer":
+        print("=================================================================\n"
+              "==4242==ERROR: AddressSanitizer: heap-buffer-overflow on address 0x602000000011",
+              file=sys.stderr)
+    return 1 if args.fault == "exit-1" else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
