@@ -3,6 +3,7 @@
 
     python3 run_suite.py [--target URL] [--out DIR] [options]   run the conformance suite
     python3 run_suite.py --spec fuzzingclient.json [--out DIR]   run an Autobahn spec's servers
+    python3 run_suite.py --spec fuzzingserver.json [--out DIR]   serve Autobahn's client protocol
     python3 run_suite.py clients [--command 'CMD {url}']          test a client (we are the server)
     python3 run_suite.py report DIR [DIR...] [--out OUT]          re-render (or merge) reports
     python3 run_suite.py diff OLD_DIR NEW_DIR [--html FILE]       verdict changes between runs
@@ -650,9 +651,71 @@ def dir_slug(name: str) -> str:
                    for c in name) or "agent"
 
 
+# Keys of Autobahn's fuzzingserver spec (tests clients; ../shared/reference/autobahn-testsuite.md
+# §1.2): `webport` (its browser page's HTTP port) is accepted and ignored.
+SERVER_SPEC_KEYS = frozenset({"url", "outdir", "options", "cases", "exclude-cases",
+                              "exclude-agent-cases", "webport"})
+DEFAULT_CLIENTS_OUTDIR = "./reports/clients/"  # Autobahn's default for fuzzingserver
+
+
+def run_server_spec(args: argparse.Namespace, spec: dict, path: Path) -> int:
+    """Autobahn's fuzzingserver, from its spec: clients drive their cases through the control
+    protocol on the spec's URL until one of them stops the server (/updateReports with
+    shutdownOnComplete=true, /stopServer) or it is interrupted; then the report."""
+    where = f"spec {path}"
+    for option in ("target", "agent", "cases", "exclude_cases", "restart_command"):
+        if getattr(args, option) is not None:
+            raise RunError(f"--spec: --{option.replace('_', '-')} cannot be combined with a "
+                           "fuzzingserver spec")
+    for key in spec:
+        if key not in SERVER_SPEC_KEYS:
+            say(f"warning: {where}: unknown key '{key}' ignored")
+    for warning in _check_options(spec.get("options"), f"{where}: options"):
+        say(f"warning: {warning}")
+    url = spec.get("url", "ws://127.0.0.1:9001")
+    if not isinstance(url, str) or not url.startswith("ws://"):
+        raise RunError(f"{where}: 'url' must be a ws:// URL to listen on, e.g. "
+                       "\"ws://127.0.0.1:9001\"")
+    outdir = spec.get("outdir", DEFAULT_CLIENTS_OUTDIR)
+    if not isinstance(outdir, str) or not outdir:
+        raise RunError(f"{where}: 'outdir' must be a directory name")
+    cases = _patterns(spec.get("cases", ["*"]), f"{where}: 'cases'")
+    exclude = _patterns(spec.get("exclude-cases", []), f"{where}: 'exclude-cases'")
+    agent_excludes = spec.get("exclude-agent-cases", {})
+    if not isinstance(agent_excludes, dict):
+        raise RunError(f"{where}: 'exclude-agent-cases' must be an object "
+                       "{agent pattern: [case patterns]}")
+    baseline = load_baseline(args.expect_failures)
+    out = Path(args.out) if args.out else Path(outdir)
+    build(BUILD_DIR)
+    command = [str(BUILD_DIR / "harness" / "wsconform"), "--serve-autobahn", url,
+               "--out", str(out), "--cases", ",".join(cases)]
+    if exclude:
+        command += ["--exclude-cases", ",".join(exclude)]
+    for agent, patterns in agent_excludes.items():
+        patterns = _patterns(patterns, f"{where}: 'exclude-agent-cases' for '{agent}'")
+        command += ["--exclude-agent-cases", f"{agent}={','.join(patterns)}"]
+    if args.timeout_scale is not None:
+        command += ["--timeout-scale", str(args.timeout_scale)]
+    say(f"serving Autobahn's fuzzingserver protocol on {url}: start your testee client")
+    status = subprocess.call(command)
+    if status not in (0, 1):
+        return status
+    try:
+        return write_report([out], out, baseline)
+    except reports.ReportError as error:
+        raise RunError(f"report: {error} (the results are in {out / 'index.json'})")
+
+
 def run_spec(args: argparse.Namespace) -> int:
     """Runs every server of an Autobahn fuzzingclient spec: each into OUT/servers/<agent>/ (a
-    complete run of its own), then OUT/index.json with all of them and the report of them all."""
+    complete run of its own), then OUT/index.json with all of them and the report of them all.
+    A fuzzingserver spec (a `url` to listen on, no `servers`) tests clients instead."""
+    path = Path(args.spec)
+    raw = reports.parse_json(reports.read_text(path, f"spec {path}", "no such file", RunError),
+                             f"spec {path}", RunError)
+    if isinstance(raw, dict) and "servers" not in raw and "url" in raw:
+        return run_server_spec(args, raw, path)
     for option in ("target", "agent", "cases", "exclude_cases"):
         if getattr(args, option) is not None:
             raise RunError(f"--spec: --{option.replace('_', '-')} cannot be combined with a "

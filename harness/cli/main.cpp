@@ -5,6 +5,7 @@
 // 2 could not run) and `replay FILE` (1 reproduced, 0 not reproduced, 2 could not run).
 
 #include "cases/catalogue.hpp"
+#include "harness/clients/autobahn_server.hpp"
 #include "harness/clients/exec_source.hpp"
 #include "harness/livefuzz/campaign.hpp"
 #include "harness/net/url.hpp"
@@ -218,6 +219,45 @@ int run_replay(const std::string& file, const std::string& target_text) {
     return livefuzz::replay(*r, *target, std::cout, std::cerr);
 }
 
+/// --serve-autobahn: a fuzzingserver the clients drive until one stops it.
+int serve_autobahn_clients(const std::string& url_text, const std::vector<std::string>& excludes,
+                           const std::vector<const runner::case_def*>& selected,
+                           const std::string& out, double timeout_scale, bool quiet) {
+    std::string error;
+    auto url = net::parse_url(url_text, &error);
+    if (!url)
+        return usage_error("bad --serve-autobahn '" + url_text + "': " + error);
+    if (url->tls)
+        return usage_error("--serve-autobahn: wss:// is not served yet; use a ws:// URL");
+    clients::autobahn_settings settings;
+    settings.host = url->host == "localhost" ? "127.0.0.1" : url->host;
+    settings.port = url->port;
+    settings.cases = selected;
+    settings.session.set_timeout_scale(timeout_scale);
+    for (const auto& e : excludes) {
+        auto eq = e.find('=');
+        if (eq == std::string::npos || eq == 0)
+            return usage_error("bad --exclude-agent-cases '" + e + "': expected AGENT=PATTERNS");
+        auto patterns = runner::parse_patterns(e.substr(eq + 1), &error);
+        if (!patterns)
+            return usage_error("--exclude-agent-cases: " + error);
+        settings.agent_excludes[e.substr(0, eq)] = std::move(*patterns);
+    }
+    settings.say = [quiet](const std::string& line) {
+        if (!quiet)
+            std::fprintf(stderr, "wsconform: %s\n", line.c_str());
+    };
+    runner::report_writer writer;
+    if (auto err = writer.prepare(out); !err.empty())
+        return usage_error(err);
+    clients::autobahn_server server(std::move(settings), writer);
+    int status = server.run(error);
+    if (status == 2)
+        return usage_error(error);
+    std::printf("report: %s/index.json\n", out.c_str());
+    return status;
+}
+
 /// The report's name for a client started as `command`: its program's file name.
 std::string client_agent(const std::string& command) {
     auto start = command.find_first_not_of(" \t");
@@ -245,6 +285,16 @@ int main(int argc, char** argv) {
     app.add_option("--client-command", client_command,
                    "test a client instead of a server: run this shell command once per case, "
                    "{url} replaced by the case's URL (we are the server)");
+    std::string serve_autobahn;
+    std::vector<std::string> agent_excludes;
+    app.add_option("--serve-autobahn", serve_autobahn,
+                   "test clients the way Autobahn's fuzzingserver does: listen on this ws:// URL "
+                   "and let each client drive its cases through /getCaseCount, "
+                   "/runCase?case=N&agent=A and /updateReports; the report is written after "
+                   "every case");
+    app.add_option("--exclude-agent-cases", agent_excludes,
+                   "with --serve-autobahn: 'AGENT=PATTERNS', cases not run for that agent "
+                   "(Autobahn's exclude-agent-cases; repeatable)");
     app.add_option("--listen", listen,
                    "with --client-command: HOST:PORT clients connect to (default 127.0.0.1:0, "
                    "a free port)");
@@ -344,7 +394,7 @@ int main(int argc, char** argv) {
         exclude = std::move(*parsed);
     }
     const auto& catalogue = cases::all_cases();
-    const bool testing_client = !client_command.empty();
+    const bool testing_client = !client_command.empty() || !serve_autobahn.empty();
     std::vector<const runner::case_def*> selected;
     for (const auto& c : catalogue)
         if (runner::matches_any(*include, c.id, c.tags) &&
@@ -371,8 +421,18 @@ int main(int argc, char** argv) {
         return usage_error("no case matches --cases '" + cases_list + "'" +
                            (testing_client ? " among the cases run against clients" : ""));
     if (testing_client && !target.empty())
-        return usage_error("--target and --client-command exclude each other: one tests a "
-                           "server, the other a client");
+        return usage_error(std::string("--target and ") +
+                           (serve_autobahn.empty() ? "--client-command" : "--serve-autobahn") +
+                           " exclude each other: one tests a server, the other a client");
+    if (!client_command.empty() && !serve_autobahn.empty())
+        return usage_error("--client-command and --serve-autobahn exclude each other: clients "
+                           "are either started per case or drive the run themselves");
+    if (!serve_autobahn.empty()) {
+        if (out.empty())
+            return usage_error("--out DIR is required");
+        return serve_autobahn_clients(serve_autobahn, agent_excludes, selected, out, timeout_scale,
+                                      quiet);
+    }
     if (target.empty() && !testing_client)
         return usage_error("--target URL is required (or use run_suite.py, which starts the "
                            "reference server)");

@@ -205,7 +205,73 @@ std::string write_file(const fs::path& path, const json::value& v) {
     return {};
 }
 
+/// Where case `i` of target `t` keeps its wire record, relative to OUT.
+std::string record_path(const target_report& t, std::size_t i) {
+    return "cases/" + agent_slug(t.agent) + "/" + t.cases[i]->id + ".json";
+}
+
+json::object index_json(const run_report& report) {
+    json::object index;
+    index["schema"] = "wsconform-report/1";
+    index["tool"] = {{"name", "wsconform"}, {"version", WSCONFORM_VERSION}};
+    index["started_at"] = report.started_at;
+    index["duration_ms"] = report.duration_ms;
+    json::array targets;
+    for (const auto& t : report.targets) {
+        std::map<std::string, std::size_t> counts{{"OK", 0},
+                                                  {"NON-STRICT", 0},
+                                                  {"INFORMATIONAL", 0},
+                                                  {"UNIMPLEMENTED", 0},
+                                                  {"FAILED", 0}};
+        json::array cases;
+        for (std::size_t i = 0; i < t.cases.size(); ++i) {
+            ++counts[std::string(to_string(t.results[i].overall))];
+            json::object o = case_entry(*t.cases[i], t.results[i]);
+            o["wire_log"] = record_path(t, i);
+            cases.push_back(std::move(o));
+        }
+        json::object summary;
+        summary["total"] = t.cases.size();
+        for (const auto& [k, v] : counts)
+            summary[k] = v;
+        targets.push_back(json::object{{"agent", t.agent},
+                                       {"url", t.url},
+                                       {"mode", t.mode},
+                                       {"summary", std::move(summary)},
+                                       {"cases", std::move(cases)}});
+    }
+    index["targets"] = std::move(targets);
+    return index;
+}
+
+/// Writes `v` to `path` through a temporary file and a rename: a reader sees the old file or
+/// the new one, never half of one.
+std::string replace_file(const fs::path& path, const json::value& v) {
+    auto temporary = path;
+    temporary += ".tmp-" + std::to_string(::getpid());
+    if (auto err = write_file(temporary, v); !err.empty())
+        return err;
+    std::error_code ec;
+    fs::rename(temporary, path, ec);
+    if (ec)
+        return "cannot replace " + path.string() + ": " + ec.message();
+    return {};
+}
+
 } // namespace
+
+std::string report_writer::write_record(const target_report& t, std::size_t i) {
+    std::error_code ec;
+    fs::create_directories(out_ / "cases" / agent_slug(t.agent), ec);
+    if (ec)
+        return "cannot create " + (out_ / "cases" / agent_slug(t.agent)).string() + ": " +
+               ec.message();
+    return replace_file(out_ / record_path(t, i), wire_record(t, *t.cases[i], t.results[i]));
+}
+
+std::string report_writer::write_index(const run_report& report) {
+    return replace_file(out_ / "index.json", index_json(report));
+}
 
 report_writer::~report_writer() {
     std::error_code ec;
@@ -228,47 +294,19 @@ std::string report_writer::prepare(const fs::path& out) {
 }
 
 std::string report_writer::write(const run_report& report) {
-    json::object index;
-    index["schema"] = "wsconform-report/1";
-    index["tool"] = {{"name", "wsconform"}, {"version", WSCONFORM_VERSION}};
-    index["started_at"] = report.started_at;
-    index["duration_ms"] = report.duration_ms;
-    json::array targets;
     for (const auto& t : report.targets) {
-        auto slug = agent_slug(t.agent);
         std::error_code ec;
-        fs::create_directories(staging_ / "cases" / slug, ec);
+        fs::create_directories(staging_ / "cases" / agent_slug(t.agent), ec);
         if (ec)
-            return "cannot create " + (staging_ / "cases" / slug).string() + ": " + ec.message();
-        std::map<std::string, std::size_t> counts{{"OK", 0},
-                                                  {"NON-STRICT", 0},
-                                                  {"INFORMATIONAL", 0},
-                                                  {"UNIMPLEMENTED", 0},
-                                                  {"FAILED", 0}};
-        json::array cases;
-        for (std::size_t i = 0; i < t.cases.size(); ++i) {
-            const auto& c = *t.cases[i];
-            const auto& r = t.results[i];
-            ++counts[std::string(to_string(r.overall))];
-            auto record = "cases/" + slug + "/" + c.id + ".json";
-            if (auto err = write_file(staging_ / record, wire_record(t, c, r)); !err.empty())
+            return "cannot create " + (staging_ / "cases" / agent_slug(t.agent)).string() + ": " +
+                   ec.message();
+        for (std::size_t i = 0; i < t.cases.size(); ++i)
+            if (auto err = write_file(staging_ / record_path(t, i),
+                                      wire_record(t, *t.cases[i], t.results[i]));
+                !err.empty())
                 return err;
-            json::object o = case_entry(c, r);
-            o["wire_log"] = record;
-            cases.push_back(std::move(o));
-        }
-        json::object summary;
-        summary["total"] = t.cases.size();
-        for (const auto& [k, v] : counts)
-            summary[k] = v;
-        targets.push_back(json::object{{"agent", t.agent},
-                                       {"url", t.url},
-                                       {"mode", t.mode},
-                                       {"summary", std::move(summary)},
-                                       {"cases", std::move(cases)}});
     }
-    index["targets"] = std::move(targets);
-    if (auto err = write_file(staging_ / "index.json", index); !err.empty())
+    if (auto err = write_file(staging_ / "index.json", index_json(report)); !err.empty())
         return err;
 
     // Move into place: the old cases/ folder goes aside first, index.json is replaced by an

@@ -43,6 +43,12 @@ class report_writer {
     /// Writes everything into the staging folder, then moves it into place.
     std::string write(const run_report& report);
 
+    /// Writing as results come (a server that clients drive, case by case, and that may be
+    /// stopped at any time): the wire record of case `i` of `t`, and index.json for the report
+    /// so far, each replaced atomically in OUT (no staging). prepare() first.
+    std::string write_record(const target_report& t, std::size_t i);
+    std::string write_index(const run_report& report);
+
   private:
     std::filesystem::path out_;
     std::filesystem::path staging_;

@@ -7,12 +7,17 @@ every message and exit (0 after a clean close).
 
 from __future__ import annotations
 
+import http.client
 import json
+import os
+import signal
+import socket
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import PYTHON, ROOT, Run, invoke
+from conftest import PYTHON, ROOT, Run, free_port, invoke
 
 FAULTY_CLIENT = ROOT / "tests" / "clients" / "faulty_client.py"
 WEBSOCKETS_CLIENT = ROOT / "tests" / "e2e" / "clients" / "websockets_client.py"
@@ -104,3 +109,111 @@ def test_the_command_line_says_what_is_wrong(binaries, tmp_path):
     assert none.returncode == 2
     assert "among the cases run against clients" in none.stderr
     assert not (tmp_path / "a").exists() and not (tmp_path / "c").exists()
+
+
+# --- Autobahn's fuzzingserver, as a drop-in -------------------------------------------------------
+
+AUTOBAHN_TESTEE = ROOT / "tests" / "e2e" / "clients" / "autobahn_testee.py"
+
+
+class Fuzzingserver:
+    """`run_suite.py --spec fuzzingserver.json` running in the background: ready once it printed
+    its ready line."""
+
+    def __init__(self, binaries, tmp_path: Path, spec: dict):
+        spec_file = tmp_path / "fuzzingserver.json"
+        spec_file.write_text(json.dumps(spec))
+        env = dict(os.environ, WSCONFORM_BUILD_DIR=str(binaries.build_dir))
+        self.process = subprocess.Popen([PYTHON, str(ROOT / "run_suite.py"), "--spec",
+                                         str(spec_file)], stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, text=True, env=env,
+                                        start_new_session=True)
+        self.lines: list[str] = []
+        for line in self.process.stdout:
+            self.lines.append(line)
+            if "fuzzingserver ready on" in line:
+                return
+        pytest.fail("the fuzzingserver never said it was ready:\n" + "".join(self.lines))
+
+    def finish(self, timeout: float = 60) -> int:
+        try:
+            rest, _ = self.process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            pytest.fail("the fuzzingserver did not stop:\n" + "".join(self.lines))
+        self.lines.append(rest)
+        return self.process.returncode
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def test_a_testee_client_drives_the_fuzzingserver_unchanged(binaries, tmp_path):
+    port = free_port()
+    out = tmp_path / "clients"
+    server = Fuzzingserver(binaries, tmp_path, {
+        "url": f"ws://127.0.0.1:{port}", "outdir": str(out), "cases": ["1.1.*", "2.*", "5.1"],
+        "exclude-cases": ["2.10", "2.11"], "exclude-agent-cases": {"testee-*": ["5.1"]},
+        "options": {"failByDrop": False}})
+    try:
+        testee = subprocess.run([PYTHON, str(AUTOBAHN_TESTEE), f"ws://127.0.0.1:{port}",
+                                 "--agent", "testee-1", "--shutdown"],
+                                capture_output=True, text=True, timeout=120)
+        assert testee.returncode == 0, testee.stderr
+        # /getCaseCount: 8 of 1.1, 9 of 2 and 5.1 (excluded for this agent, still counted).
+        assert testee.stdout.startswith("18 cases")
+        assert server.finish() == 0, "".join(server.lines)
+    finally:
+        server.stop()
+    index = json.loads((out / "index.json").read_text())
+    target, = index["targets"]
+    assert target["agent"] == "testee-1" and target["mode"] == "client"
+    ids = [c["id"] for c in target["cases"]]
+    assert ids[0] == "1.1.1" and "5.1" not in ids and len(ids) == 17
+    assert all(c["verdict"] == "OK" for c in target["cases"]), ids
+    autobahn = json.loads((out / "autobahn" / "index.json").read_text())
+    assert autobahn["testee-1"]["2.1"]["behavior"] == "OK"
+    assert (out / "index.html").exists() and (out / "junit.xml").exists()
+
+
+def test_the_fuzzingserver_keeps_every_result_and_says_why_it_refuses(binaries, tmp_path):
+    port = free_port()
+    out = tmp_path / "clients"
+    result = None
+    process = subprocess.Popen([str(binaries.wsconform), "--serve-autobahn",
+                                f"ws://127.0.0.1:{port}", "--out", str(out), "--cases", "1.1.*"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    try:
+        assert "fuzzingserver ready on" in process.stdout.readline()
+        # A bad control request: an HTTP error that says why, not a 500.
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", "/runCase?case=99&agent=x")
+        answer = connection.getresponse()
+        assert answer.status == 404
+        assert "the cases are numbered 1 to 8" in answer.read().decode()
+        # No check of the port in Host: a client behind port mapping names another one.
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            s.sendall(b"GET /getCaseCount HTTP/1.1\r\nHost: localhost:1234\r\n"
+                      b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                      b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                      b"Sec-WebSocket-Version: 13\r\n\r\n")
+            assert s.recv(4096).startswith(b"HTTP/1.1 101 ")
+        # One case, then the client and the server die: the result is on disk already.
+        one = subprocess.run([PYTHON, str(WEBSOCKETS_CLIENT),
+                              f"ws://127.0.0.1:{port}/runCase?case=1&agent=one-case"],
+                             capture_output=True, text=True, timeout=60)
+        assert one.returncode == 0, one.stderr
+        index = json.loads((out / "index.json").read_text())
+        assert [c["id"] for c in index["targets"][0]["cases"]] == ["1.1.1"]
+        assert (out / index["targets"][0]["cases"][0]["wire_log"]).exists()
+        os.killpg(process.pid, signal.SIGTERM)
+        result = process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert result == 0
+    assert json.loads((out / "index.json").read_text())["targets"][0]["summary"]["OK"] == 1
