@@ -43,7 +43,7 @@ inline step send(frame f, write_plan plan = one_write) {
 }
 inline step send_bytes(bytes data, write_plan plan = one_write,
                        std::optional<frame> logged_as = std::nullopt) {
-    return runner::send_raw{std::move(data), plan, std::move(logged_as)};
+    return runner::send_raw{std::move(data), plan, std::move(logged_as), std::nullopt};
 }
 inline step wait_then_mark(double s, std::string marker) {
     return runner::pause{runner::seconds(s), std::move(marker)};

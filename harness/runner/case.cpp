@@ -76,6 +76,24 @@ std::string cite_musts(const case_def& c) {
     return out;
 }
 
+codec::bytes raw_bytes(const send_raw& s, bool as_client) {
+    if (!s.piece)
+        return s.data;
+    auto f = s.piece->whole;
+    if (!as_client)
+        f.masked = false;
+    auto wire = codec::encode(f);
+    const auto header = codec::header_size(f);
+    codec::bytes out;
+    if (s.piece->with_header)
+        out.assign(wire.begin(), wire.begin() + static_cast<std::ptrdiff_t>(header));
+    const auto from = std::min(wire.size(), header + s.piece->from);
+    const auto to = std::min(wire.size(), header + s.piece->to);
+    out.insert(out.end(), wire.begin() + static_cast<std::ptrdiff_t>(from),
+               wire.begin() + static_cast<std::ptrdiff_t>(std::max(from, to)));
+    return out;
+}
+
 bool runs_against_clients(const case_def& c) {
     if (c.id.empty() || c.id[0] < '1' || c.id[0] > '9' || c.id.starts_with("12.") ||
         c.id.starts_with("13."))
@@ -157,7 +175,8 @@ codec::bytes script_bytes(const case_def& c, codec::mask_source& keys) {
             for (const auto& f : frames->frames)
                 append_frame(f, frames->send_unmasked);
         } else if (const auto* raw = std::get_if<send_raw>(&s)) {
-            out.insert(out.end(), raw->data.begin(), raw->data.end());
+            auto data = raw_bytes(*raw, true);
+            out.insert(out.end(), data.begin(), data.end());
         } else if (std::holds_alternative<echo_stream>(s)) {
             // Megabytes of a repeated pattern: no use as a seed, and generated only when run.
             continue;

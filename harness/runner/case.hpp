@@ -60,13 +60,26 @@ struct send_frames {
     bool send_unmasked = false;
 };
 
-/// Sends bytes as they are: a frame cut into pieces sent at different times, or headers the
-/// frame type cannot express. `logged_as` is the frame these bytes start, for the wire log.
+/// Some octets of one frame, for a frame that goes out in pieces at different times: its header
+/// (when `with_header`) and its payload octets [from, to). As the client we mask them with the
+/// frame's own key; as the server we send them unmasked (RFC 6455 §5.1).
+struct frame_piece {
+    codec::frame whole;
+    bool with_header = false;
+    std::size_t from = 0, to = 0;
+};
+
+/// Sends bytes as they are: a piece of a frame (`piece`), or `data` as given (headers the frame
+/// type cannot express). `logged_as` is the frame these bytes start, for the wire log.
 struct send_raw {
     codec::bytes data;
     write_plan plan;
     std::optional<codec::frame> logged_as;
+    std::optional<frame_piece> piece;
 };
+
+/// The octets a send_raw step writes, as the client (`as_client`) or as the server.
+codec::bytes raw_bytes(const send_raw& s, bool as_client);
 
 /// Pauses the script; if the connection is still open afterwards and `marker` is not empty, a
 /// timeout marker event is recorded (Autobahn `continueLater`). The script stops if the

@@ -190,9 +190,13 @@ class connection_driver : public std::enable_shared_from_this<connection_driver>
                     per_frame.push_back(scripted(f, frames->send_unmasked));
                 write_pieces(std::move(per_frame), frames->plan);
             } else if (auto* raw = std::get_if<send_raw>(&s)) {
-                if (raw->logged_as)
-                    log_.add(true, *raw->logged_as);
-                write_pieces({raw->data}, raw->plan);
+                const bool as_client = side_ == protocol::role::client;
+                if (raw->logged_as) {
+                    auto logged = *raw->logged_as;
+                    logged.masked = logged.masked && as_client;
+                    log_.add(true, logged);
+                }
+                write_pieces({raw_bytes(*raw, as_client)}, raw->plan);
             } else if (auto* p = std::get_if<pause>(&s)) {
                 pause_timer_.expires_after(settings_.case_timers.steady(p->duration));
                 auto [ec] = co_await pause_timer_.async_wait(asio::as_tuple(asio::use_awaitable));

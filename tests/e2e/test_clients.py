@@ -217,3 +217,18 @@ def test_the_fuzzingserver_keeps_every_result_and_says_why_it_refuses(binaries, 
             process.wait()
     assert result == 0
     assert json.loads((out / "index.json").read_text())["targets"][0]["summary"]["OK"] == 1
+
+
+def test_run_suite_clients_tests_the_reference_client_by_default(binaries, tmp_path):
+    # What a new user runs first: categories 1-10 against the built-in client, all passing.
+    env = dict(os.environ, WSCONFORM_BUILD_DIR=str(binaries.build_dir))
+    result = subprocess.run([PYTHON, str(ROOT / "run_suite.py"), "clients", "--out",
+                             str(tmp_path), "--exclude-cases", "9.*"],
+                            capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    index = json.loads((tmp_path / "index.json").read_text())
+    target, = index["targets"]
+    assert target["agent"] == "wsconform-reference-client" and target["mode"] == "client"
+    assert target["summary"]["FAILED"] == 0
+    assert target["summary"]["total"] == 247
+    assert (tmp_path / "index.html").exists()
