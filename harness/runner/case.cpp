@@ -95,13 +95,38 @@ codec::bytes raw_bytes(const send_raw& s, bool as_client) {
 }
 
 bool runs_against_clients(const case_def& c) {
-    if (c.id.empty() || c.id[0] < '1' || c.id[0] > '9' || c.id.starts_with("12.") ||
-        c.id.starts_with("13."))
+    if (c.id.empty() || c.id[0] < '1' || c.id[0] > '9')
         return false;
+    // The compression cases' only edit is their offer, which the server role turns around.
+    const bool only_an_offer =
+        c.request.edits.empty() ||
+        (c.handshake.requires_extension == "permessage-deflate" &&
+         std::all_of(c.request.edits.begin(), c.request.edits.end(), [](const header_edit& e) {
+             return codec::iequals(e.name, "Sec-WebSocket-Extensions");
+         }));
     return std::holds_alternative<std::monostate>(c.run_as) &&
            c.handshake.what == handshake_expectation::rule::must_upgrade &&
-           c.handshake.requires_extension.empty() && c.request.edits.empty() &&
-           c.request.trickle_interval == seconds(0) && !c.request.plaintext_to_tls_port;
+           (c.handshake.requires_extension.empty() ||
+            c.handshake.requires_extension == "permessage-deflate") &&
+           only_an_offer && c.request.trickle_interval == seconds(0) &&
+           !c.request.plaintext_to_tls_port;
+}
+
+std::vector<codec::deflate_params> deflate_requests(const case_def& c) {
+    std::vector<std::string> values;
+    for (const auto& e : c.request.edits)
+        if (codec::iequals(e.name, "Sec-WebSocket-Extensions"))
+            values.push_back(e.value);
+    std::vector<codec::deflate_params> asks;
+    for (const auto& offer : codec::parse_deflate_offers(values)) {
+        // What we ask of a server's side as the client, we ask of a client's as the server.
+        codec::deflate_params ask;
+        ask.client_no_context_takeover = offer.params.server_no_context_takeover;
+        if (offer.params.server_max_window_bits)
+            ask.client_max_window_bits.emplace(*offer.params.server_max_window_bits);
+        asks.push_back(ask);
+    }
+    return asks;
 }
 
 std::uint64_t memory_weight(const case_def& c, std::uint64_t run_limit) {

@@ -7,6 +7,7 @@
 #include "harness/codec/frame.hpp"
 #include "harness/runner/verdict.hpp"
 
+#include "harness/codec/deflate.hpp"
 #include "harness/codec/handshake.hpp"
 
 #include <chrono>
@@ -371,10 +372,16 @@ struct case_def {
 };
 
 /// Whether case `c` runs against a client under test (we are the server): Autobahn's cases of
-/// categories 1-7, 9 and 10, one scripted connection each, run as its fuzzingserver runs them.
-/// Not (yet) the permessage-deflate cases (12.x, 13.x), and none of our own server cases
-/// (handshake requests, crowds, TLS checks, limits aimed at a server).
+/// categories 1-7, 9, 10, 12 and 13, one scripted connection each, run as its fuzzingserver
+/// runs them; none of our own server cases (handshake requests, crowds, TLS checks, limits
+/// aimed at a server).
 bool runs_against_clients(const case_def& c);
+
+/// A compression case as the server: what it asks of the client's permessage-deflate offer, in
+/// order of preference, the mirror of what it offers as the client (Autobahn's 13.x accept
+/// functions: its server_no_context_takeover becomes a request of client_no_context_takeover,
+/// its server_max_window_bits=N one of client_max_window_bits=N). Empty without an offer.
+std::vector<codec::deflate_params> deflate_requests(const case_def& c);
 
 /// Whether some outcome of `c` is FAILED by its rules: not for informational cases, crowds
 /// (capacity: no MUST covers it) and TLS checks (findings about a certificate or a protocol

@@ -55,8 +55,7 @@ std::string client_exit::describe() const {
         break;
     case how::signalled:
         s = "was killed by " + signal_name(status) +
-            (via_shell ? " (exit status " + std::to_string(128 + status) + " from its shell)"
-                       : "");
+            (via_shell ? " (exit status " + std::to_string(128 + status) + " from its shell)" : "");
         break;
     case how::killed:
         s = "did not exit in time and was killed";

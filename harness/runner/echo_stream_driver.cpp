@@ -56,7 +56,10 @@ asio::awaitable<void> echo_stream_driver::run() {
 /// side is what is under test, and 12.x/13.x push ~11 GB through zlib, so our speed sets much
 /// of the run's wall time. The echoes inflate in the protocol core.
 void echo_stream_driver::start_deflate() {
-    auto send = codec::client_sending_config(*conn_.deflate, conn_.deflate_offer);
+    // As the client our own offer bounds our window too (RFC 7692 §7.1.2.2); keys are a
+    // client's.
+    auto send = conn_.keys ? codec::client_sending_config(*conn_.deflate, conn_.deflate_offer)
+                           : codec::sending_config(*conn_.deflate, codec::deflate_role::server);
     deflater_.emplace(codec::deflater_options{
         .window_bits = send.window_bits, .context_takeover = send.context_takeover, .level = 1});
 }

@@ -290,17 +290,67 @@ asio::awaitable<opening> open_websocket(const case_def& c, const session_setting
     co_return judged;
 }
 
+namespace {
+
+/// A compression case as the server (Autobahn's fuzzingserver for 12.x, 13.x): the client's
+/// first valid permessage-deflate offer, accepted with the first of the case's requests it
+/// allows (RFC 7692 §7.1.1.2: client_no_context_takeover only if offered, here as in Autobahn;
+/// §7.1.2.2: client_max_window_bits only if offered), granting what it asks of our side.
+/// Nothing when there is no offer or none of the requests fits it: the case is UNIMPLEMENTED.
+std::optional<std::pair<codec::deflate_params, codec::deflate_params>>
+accept_deflate(const case_def& c, const codec::upgrade_request& request, std::string& why) {
+    auto offers = codec::parse_deflate_offers(request.list("Sec-WebSocket-Extensions"));
+    auto valid = std::find_if(offers.begin(), offers.end(),
+                              [](const codec::deflate_offer& o) { return !o.error; });
+    if (valid == offers.end()) {
+        why = offers.empty() ? "the client offered no permessage-deflate, which this case needs"
+                             : "the client's permessage-deflate offer is not valid (" +
+                                   offers.front().detail + "): nothing to accept";
+        return std::nullopt;
+    }
+    const auto& theirs = valid->params;
+    for (const auto& ask : deflate_requests(c)) {
+        if ((ask.client_no_context_takeover && !theirs.client_no_context_takeover) ||
+            (ask.client_max_window_bits && !theirs.client_max_window_bits))
+            continue;
+        codec::deflate_params agreed = ask;
+        agreed.server_no_context_takeover = theirs.server_no_context_takeover;
+        agreed.server_max_window_bits = theirs.server_max_window_bits;
+        return std::pair{agreed, theirs};
+    }
+    why = "the client's offer (" + codec::make_deflate_offer(theirs) +
+          ") does not allow what this case asks of it (" +
+          codec::make_deflate_response(deflate_requests(c).front()) + ")";
+    return std::nullopt;
+}
+
+} // namespace
+
 answer judge_request(const case_def& c, const codec::upgrade_request& request,
                      case_result& record) {
-    (void)c; // every case of categories 1-10 answers the same way
     auto problems = codec::check_request(request);
     if (!problems.empty()) {
         return {
             failed(record, listed("the client's opening handshake request is invalid:", problems)),
             codec::make_refusal(400, "Bad Request", true)};
     }
-    return {opening{.how = opening::end::open},
-            codec::make_accept_response(request.get("Sec-WebSocket-Key").value_or(""))};
+    const auto key = request.get("Sec-WebSocket-Key").value_or("");
+    if (c.handshake.requires_extension == "permessage-deflate") {
+        std::string why;
+        auto accepted = accept_deflate(c, request, why);
+        if (!accepted) {
+            // Autobahn accepts the connection without the extension and closes it with 1000.
+            return {decided(record, verdict::unimplemented, std::move(why)),
+                    codec::make_accept_response(key)};
+        }
+        opening opened{.how = opening::end::open};
+        opened.deflate = accepted->first;
+        opened.deflate_offer = accepted->second;
+        return {opened, codec::make_accept_response(
+                            key, {{"Sec-WebSocket-Extensions",
+                                   codec::make_deflate_response(accepted->first)}})};
+    }
+    return {opening{.how = opening::end::open}, codec::make_accept_response(key)};
 }
 
 asio::awaitable<opening> accept_websocket(const case_def& c, std::shared_ptr<case_socket> socket,
@@ -311,7 +361,13 @@ asio::awaitable<opening> accept_websocket(const case_def& c, std::shared_ptr<cas
     auto [opened, reply] = judge_request(c, client.request, record);
     const auto text = reply.serialize();
     record.response = text;
-    auto ec = co_await transport.write(codec::to_bytes(text));
+    auto wire = codec::to_bytes(text);
+    if (opened.how == opening::end::decided && reply.status == 101) {
+        // Decided after accepting (UNIMPLEMENTED): close the WebSocket as Autobahn does.
+        auto close = codec::encode(codec::close_frame(codec::close_codes::normal));
+        wire.insert(wire.end(), close.begin(), close.end());
+    }
+    auto ec = co_await transport.write(wire);
     if (opened.how != opening::end::open) {
         transport.close();
         co_return opened;
