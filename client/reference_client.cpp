@@ -19,7 +19,9 @@
 /// throws because of, peer input. Memory is bounded by --max-message (Beast's read_message_max
 /// also bounds inflated messages) and the opening handshake by a 10 s timeout.
 
-#include "client/bounded_teardown.hpp"
+#include "beast_peers/bounded_teardown.hpp"
+#include "beast_peers/tls_context.hpp"
+#include "beast_peers/utf8_check.hpp"
 #include "client/parsing.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -33,7 +35,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/detail/utf8_checker.hpp>
 #include <boost/beast/zlib/error.hpp>
 
 #include <CLI/CLI.hpp>
@@ -64,10 +65,13 @@ namespace http = boost::beast::http;
 namespace websocket = boost::beast::websocket;
 using tcp = boost::asio::ip::tcp;
 using wsconform::client::printable;
-using wsconform::client::tcp_stream;
-using wsconform::client::tls_stream;
 using wsconform::client::ws_url;
 using namespace std::chrono_literals;
+/// Streams with the bounded teardown, which never fails: an outcome is what the WebSocket came to.
+using tcp_stream =
+    wsconform::beast_peers::tcp_stream<wsconform::beast_peers::teardown_errors::ignored>;
+using tls_stream =
+    wsconform::beast_peers::tls_stream<wsconform::beast_peers::teardown_errors::ignored>;
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::string_view program = "wsconform-client";
@@ -182,7 +186,7 @@ asio::awaitable<void> send_close_beast_left_out(websocket::stream<NextLayer>& ws
     frame[6] = static_cast<unsigned char>(code >> 8U) ^ frame[2];
     frame[7] = static_cast<unsigned char>(code & 0xFFU) ^ frame[3];
     auto& tcp_layer = beast::get_lowest_layer(ws);
-    tcp_layer.expires_after(wsconform::client::linger_timeout); // the write and the wait
+    tcp_layer.expires_after(wsconform::beast_peers::linger_timeout); // the write and the wait
     if (auto [ec, n] = co_await asio::async_write(ws.next_layer(), asio::buffer(frame), use_tuple);
         !ec) {
         beast::error_code ignored;
@@ -256,11 +260,8 @@ asio::awaitable<outcome> run_websocket(websocket::stream<NextLayer>& ws, const w
             result.why = read_error(rec, opt);
             co_return result;
         }
-        // Beast 1.81 skips its end-of-message UTF-8 check when the last frame of a fragmented
-        // text message is empty (see server/reference_server.cpp): check the whole message, and
-        // fail with 1007 as RFC 6455 §8.1 requires.
-        if (ws.got_text() && !websocket::detail::check_utf8(
-                                 static_cast<const char*>(buffer.data().data()), buffer.size())) {
+        // The check Beast 1.81 leaves out for some messages (beast_peers/utf8_check.hpp).
+        if (wsconform::beast_peers::is_invalid_text(ws, buffer.data())) {
             [[maybe_unused]] auto [cec] =
                 co_await ws.async_close(websocket::close_code::bad_payload, use_tuple);
             result.why = "the connection was failed with close code 1007: a text message was not "
@@ -490,10 +491,7 @@ int main(int argc, char** argv) {
     try {
         std::optional<ssl::context> tls;
         if (url->tls) {
-            tls.emplace(ssl::context::tls_client);
-            tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                             ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                             ssl::context::no_tlsv1_1);
+            tls.emplace(wsconform::beast_peers::make_tls_context(ssl::context::tls_client));
             if (!opt.insecure) {
                 tls->set_verify_mode(ssl::verify_peer);
                 boost::system::error_code no_defaults;

@@ -9,9 +9,12 @@
 /// RSV bits, opcodes, control-frame rules, masking and close codes (1002), answers pings
 /// (also between the fragments of a message), echoes a peer's close code, and after a close
 /// handshake or a protocol failure shuts the TCP connection down from the server side (sends
-/// FIN at once, then waits at most 5 s for the peer's FIN before closing: bounded_teardown.hpp).
+/// FIN at once, then waits at most 5 s for the peer's FIN before closing:
+/// beast_peers/bounded_teardown.hpp).
 
-#include "server/bounded_teardown.hpp"
+#include "beast_peers/bounded_teardown.hpp"
+#include "beast_peers/tls_context.hpp"
+#include "beast_peers/utf8_check.hpp"
 #include "server/tls_identity.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -27,7 +30,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/detail/utf8_checker.hpp>
 
 #include <sys/resource.h>
 
@@ -58,6 +60,12 @@ namespace beast = boost::beast;
 namespace websocket = boost::beast::websocket;
 using tcp = boost::asio::ip::tcp;
 using namespace std::chrono_literals;
+/// Streams with the bounded teardown, whose errors are reported (Beast's rule; a session ends
+/// whatever its last operation completed with).
+using tcp_stream =
+    wsconform::beast_peers::tcp_stream<wsconform::beast_peers::teardown_errors::reported>;
+using tls_stream =
+    wsconform::beast_peers::tls_stream<wsconform::beast_peers::teardown_errors::reported>;
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr auto response_write_timeout = 5s;
@@ -402,12 +410,8 @@ asio::awaitable<void> serve_websocket(websocket::stream<NextLayer>& ws, const op
         [[maybe_unused]] auto [rec, nread] = co_await ws.async_read(buffer, use_tuple);
         if (rec)
             co_return; // websocket::error::closed, a protocol error, or an I/O error
-        // Beast 1.81 skips its end-of-message UTF-8 check when the last frame of a fragmented
-        // text message is empty (found by wsconform fuzz-live; corpus/regressions/
-        // beast_differential/beast-skips-utf8-check-on-empty-final-fragment.hex): check the
-        // whole message, and fail with 1007 as RFC 6455 8.1 requires.
-        if (ws.got_text() && !websocket::detail::check_utf8(
-                                 static_cast<const char*>(buffer.data().data()), buffer.size())) {
+        // The check Beast 1.81 leaves out for some messages (beast_peers/utf8_check.hpp).
+        if (wsconform::beast_peers::is_invalid_text(ws, buffer.data())) {
             [[maybe_unused]] auto [cec] =
                 co_await ws.async_close(websocket::close_code::bad_payload, use_tuple);
             co_return;
@@ -421,13 +425,13 @@ asio::awaitable<void> serve_websocket(websocket::stream<NextLayer>& ws, const op
 }
 
 asio::awaitable<void> plain_session(tcp::socket socket, const options& opt) {
-    websocket::stream<wsconform::server::tcp_stream> ws(std::move(socket));
+    websocket::stream<tcp_stream> ws(std::move(socket));
     beast::get_lowest_layer(ws).expires_after(opt.handshake_timeout); // for the request head
     co_await serve_websocket(ws, opt);
 }
 
 asio::awaitable<void> tls_session(tcp::socket socket, ssl::context& ctx, const options& opt) {
-    websocket::stream<ssl::stream<wsconform::server::tcp_stream>> ws(std::move(socket), ctx);
+    websocket::stream<tls_stream> ws(std::move(socket), ctx);
     auto& tcp_layer = beast::get_lowest_layer(ws);
     tcp_layer.expires_after(opt.handshake_timeout); // TLS handshake and the HTTP request head
     if (auto [ec] = co_await ws.next_layer().async_handshake(ssl::stream_base::server, use_tuple);
@@ -504,10 +508,7 @@ int run(const options& opt) {
     // the io_context destroys them.
     std::optional<ssl::context> tls;
     if (opt.tls) {
-        tls.emplace(ssl::context::tls_server);
-        tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                         ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                         ssl::context::no_tlsv1_1);
+        tls.emplace(wsconform::beast_peers::make_tls_context(ssl::context::tls_server));
         wsconform::server::install_self_signed_identity(*tls);
     }
 
