@@ -24,9 +24,10 @@ void add_auto_fragmentation_cases(std::vector<runner::case_def>& out);   // [10]
 void add_compression_cases(std::vector<runner::case_def>& out);          // [12], [13], [C] RFC 7692
 void add_utf8_beyond_autobahn_cases(std::vector<runner::case_def>& out); // [U] 8.1
 // Cases Autobahn does not have, with their own id prefixes.
-void add_handshake_cases(std::vector<runner::case_def>& out); // [H] 4.1, 4.2, 4.4, 9.1
-void add_masking_cases(std::vector<runner::case_def>& out);   // [M] 5.1, 5.3
-void add_limit_cases(std::vector<runner::case_def>& out);     // [L] 5.2, 10.4
-void add_security_cases(std::vector<runner::case_def>& out);  // [S] 10.2
+void add_handshake_cases(std::vector<runner::case_def>& out);        // [H] 4.1, 4.2, 4.4, 9.1
+void add_masking_cases(std::vector<runner::case_def>& out);          // [M] 5.1, 5.3
+void add_limit_cases(std::vector<runner::case_def>& out);            // [L] 5.2, 10.4
+void add_security_cases(std::vector<runner::case_def>& out);         // [S] 10.2
+void add_client_handshake_cases(std::vector<runner::case_def>& out); // [R] clients only
 
 } // namespace wsconform::cases

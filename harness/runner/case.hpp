@@ -196,6 +196,15 @@ struct request_plan {
     seconds trickle_limit{0};
 };
 
+/// Testing a client: our opening-handshake response, broken on purpose. The conforming 101
+/// for the client's key, then these changes: a status other than 101, header edits applied in
+/// order (a wrong Sec-WebSocket-Accept, an extension or subprotocol never offered, ...).
+struct response_plan {
+    std::optional<unsigned> status;
+    std::optional<std::string> reason;
+    std::vector<header_edit> edits;
+};
+
 /// What the server must do with the opening handshake.
 struct handshake_expectation {
     enum class rule : std::uint8_t {
@@ -369,12 +378,15 @@ struct case_def {
     /// The expected events came, but only after this long: a robustness finding reported
     /// INFORMATIONAL with the time, not a failure (a server that stalls under a flood).
     std::optional<seconds> slow_after;
+    /// A case for clients only (we are the server): our response to their opening handshake,
+    /// broken as this says. Such a case never runs against a server.
+    std::optional<response_plan> response;
 };
 
 /// Whether case `c` runs against a client under test (we are the server): Autobahn's cases of
 /// categories 1-7, 9, 10, 12 and 13, one scripted connection each, run as its fuzzingserver
-/// runs them; none of our own server cases (handshake requests, crowds, TLS checks, limits
-/// aimed at a server).
+/// runs them, and the cases for clients only (`response`); none of our own server cases
+/// (handshake requests, crowds, TLS checks, limits aimed at a server).
 bool runs_against_clients(const case_def& c);
 
 /// A compression case as the server: what it asks of the client's permessage-deflate offer, in

@@ -350,7 +350,29 @@ answer judge_request(const case_def& c, const codec::upgrade_request& request,
                             key, {{"Sec-WebSocket-Extensions",
                                    codec::make_deflate_response(accepted->first)}})};
     }
-    return {opening{.how = opening::end::open}, codec::make_accept_response(key)};
+    auto reply = codec::make_accept_response(key);
+    if (c.response) {
+        // A case for clients: the response broken on purpose; the script then checks that the
+        // client does not go on as if the WebSocket were open.
+        if (c.response->status)
+            reply.status = *c.response->status;
+        if (c.response->reason)
+            reply.reason = *c.response->reason;
+        for (const auto& e : c.response->edits) {
+            switch (e.what) {
+            case header_edit::action::set:
+                reply.set(e.name, e.value);
+                break;
+            case header_edit::action::add:
+                reply.add(e.name, e.value);
+                break;
+            case header_edit::action::remove:
+                reply.remove(e.name);
+                break;
+            }
+        }
+    }
+    return {opening{.how = opening::end::open}, std::move(reply)};
 }
 
 asio::awaitable<opening> accept_websocket(const case_def& c, std::shared_ptr<case_socket> socket,

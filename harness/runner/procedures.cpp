@@ -473,10 +473,21 @@ asio::awaitable<void> check_version_understood(const case_def& c, case_result& r
 
 } // namespace
 
+namespace {
+/// A FAILED result ends with the requirements the case enforces, quoted.
+void cite_when_failed(const case_def& c, case_result& r) {
+    if (r.overall == verdict::failed && !c.musts.empty())
+        r.result += " [" + cite_musts(c) + "]";
+}
+} // namespace
+
 asio::awaitable<case_result> run_case(const case_def& c, const session_settings& settings) {
-    if (settings.clients)
-        co_return co_await run_client_case(c, settings);
     case_result result;
+    if (settings.clients) {
+        result = co_await run_client_case(c, settings);
+        cite_when_failed(c, result);
+        co_return result;
+    }
     if (const auto* search = std::get_if<size_limit_search>(&c.run_as))
         result = co_await search_size_limit(c, *search, settings);
     else if (const auto* crowd = std::get_if<connection_crowd>(&c.run_as))
@@ -510,8 +521,7 @@ asio::awaitable<case_result> run_case(const case_def& c, const session_settings&
                             canary.result + "); " + result.result;
         }
     }
-    if (result.overall == verdict::failed && !c.musts.empty())
-        result.result += " [" + cite_musts(c) + "]";
+    cite_when_failed(c, result);
     co_return result;
 }
 

@@ -18,6 +18,8 @@ The fault makes it wrong in exactly one way:
   zero-mask   mask every frame with the key 0x00000000 (predictable keys, §10.3)
   bad-key     a Sec-WebSocket-Key that is not 16 bytes of base64 (§4.1)
   no-version  no Sec-WebSocket-Version header (§4.1)
+  no-validate accept any 101 response: no check of Upgrade, Connection, Sec-WebSocket-Accept,
+              extensions or subprotocol (§4.1)
 
 Standard library only; the frame reader accepts what the test cases send (no extensions).
 """
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import hashlib
 import os
 import signal
 import socket
@@ -35,7 +38,7 @@ import time
 import urllib.parse
 
 FAULTS = ("none", "crash", "segv", "sanitizer", "hang", "exit-1", "no-connect", "unmasked",
-          "zero-mask", "bad-key", "no-version")
+          "zero-mask", "bad-key", "no-version", "no-validate")
 
 
 class Closed(Exception):
@@ -61,9 +64,32 @@ class Client:
         while b"\r\n\r\n" not in self.buffer:
             self._fill()
         head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
-        status = head.split(b"\r\n", 1)[0]
-        if b" 101 " not in status + b" ":
-            raise SystemExit(f"faulty_client: handshake refused: {status.decode(errors='replace')}")
+        status, *lines = head.decode("latin-1").split("\r\n")
+        if " 101 " not in status + " ":
+            raise SystemExit(f"faulty_client: handshake refused: {status}")
+        if fault != "no-validate":
+            self.validate(lines, key)
+
+    @staticmethod
+    def validate(lines: list[str], key: str) -> None:
+        """RFC 6455 §4.1's checks of a 101: each failure fails the connection."""
+        headers: dict[str, list[str]] = {}
+        for line in lines:
+            name, _, value = line.partition(":")
+            headers.setdefault(name.strip().lower(), []).append(value.strip())
+        accept = base64.b64encode(hashlib.sha1(
+            (key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()).decode()
+        tokens = [t.strip().lower() for v in headers.get("connection", []) for t in v.split(",")]
+        problems = [
+            ([v.lower() for v in headers.get("upgrade", [])] != ["websocket"], "Upgrade"),
+            ("upgrade" not in tokens, "Connection"),
+            (headers.get("sec-websocket-accept") != [accept], "Sec-WebSocket-Accept"),
+            ("sec-websocket-extensions" in headers, "an extension it did not offer"),
+            ("sec-websocket-protocol" in headers, "a subprotocol it did not offer"),
+        ]
+        for bad, what in problems:
+            if bad:
+                raise SystemExit(f"faulty_client: invalid response: {what}")
 
     def _fill(self) -> None:
         data = self.sock.recv(65536)

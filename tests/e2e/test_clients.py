@@ -230,7 +230,7 @@ def test_run_suite_clients_tests_the_reference_client_by_default(binaries, tmp_p
     target, = index["targets"]
     assert target["agent"] == "wsconform-reference-client" and target["mode"] == "client"
     assert target["summary"]["FAILED"] == 0
-    assert target["summary"]["total"] == 247
+    assert target["summary"]["total"] == 247 + 12  # Autobahn's 1-7, 10 and R.1
     assert (tmp_path / "index.html").exists()
 
 
@@ -247,3 +247,22 @@ def test_compression_cases_accept_the_clients_offer_as_autobahn_does(binaries, t
     assert "client_no_context_takeover" in run.cases["13.2.1"]["result"]
     response = run.wire("13.3.1")["http_response"]
     assert "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=9" in response
+
+
+def test_responses_a_client_must_reject(binaries, tmp_path):
+    # R.1: every broken 101 is rejected by the clients that validate it; a client that checks
+    # only the status goes on talking WebSocket and fails every case past the status ones.
+    for name, command in (("websockets", f"{PYTHON} {WEBSOCKETS_CLIENT} {{url}}"),
+                          ("validating", f"{PYTHON} {FAULTY_CLIENT} --fault none {{url}}")):
+        run = run_client(binaries, command, tmp_path / name, "--cases", "R.*")
+        assert run.returncode == 0, name + "\n" + run.describe(run.ids_with("FAILED"))
+        assert len(run.cases) == 12
+    lax = run_client(binaries, f"{PYTHON} {FAULTY_CLIENT} --fault no-validate {{url}}",
+                     tmp_path / "lax", "--cases", "R.*")
+    assert lax.returncode == 1
+    assert lax.ids_with("FAILED") == {f"R.1.{n}" for n in range(3, 13)}
+    case = lax.cases["R.1.8"]  # a Sec-WebSocket-Accept for another key
+    assert case["result"].startswith("the peer acted on what it had to reject: it answered with "
+                                     "[text 'Hello, client']"), case["result"]
+    assert "Sec-WebSocket-Accept" in case["result"]  # the MUST it broke, quoted
+    assert "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in lax.wire("R.1.8")["http_response"]
