@@ -346,44 +346,24 @@ def reference_server(build_dir: Path, tls: bool = False, allowed_origin: str | N
 
 # --- run -----------------------------------------------------------------------------------------
 
-def run_cases(args: argparse.Namespace) -> int:
-    if args.spec:
-        return run_spec(args)
-    # Bad input is said before minutes of building and running.
-    if args.restart_command and not args.target:
-        raise RunError("--restart-command is for a --target server; the reference server is "
-                       "restarted by run_suite.py")
-    baseline = load_baseline(args.expect_failures)
-    build(BUILD_DIR)
-    runner = BUILD_DIR / "harness" / "wsconform"
-    out = Path(args.out) if args.out else (
+def run_dir(args: argparse.Namespace) -> Path:
+    """--out, or a new reports/runs/<time>/."""
+    return Path(args.out) if args.out else (
         DEFAULT_REPORTS / _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ"))
-    passthrough = []
-    for option in ("agent", "cases", "exclude_cases", "jobs", "timeout_scale", "ca",
-                   "allowed_origin", "restart_command", "restart_wait"):
+
+
+def passthrough(args: argparse.Namespace, options: tuple[str, ...]) -> list[str]:
+    """The runner's options among `options` that were given, as command-line arguments."""
+    out = []
+    for option in options:
         value = getattr(args, option)
         if value is not None:
-            passthrough += ["--" + option.replace("_", "-"), str(value)]
-    for header in args.header or []:
-        passthrough += ["--header", header]
-    if args.tls_verify:
-        passthrough.append("--tls-verify")
+            out += ["--" + option.replace("_", "-"), str(value)]
+    return out
 
-    def invoke(url: str, agent: str, server: Restartable | None = None) -> int:
-        command = [str(runner), "--target", url, "--out", str(out), *passthrough]
-        if args.agent is None:
-            command += ["--agent", agent]
-        return run_with_restarts(command, server)
 
-    if args.target:
-        status = invoke(args.target, args.agent or "")
-    else:
-        with Restartable(lambda: reference_server(BUILD_DIR, tls=args.tls,
-                                                  allowed_origin=args.allowed_origin)) as server:
-            say(f"reference server at {server.url}")
-            status = invoke(server.url, "wsconform-reference", server)
-    if status not in (0, 1):
-        return status
+def finish_run(args: argparse.Namespace, out: Path, baseline) -> int:
+    """After a run that wrote its index.json: reports/runs/latest, and the report."""
     if not args.out:
         latest = DEFAULT_REPORTS / "latest"
         try:
@@ -397,6 +377,42 @@ def run_cases(args: argparse.Namespace) -> int:
     except reports.ReportError as error:
         # The runner's index.json and wire records are complete and stay where they are.
         raise RunError(f"report: {error} (the results are in {out / 'index.json'})")
+
+
+def run_cases(args: argparse.Namespace) -> int:
+    if args.spec:
+        return run_spec(args)
+    # Bad input is said before minutes of building and running.
+    if args.restart_command and not args.target:
+        raise RunError("--restart-command is for a --target server; the reference server is "
+                       "restarted by run_suite.py")
+    baseline = load_baseline(args.expect_failures)
+    build(BUILD_DIR)
+    runner = BUILD_DIR / "harness" / "wsconform"
+    out = run_dir(args)
+    given = passthrough(args, ("agent", "cases", "exclude_cases", "jobs", "timeout_scale", "ca",
+                               "allowed_origin", "restart_command", "restart_wait"))
+    for header in args.header or []:
+        given += ["--header", header]
+    if args.tls_verify:
+        given.append("--tls-verify")
+
+    def invoke(url: str, agent: str, server: Restartable | None = None) -> int:
+        command = [str(runner), "--target", url, "--out", str(out), *given]
+        if args.agent is None:
+            command += ["--agent", agent]
+        return run_with_restarts(command, server)
+
+    if args.target:
+        status = invoke(args.target, args.agent or "")
+    else:
+        with Restartable(lambda: reference_server(BUILD_DIR, tls=args.tls,
+                                                  allowed_origin=args.allowed_origin)) as server:
+            say(f"reference server at {server.url}")
+            status = invoke(server.url, "wsconform-reference", server)
+    if status not in (0, 1):
+        return status
+    return finish_run(args, out, baseline)
 
 
 # --- clients -------------------------------------------------------------------------------------
@@ -415,14 +431,11 @@ def run_clients(args: argparse.Namespace) -> int:
     baseline = load_baseline(args.expect_failures)
     build(BUILD_DIR)
     runner = BUILD_DIR / "harness" / "wsconform"
-    out = Path(args.out) if args.out else (
-        DEFAULT_REPORTS / _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ"))
+    out = run_dir(args)
     client = args.command_line or reference_client_command(BUILD_DIR)
-    command = [str(runner), "--client-command", client, "--out", str(out)]
-    for option in ("agent", "cases", "exclude_cases", "jobs", "timeout_scale", "listen"):
-        value = getattr(args, option)
-        if value is not None:
-            command += ["--" + option.replace("_", "-"), str(value)]
+    command = [str(runner), "--client-command", client, "--out", str(out),
+               *passthrough(args, ("agent", "cases", "exclude_cases", "jobs", "timeout_scale",
+                                   "listen"))]
     if args.agent is None and args.command_line is None:
         command += ["--agent", "wsconform-reference-client"]
     say("testing the client " + ("'" + args.command_line + "'" if args.command_line
@@ -431,10 +444,7 @@ def run_clients(args: argparse.Namespace) -> int:
     status = subprocess.call(command)
     if status not in (0, 1):
         return status
-    try:
-        return write_report([out], out, baseline)
-    except reports.ReportError as error:
-        raise RunError(f"report: {error} (the results are in {out / 'index.json'})")
+    return finish_run(args, out, baseline)
 
 
 # --- Autobahn fuzzingclient spec (--spec) --------------------------------------------------------
@@ -695,8 +705,7 @@ def run_server_spec(args: argparse.Namespace, spec: dict, path: Path) -> int:
     for agent, patterns in agent_excludes.items():
         patterns = _patterns(patterns, f"{where}: 'exclude-agent-cases' for '{agent}'")
         command += ["--exclude-agent-cases", f"{agent}={','.join(patterns)}"]
-    if args.timeout_scale is not None:
-        command += ["--timeout-scale", str(args.timeout_scale)]
+    command += passthrough(args, ("timeout_scale",))
     say(f"serving Autobahn's fuzzingserver protocol on {url}: start your testee client")
     status = subprocess.call(command)
     if status not in (0, 1):
@@ -741,13 +750,9 @@ def run_spec(args: argparse.Namespace) -> int:
             say(f"warning: spec {spec.path}: case pattern {pattern!r} selects no case")
     if not select_cases(spec, catalogue, "\0"):
         raise RunError(f"spec {spec.path}: 'cases' minus 'exclude-cases' selects no case")
-    passthrough = []
-    for option in ("jobs", "timeout_scale", "ca", "allowed_origin", "restart_wait"):
-        value = getattr(args, option)
-        if value is not None:
-            passthrough += ["--" + option.replace("_", "-"), str(value)]
+    given = passthrough(args, ("jobs", "timeout_scale", "ca", "allowed_origin", "restart_wait"))
     for header in args.header or []:
-        passthrough += ["--header", header]
+        given += ["--header", header]
 
     started_at = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     started = time.monotonic()
@@ -773,7 +778,7 @@ def run_spec(args: argparse.Namespace) -> int:
                 say(f"warning: server {agent}: every case is excluded for it; not run")
                 continue
             command = [str(runner), "--target", server.url, "--out", str(run_dir), "--agent",
-                       agent, "--cases", ",".join(ids), *passthrough]
+                       agent, "--cases", ",".join(ids), *given]
             for header in server.headers:
                 command += ["--header", header]
             if server.tls_verify or args.tls_verify:
