@@ -21,6 +21,7 @@ const std::vector<runner::case_def>& all_cases() {
         add_limit_cases(out);
         add_security_cases(out);
         add_client_handshake_cases(out);
+        add_client_masking_cases(out);
         return out;
     }();
     return cases;

@@ -113,6 +113,7 @@ void add_client_handshake_cases(std::vector<runner::case_def>& out) {
                             "The client fails the connection: it closes TCP (a Close frame "
                             "first is allowed) and echoes nothing",
                             r.rule.section});
+        c.clients_only = true;
         c.response = std::move(r.plan);
         c.script = {send(data_frame(opcode::text, codec::to_bytes(hello))), kill_after(2)};
         c.expected = {ok({})};

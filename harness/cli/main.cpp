@@ -399,7 +399,7 @@ int main(int argc, char** argv) {
     for (const auto& c : catalogue)
         if (runner::matches_any(*include, c.id, c.tags) &&
             !runner::matches_any(exclude, c.id, c.tags) &&
-            (testing_client ? runner::runs_against_clients(c) : !c.response))
+            (testing_client ? runner::runs_against_clients(c) : !c.clients_only))
             selected.push_back(&c);
 
     if (!seeds_dir.empty()) {

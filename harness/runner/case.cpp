@@ -95,7 +95,7 @@ codec::bytes raw_bytes(const send_raw& s, bool as_client) {
 }
 
 bool runs_against_clients(const case_def& c) {
-    if (c.response)
+    if (c.clients_only)
         return true;
     if (c.id.empty() || c.id[0] < '1' || c.id[0] > '9')
         return false;

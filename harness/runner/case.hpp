@@ -378,14 +378,18 @@ struct case_def {
     /// The expected events came, but only after this long: a robustness finding reported
     /// INFORMATIONAL with the time, not a failure (a server that stalls under a flood).
     std::optional<seconds> slow_after;
-    /// A case for clients only (we are the server): our response to their opening handshake,
-    /// broken as this says. Such a case never runs against a server.
+    /// A case for clients only (we are the server): it never runs against a server.
+    bool clients_only = false;
+    /// Clients only: our response to their opening handshake, broken as this says.
     std::optional<response_plan> response;
+    /// Clients only: the mask keys of the client's frames must be fresh and unpredictable
+    /// (RFC 6455 §5.3): none all-zero, none used twice, not a counter.
+    bool check_client_keys = false;
 };
 
 /// Whether case `c` runs against a client under test (we are the server): Autobahn's cases of
 /// categories 1-7, 9, 10, 12 and 13, one scripted connection each, run as its fuzzingserver
-/// runs them, and the cases for clients only (`response`); none of our own server cases
+/// runs them, and the cases for clients only (`clients_only`); none of our own server cases
 /// (handshake requests, crowds, TLS checks, limits aimed at a server).
 bool runs_against_clients(const case_def& c);
 

@@ -374,9 +374,47 @@ void judge_connection(const case_def& c, const session_facts& facts, case_result
         r.overall = overall(r.behavior, r.behavior_close);
         return;
     }
+    if (c.check_client_keys) {
+        if (auto why = predictable_keys(r); !why.empty()) {
+            r.behavior = verdict::failed;
+            r.result = "the client's mask keys are predictable: " + why + "; " + r.result;
+        }
+    }
     r.overall = overall(r.behavior, r.behavior_close);
     if (r.overall == verdict::failed)
         explain_failure(facts, r, ec, chosen != nullptr);
+}
+
+std::string predictable_keys(const case_result& r) {
+    std::vector<std::uint32_t> keys;
+    for (const auto& f : r.frames)
+        if (!f.sent && f.value.masked)
+            keys.push_back(static_cast<std::uint32_t>(f.value.key[0]) << 24 |
+                           static_cast<std::uint32_t>(f.value.key[1]) << 16 |
+                           static_cast<std::uint32_t>(f.value.key[2]) << 8 | f.value.key[3]);
+    auto hex = [](std::uint32_t k) {
+        char buf[9];
+        std::snprintf(buf, sizeof buf, "%08x", k);
+        return std::string(buf);
+    };
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        if (keys[i] == 0)
+            return "frame " + std::to_string(i + 1) + " was masked with the all-zero key";
+        for (std::size_t j = 0; j < i; ++j)
+            if (keys[j] == keys[i])
+                return "frames " + std::to_string(j + 1) + " and " + std::to_string(i + 1) +
+                       " were masked with the same key " + hex(keys[i]);
+    }
+    if (keys.size() >= 3) {
+        const std::uint32_t stride = keys[1] - keys[0];
+        bool counter = true;
+        for (std::size_t i = 2; i < keys.size() && counter; ++i)
+            counter = keys[i] - keys[i - 1] == stride;
+        if (counter)
+            return "each of its " + std::to_string(keys.size()) + " keys is the one before plus " +
+                   hex(stride);
+    }
+    return {};
 }
 
 namespace {

@@ -77,6 +77,12 @@ struct session_facts {
 /// stream's metrics of `r`.
 void judge_connection(const case_def& c, const session_facts& facts, case_result& r);
 
+/// Why the mask keys of the frames the client sent (r.frames) are predictable (RFC 6455 §5.3:
+/// "the masking key for a given frame MUST NOT make it simple for a server/proxy to predict the
+/// masking key for a subsequent frame"): an all-zero key, a key used twice, keys that count up
+/// by a constant step. Empty when none of these.
+std::string predictable_keys(const case_result& r);
+
 struct client_exit;
 
 /// Testing a client started as a process: how it ended weighs on the case. A crash (a signal

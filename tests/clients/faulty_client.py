@@ -16,6 +16,7 @@ The fault makes it wrong in exactly one way:
   no-connect  exit 3 at once, printing why
   unmasked    send its echoes unmasked (RFC 6455 §5.1: "a client MUST mask all frames")
   zero-mask   mask every frame with the key 0x00000000 (predictable keys, §10.3)
+  counter-mask  mask frame n with the key n (a counter: predictable, §5.3)
   bad-key     a Sec-WebSocket-Key that is not 16 bytes of base64 (§4.1)
   no-version  no Sec-WebSocket-Version header (§4.1)
   no-validate accept any 101 response: no check of Upgrade, Connection, Sec-WebSocket-Accept,
@@ -38,7 +39,7 @@ import time
 import urllib.parse
 
 FAULTS = ("none", "crash", "segv", "sanitizer", "hang", "exit-1", "no-connect", "unmasked",
-          "zero-mask", "bad-key", "no-version", "no-validate")
+          "zero-mask", "counter-mask", "bad-key", "no-version", "no-validate")
 
 
 class Closed(Exception):
@@ -52,6 +53,7 @@ class Client:
         self.sock = socket.create_connection((parts.hostname, parts.port or 80), timeout=30)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buffer = b""
+        self.frames_sent = 0
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         key = base64.b64encode(os.urandom(16)).decode()
         if fault == "bad-key":
@@ -111,6 +113,10 @@ class Client:
         elif length == 127:
             length = struct.unpack("!Q", self._take(8))[0]
         key = self._take(4) if b1 & 0x80 else None
+        if key and self.fault != "no-validate":
+            # RFC 6455 §5.1: "A client MUST close a connection if it detects a masked frame."
+            self.send_frame(0x8, struct.pack("!H", 1002))
+            raise Closed()
         payload = self._take(length)
         if key:
             payload = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
@@ -128,7 +134,10 @@ class Client:
         else:
             head += bytes([mask_bit | 127]) + struct.pack("!Q", n)
         if masked:
-            key = b"\0\0\0\0" if self.fault == "zero-mask" else os.urandom(4)
+            self.frames_sent += 1
+            key = (b"\0\0\0\0" if self.fault == "zero-mask"
+                   else struct.pack("!I", self.frames_sent) if self.fault == "counter-mask"
+                   else os.urandom(4))
             payload = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
             head += key
         self.sock.sendall(head + payload)
