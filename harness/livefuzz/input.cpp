@@ -106,7 +106,8 @@ std::string describe(const fuzz_step& s) {
 std::vector<seed> seeds_from_cases(std::span<const runner::case_def> cases, std::size_t max_bytes) {
     std::vector<seed> out;
     for (const auto& c : cases) {
-        if (!std::holds_alternative<std::monostate>(c.run_as) ||
+        // The live fuzzer sends to servers: the cases for clients only are no seeds.
+        if (c.clients_only || !std::holds_alternative<std::monostate>(c.run_as) ||
             c.handshake.what != runner::handshake_expectation::rule::must_upgrade ||
             !c.handshake.requires_extension.empty() || c.request.trickle_interval.count() > 0)
             continue;
