@@ -288,3 +288,22 @@ def test_mask_keys_and_masked_frames(binaries, tmp_path):
     lax = run_client(binaries, f"{PYTHON} {FAULTY_CLIENT} --fault no-validate {{url}}",
                      tmp_path / "lax", "--cases", "K.*")
     assert lax.ids_with("FAILED") == {"K.1.2", "K.1.3", "K.1.4", "K.1.5"}
+
+
+WS_CLIENT = ROOT / "tests" / "e2e" / "clients" / "ws_client.js"
+
+
+def test_the_ws_client_passes(binaries, node_ws, tmp_path):
+    # npm ws, categories 1-7, 10, R.1 and K.1, and a compression sample: no FAILED. It offers
+    # "permessage-deflate; client_max_window_bits", so 13.2 (client_no_context_takeover) is
+    # UNIMPLEMENTED, as in Autobahn.
+    run = run_client(binaries, f"{node_ws} {WS_CLIENT} {{url}}", tmp_path,
+                     "--cases", "1.*,2.*,3.*,4.*,5.*,6.*,7.*,10.*,R.*,K.*,12.1.1,13.1.1,13.2.1")
+    assert run.returncode == 0, run.describe(run.ids_with("FAILED")) + run.stderr[-2000:]
+    assert run.ids_with("UNIMPLEMENTED") == {"13.2.1"}
+    assert run.verdicts["12.1.1"] == "OK"
+    # ws checks UTF-8 once a message is whole, so 6.4.x (fail fast) is NON-STRICT, as the ws
+    # server's is.
+    assert {"6.4.1", "6.4.2", "6.4.3", "6.4.4"} <= run.ids_with("NON-STRICT", "OK")
+    assert all(i.split(".")[0] in ("3", "4") or i == "5.15" or i.startswith("6.4.")
+               for i in run.ids_with("NON-STRICT"))
