@@ -70,4 +70,13 @@ runner::expected_outcome outcome(runner::verdict v, std::vector<event> events,
     return {v, std::move(events), std::move(close), std::move(meaning), false, false};
 }
 
+std::vector<named_frame> one_frame_of_each_kind() {
+    return {
+        {"text message", data_frame(opcode::text, hello_world)},
+        {"binary message", data_frame(opcode::binary, codec::hex("00 ff fe fd"))},
+        {"ping", data_frame(opcode::ping, "ping payload")},
+        {"close frame (code 1000)", codec::close_frame(1000)},
+    };
+}
+
 } // namespace wsconform::cases

@@ -134,4 +134,12 @@ inline const runner::requirement accept_steps = must(
 
 inline const std::string hello_world = "Hello, world!";
 
+/// One frame of each kind a masking rule is checked with (text, binary, ping, close), named
+/// for case titles.
+struct named_frame {
+    const char* what;
+    frame f;
+};
+std::vector<named_frame> one_frame_of_each_kind();
+
 } // namespace wsconform::cases

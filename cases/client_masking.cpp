@@ -49,18 +49,8 @@ void add_client_masking_cases(std::vector<runner::case_def>& out) {
     }
 
     // K.1.2-K.1.5: a masked frame from the server.
-    struct masked {
-        const char* what;
-        frame f;
-    };
-    const masked frames[] = {
-        {"text message", data_frame(opcode::text, hello_world)},
-        {"binary message", data_frame(opcode::binary, codec::hex("00 ff fe fd"))},
-        {"ping", data_frame(opcode::ping, "ping payload")},
-        {"close frame (code 1000)", codec::close_frame(1000)},
-    };
     int n = 1;
-    for (auto m : frames) {
+    for (auto m : one_frame_of_each_kind()) {
         m.f.masked = true;
         m.f.key = {0x37, 0xfa, 0x21, 0x3d};
         auto c = make("K.1." + std::to_string(++n),

@@ -25,18 +25,8 @@ void add_masking_cases(std::vector<case_def>& out) {
                                              "received from a client as described in Section "
                                              "5.3.");
 
-    struct unmasked {
-        const char* what;
-        frame f;
-    };
-    const unmasked frames[] = {
-        {"text message", data_frame(opcode::text, hello_world)},
-        {"binary message", data_frame(opcode::binary, codec::hex("00 ff fe fd"))},
-        {"ping", data_frame(opcode::ping, "ping payload")},
-        {"close frame (code 1000)", codec::close_frame(1000)},
-    };
     int n = 0;
-    for (const auto& u : frames) {
+    for (const auto& u : one_frame_of_each_kind()) {
         auto c = make("M." + std::to_string(++n), std::string("Send an unmasked ") + u.what,
                       fail_now, "RFC 6455 5.1");
         c.script = {runner::send_frames{{u.f}, one_write, true}, kill_after(1)};

@@ -1,6 +1,7 @@
 #include "harness/clients/exec_source.hpp"
 
 #include "harness/clients/client_process.hpp"
+#include "harness/runner/timing.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
@@ -10,10 +11,6 @@ namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
 
 namespace {
-
-std::chrono::steady_clock::duration steady(std::chrono::duration<double> d) {
-    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(d);
-}
 
 /// One case's client process.
 class exec_attempt : public runner::client_attempt {
@@ -46,7 +43,8 @@ class exec_attempt : public runner::client_attempt {
             why = "the client " + (co_await process_->ended(std::chrono::seconds(0))).describe();
             co_return std::nullopt;
         }
-        co_await (listener_->wait(path_, steady(settings_.connect_wait)) || process_->exited());
+        co_await (listener_->wait(path_, runner::to_steady(settings_.connect_wait)) ||
+                  process_->exited());
         // Whatever arrived counts, even when the client's exit was seen first.
         auto c = listener_->take(path_);
         path_.clear();
@@ -67,7 +65,7 @@ class exec_attempt : public runner::client_attempt {
     asio::awaitable<std::optional<runner::client_exit>> ended() override {
         if (!process_)
             co_return std::nullopt;
-        co_return co_await process_->ended(steady(settings_.exit_wait));
+        co_return co_await process_->ended(runner::to_steady(settings_.exit_wait));
     }
 
   private:
