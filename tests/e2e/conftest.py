@@ -53,14 +53,17 @@ class Binaries:
     build_dir: Path
     wsconform: Path
     server: Path
+    client: Path  # the reference client, wsconform-client
 
 
 @pytest.fixture(scope="session")
 def binaries() -> Binaries:
     build_dir = _build_dir()
     found = Binaries(build_dir, build_dir / "harness" / "wsconform",
-                     build_dir / "server" / "wsconform-server")
-    if found.wsconform.exists() and found.server.exists():
+                     build_dir / "server" / "wsconform-server",
+                     build_dir / "client" / "wsconform-client")
+    everything = (found.wsconform, found.server, found.client)
+    if all(b.exists() for b in everything):
         return found
     generator = ["-G", "Ninja"] if shutil.which("ninja") else []
     steps = []
@@ -80,8 +83,8 @@ def binaries() -> Binaries:
         if result.returncode != 0:
             pytest.fail(f"build step failed (exit {result.returncode}): {' '.join(step)}\n"
                         + result.stdout[-4000:], pytrace=False)
-    if not (found.wsconform.exists() and found.server.exists()):
-        pytest.fail(f"the build did not produce {found.wsconform} and {found.server}",
+    if not all(b.exists() for b in everything):
+        pytest.fail("the build did not produce " + ", ".join(map(str, everything)),
                     pytrace=False)
     return found
 

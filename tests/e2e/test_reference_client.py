@@ -36,7 +36,7 @@ import pytest
 import websockets
 from websockets.frames import Opcode
 
-from conftest import BUILD_TIMEOUT, ROOT, _build_dir, free_port
+from conftest import free_port
 
 CLIENT_TIMEOUT = 30.0  # s for one client run (each takes well under a second, or ~5 s lingering)
 STEP_TIMEOUT = 10.0  # s for one server-side step (a reply, a close)
@@ -46,29 +46,8 @@ MIB = 1 << 20
 # --- the binary ----------------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
-def client_binary() -> Path:
-    build_dir = _build_dir()
-    binary = build_dir / "client" / "wsconform-client"
-    if binary.exists():
-        return binary
-    generator = ["-G", "Ninja"] if shutil.which("ninja") else []
-    steps = []
-    if not (build_dir / "CMakeCache.txt").exists():
-        steps.append(["cmake", "-S", str(ROOT), "-B", str(build_dir), *generator,
-                      "-DCMAKE_BUILD_TYPE=Release"])
-    steps.append(["cmake", "--build", str(build_dir), "--target", "wsconform-client"])
-    for step in steps:
-        try:
-            result = subprocess.run(step, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                    text=True, timeout=BUILD_TIMEOUT)
-        except (FileNotFoundError, subprocess.TimeoutExpired) as e:
-            pytest.fail(f"cannot build wsconform-client: {e}", pytrace=False)
-        if result.returncode != 0:
-            pytest.fail(f"build step failed (exit {result.returncode}): {' '.join(step)}\n"
-                        + result.stdout[-4000:], pytrace=False)
-    if not binary.exists():
-        pytest.fail(f"the build did not produce {binary}", pytrace=False)
-    return binary
+def client_binary(binaries) -> Path:
+    return binaries.client
 
 
 # --- running the client --------------------------------------------------------------------------
