@@ -22,6 +22,10 @@ const std::vector<runner::case_def>& all_cases() {
         add_security_cases(out);
         add_client_handshake_cases(out);
         add_client_masking_cases(out);
+        add_client_request_cases(out);
+        add_client_limit_cases(out);
+        add_client_closing_cases(out);
+        add_client_across_run_cases(out); // last: they compare every connection before them
         return out;
     }();
     return cases;

@@ -30,5 +30,10 @@ void add_limit_cases(std::vector<runner::case_def>& out);            // [L] 5.2,
 void add_security_cases(std::vector<runner::case_def>& out);         // [S] 10.2
 void add_client_handshake_cases(std::vector<runner::case_def>& out); // [R] clients only
 void add_client_masking_cases(std::vector<runner::case_def>& out);   // [K] clients only
+void add_client_request_cases(std::vector<runner::case_def>& out);   // [Q] clients only
+void add_client_limit_cases(std::vector<runner::case_def>& out);     // [B] clients only
+void add_client_closing_cases(std::vector<runner::case_def>& out);   // [E] clients only
+/// The checks across a run's connections (Q.1.7, K.1.6): added last, as they start last.
+void add_client_across_run_cases(std::vector<runner::case_def>& out);
 
 } // namespace wsconform::cases

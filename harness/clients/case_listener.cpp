@@ -52,9 +52,13 @@ case_listener::case_listener(asio::any_io_executor ex, const std::string& host, 
     port_ = acceptor_.local_endpoint().port();
 }
 
-std::string case_listener::base_url() const {
+std::string case_listener::authority() const {
     const bool v6 = host_.find(':') != std::string::npos;
-    return "ws://" + (v6 ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_);
+    return (v6 ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_);
+}
+
+std::string case_listener::base_url() const {
+    return "ws://" + authority();
 }
 
 void case_listener::start() {
@@ -155,6 +159,7 @@ asio::awaitable<void> case_listener::serve(tcp::socket socket,
                       std::chrono::steady_clock::now() - since)
                       .count();
     c.socket = std::move(socket);
+    c.authority = authority();
 
     auto it = waiting_.find(path_of(c.request.target));
     if (it != waiting_.end() && !it->second->connection) {

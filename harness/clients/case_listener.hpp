@@ -33,6 +33,8 @@ class case_listener {
 
     unsigned short port() const { return port_; }
     boost::asio::any_io_executor get_executor() const { return ex_; }
+    /// "127.0.0.1:PORT": what a client's Host header must say (RFC 6455 §4.1).
+    std::string authority() const;
     /// "ws://127.0.0.1:PORT", for URLs.
     std::string base_url() const;
 

@@ -90,6 +90,9 @@ response_parse_status parse_response(std::string_view data, upgrade_response& ou
 struct handshake_problem {
     std::string what;
     std::string section;
+    /// What it is about, for checks of one part at a time: the header's name, or
+    /// "request-line" (check_request fills it; empty where nobody asks).
+    std::string about{};
 };
 
 /// Checks a parsed response against §4.1's client requirements for the response.

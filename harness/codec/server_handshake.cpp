@@ -167,8 +167,10 @@ std::optional<int> requested_version(const upgrade_request& r) {
 
 std::vector<handshake_problem> check_request(const upgrade_request& r) {
     std::vector<handshake_problem> problems;
+    // Set before each part is checked: what its problems are about.
+    std::string_view part = "request-line";
     auto problem = [&](std::string what, std::string section) {
-        problems.push_back({std::move(what), std::move(section)});
+        problems.push_back({std::move(what), std::move(section), std::string(part)});
     };
 
     // §4.2.1 item 1: "An HTTP/1.1 or higher GET request, including a "Request-URI" [RFC2616]
@@ -199,6 +201,7 @@ std::vector<handshake_problem> check_request(const upgrade_request& r) {
     // repeated (`repeated_section` forbids it).
     auto single = [&](std::string_view name,
                       std::string repeated_section) -> std::optional<std::string_view> {
+        part = name;
         const auto values = lines_of(r, name);
         if (values.size() == 1)
             return values[0];
@@ -219,10 +222,12 @@ std::vector<handshake_problem> check_request(const upgrade_request& r) {
 
     // §4.2.1 items 3 and 4: the tokens are "treated as an ASCII case-insensitive value", and
     // both headers are lists (RFC 9110 §5.6.1), possibly over several lines.
+    part = "Upgrade";
     if (!r.get("Upgrade"))
         problem("Upgrade header missing", "4.2.1");
     else if (!has_token(r.list("Upgrade"), "websocket"))
         problem("Upgrade header without the 'websocket' token", "4.2.1");
+    part = "Connection";
     if (!r.get("Connection"))
         problem("Connection header missing", "4.2.1");
     else if (!has_token(r.list("Connection"), "Upgrade"))
@@ -249,6 +254,7 @@ std::vector<handshake_problem> check_request(const upgrade_request& r) {
     // §4.1 item 10: subprotocol elements "MUST be non-empty strings with characters in the
     // range U+0021 to U+007E not including separator characters [...] and MUST all be unique
     // strings." Empty list elements are list syntax, not elements (RFC 9110 §5.6.1).
+    part = "Sec-WebSocket-Protocol";
     const auto protocols = r.list("Sec-WebSocket-Protocol");
     for (auto it = protocols.begin(); it != protocols.end(); ++it) {
         if (!is_token(*it))
@@ -260,6 +266,7 @@ std::vector<handshake_problem> check_request(const upgrade_request& r) {
     // RFC 7692 §5, §7: "A server MUST decline an extension negotiation offer for this
     // extension if" it breaks the parameter rules. Declining is the server's answer, so these
     // come last: the request itself may still be accepted.
+    part = "Sec-WebSocket-Extensions";
     std::vector<std::string> extensions;
     for (const auto& h : r.headers)
         if (iequals(h.name, "Sec-WebSocket-Extensions"))

@@ -1,5 +1,7 @@
 #include "harness/net/transport.hpp"
 
+#include <tuple>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -108,14 +110,21 @@ asio::awaitable<error_code> transport::connect(const target_url& url,
 }
 
 asio::awaitable<error_code> transport::write(codec::byte_view data) {
+    // A connection that failed a write is broken for good. Asio would queue a new write to
+    // wait for the socket to become writable, and a reset socket never signals that again
+    // (the reactor is edge-triggered, and its one error edge went to the failed write).
+    if (write_failed_)
+        co_return write_failed_;
     if (recorder_)
         recorder_->record(true, data);
     auto buffer = asio::buffer(data.data(), data.size());
-    if (tls_) {
-        auto [ec, n] = co_await asio::async_write(*tls_, buffer, nothrow);
-        co_return ec;
-    }
-    auto [ec, n] = co_await asio::async_write(socket_, buffer, nothrow);
+    error_code ec;
+    if (tls_)
+        std::tie(ec, std::ignore) = co_await asio::async_write(*tls_, buffer, nothrow);
+    else
+        std::tie(ec, std::ignore) = co_await asio::async_write(socket_, buffer, nothrow);
+    if (ec && ec != asio::error::operation_aborted)
+        write_failed_ = ec;
     co_return ec;
 }
 

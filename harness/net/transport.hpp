@@ -64,7 +64,8 @@ class transport {
     /// Takes a connection a client opened to us (we are the server: testing a client), plain
     /// TCP. The socket must belong to this transport's executor.
     void adopt(asio::ip::tcp::socket accepted);
-    /// Writes all of `data` (recorded as one chunk).
+    /// Writes all of `data` (recorded as one chunk). After a write failed, every write fails
+    /// at once with the same error.
     asio::awaitable<error_code> write(codec::byte_view data);
     /// Reads what is available (recorded). End of stream is asio::error::eof, also when a TLS
     /// peer closes without close_notify.
@@ -83,6 +84,7 @@ class transport {
     std::shared_ptr<asio::ssl::context> tls_context_;
     std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
     wire_recorder* recorder_;
+    error_code write_failed_; ///< the error of the write that failed, if one did
 };
 
 } // namespace wsconform::net

@@ -399,6 +399,10 @@ void connection::flush_pong() {
 void connection::close_handshake_done() {
     state_ = state::closed_handshake;
     deadline_.reset();
+    if (options_.side == role::server && options_.server_keeps_tcp_open) {
+        set_deadline(deadline_kind::tcp_close, *options_.server_keeps_tcp_open);
+        return;
+    }
     if (options_.side == role::server) {
         // "the server MUST close the underlying TCP connection immediately"
         drop();

@@ -50,7 +50,8 @@ enum class state : std::uint8_t {
 /// What a deadline is for. Durations are data: the driver arms its own timer.
 enum class deadline_kind : std::uint8_t {
     close_reply, ///< our Close went unanswered for connection_options::close_timeout
-    tcp_close,   ///< client: the server did not close TCP after the closing handshake (§7.1.1)
+    tcp_close,   ///< the peer did not close TCP after the closing handshake (§7.1.1): a client
+                 ///< waiting for the server, or a server_keeps_tcp_open waiting for the client
 };
 
 struct deadline {
@@ -111,6 +112,10 @@ struct connection_options {
     /// the closing handshake (serverConnectionDropTimeout).
     std::chrono::milliseconds close_timeout{1000};
     std::chrono::milliseconds tcp_close_timeout{1000};
+    /// A server that breaks §5.5.1 on purpose ("The server MUST close the underlying TCP
+    /// connection immediately"), to test clients: after the closing handshake it leaves TCP
+    /// open this long for the client to close (a deadline_kind::tcp_close), then drops it.
+    std::optional<std::chrono::milliseconds> server_keeps_tcp_open{};
     /// The code we answer a peer's Close with: empty = echo the peer's code (RFC 6455 5.5.1:
     /// "typically echos the status code it received"); Autobahn's tester answers 1000.
     std::optional<codec::close_code> close_reply_code{};

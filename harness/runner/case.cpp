@@ -170,6 +170,8 @@ std::uint64_t receive_limit(const case_def& c, std::uint64_t run_limit) {
 }
 
 load_class load_of(const case_def& c) {
+    if (c.checks_across_run != across_run::nothing)
+        return load_class::last;
     if (c.loads_target || std::holds_alternative<connection_crowd>(c.run_as) ||
         std::holds_alternative<size_limit_search>(c.run_as))
         return load_class::alone;

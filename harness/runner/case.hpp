@@ -321,6 +321,14 @@ struct requirement {
 /// SHALL NOT, REQUIRED).
 bool is_absolute_requirement(std::string_view text);
 
+/// Checks of a client across the connections of a whole run (RFC 6455 §4.1: the key is "a
+/// nonce [...] randomly selected for each connection"; §5.3: each frame's masking key fresh).
+enum class across_run : std::uint8_t {
+    nothing,
+    handshake_keys, ///< no Sec-WebSocket-Key used twice
+    mask_keys,      ///< no two connections starting with the same mask key, none all-zero
+};
+
 struct case_def {
     std::string id;          ///< "6.4.3": Autobahn numbering for categories 1-13
     std::string group;       ///< category title: "Framing"
@@ -385,6 +393,18 @@ struct case_def {
     /// Clients only: the mask keys of the client's frames must be fresh and unpredictable
     /// (RFC 6455 §5.3): none all-zero, none used twice, not a counter.
     bool check_client_keys = false;
+    /// Clients only: the parts of the opening request this case judges (check_request's
+    /// `about`: a header's name, or "request-line"). Their problems FAIL the case; the
+    /// request's other problems are left to the cases of their parts, so that each part gets a
+    /// verdict of its own. Empty: any problem fails the case (with a 400).
+    std::vector<std::string> judges_request_parts;
+    /// Clients only: what the case checks across every connection of the run. It starts after
+    /// all the others (load_class::last), so it sees the keys of all of them.
+    across_run checks_across_run = across_run::nothing;
+    /// Clients only: after the closing handshake we leave TCP open this long, breaking §5.5.1
+    /// on purpose ("The server MUST close the underlying TCP connection immediately"): the
+    /// client must close it itself, and one that has not by then FAILS.
+    std::optional<seconds> server_keeps_tcp_open;
 };
 
 /// Whether case `c` runs against a client under test (we are the server): Autobahn's cases of
@@ -434,7 +454,10 @@ std::uint64_t receive_limit(const case_def& c, std::uint64_t run_limit);
 /// it, their 1 s timers would measure its load. A case that holds a connection for seconds
 /// while sending next to nothing (a handshake trickled one octet per second) runs in the
 /// background: it starts first and ends whenever it ends, and no case waits for it.
-enum class load_class : std::uint8_t { background, shared, alone };
+/// How a case shares the run: `background` cases wait on timers beside the others, `shared`
+/// ones run in the concurrency window, `alone` ones with nothing but background ones beside
+/// them, `last` ones after every other case (checks across the run).
+enum class load_class : std::uint8_t { background, shared, alone, last };
 load_class load_of(const case_def& c);
 
 /// The case's compressed echo stream, if it has one.

@@ -28,6 +28,10 @@ struct accepted_connection {
     /// From the client's start (or, when the source did not start it, its connect) to its
     /// request: how long a loaded machine kept it, as the opening-handshake wait of a server.
     std::int64_t waited_us{0};
+    /// The host and port of the URL the client was given ("127.0.0.1:PORT"), which its Host
+    /// header must name (RFC 6455 §4.1); empty when the client chose its URL itself (a testee
+    /// of Autobahn's control protocol may be behind port mapping).
+    std::string authority{};
 };
 
 /// How a client process ended (exec mode), for the judge.

@@ -1,5 +1,7 @@
 #include "harness/runner/judge.hpp"
 
+#include "harness/runner/client_keys.hpp"
+
 #include "harness/runner/client_source.hpp"
 
 #include "harness/runner/echo_stream.hpp"
@@ -11,6 +13,15 @@
 namespace wsconform::runner {
 
 namespace {
+
+/// Testing a client, with TCP left open after the closing handshake: it did not close it.
+std::string client_kept_tcp_open(const session_facts& facts) {
+    return "the client did not close TCP within " +
+           format_seconds(facts.closing_timer_fired.value_or(seconds(0))) +
+           " of the closing handshake; the tester dropped it (RFC 6455 5.5.1: \"After both "
+           "sending and receiving a Close message, an endpoint [...] MUST close the underlying "
+           "TCP connection.\")";
+}
 
 /// Every expected outcome wants no event at all, and the peer produced some: it answered
 /// frames it had to reject (echoed an unmasked frame, ponged it).
@@ -44,6 +55,7 @@ void explain_failure(const session_facts& facts, case_result& r, const close_exp
     } else if (r.behavior_close == close_verdict::unclean) {
         closing = !facts.close_received ? "the peer sent no Close frame: the closing handshake "
                                           "was not completed"
+                  : facts.tcp_close_timed_out && facts.we_are_server ? client_kept_tcp_open(facts)
                   : facts.tcp_close_timed_out ? "the server did not close the TCP connection "
                                                 "after the closing handshake"
                                               : "the closing handshake was not completed";
@@ -374,6 +386,10 @@ void judge_connection(const case_def& c, const session_facts& facts, case_result
         r.overall = overall(r.behavior, r.behavior_close);
         return;
     }
+    if (c.server_keeps_tcp_open && facts.we_are_server && facts.tcp_close_timed_out) {
+        r.behavior = verdict::failed;
+        r.result = client_kept_tcp_open(facts) + "; " + r.result;
+    }
     if (c.check_client_keys) {
         if (auto why = predictable_keys(r); !why.empty()) {
             r.behavior = verdict::failed;
@@ -386,12 +402,7 @@ void judge_connection(const case_def& c, const session_facts& facts, case_result
 }
 
 std::string predictable_keys(const case_result& r) {
-    std::vector<std::uint32_t> keys;
-    for (const auto& f : r.frames)
-        if (!f.sent && f.value.masked)
-            keys.push_back(static_cast<std::uint32_t>(f.value.key[0]) << 24 |
-                           static_cast<std::uint32_t>(f.value.key[1]) << 16 |
-                           static_cast<std::uint32_t>(f.value.key[2]) << 8 | f.value.key[3]);
+    const auto keys = received_mask_keys(r);
     auto hex = [](std::uint32_t k) {
         char buf[9];
         std::snprintf(buf, sizeof buf, "%08x", k);

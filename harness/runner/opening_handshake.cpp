@@ -327,8 +327,26 @@ accept_deflate(const case_def& c, const codec::upgrade_request& request, std::st
 } // namespace
 
 answer judge_request(const case_def& c, const codec::upgrade_request& request,
-                     case_result& record) {
+                     std::string_view authority, case_result& record) {
     auto problems = codec::check_request(request);
+    if (!c.judges_request_parts.empty()) {
+        // A case about some parts of the request: the others are their own cases' business.
+        std::erase_if(problems, [&](const codec::handshake_problem& p) {
+            return std::ranges::find(c.judges_request_parts, p.about) ==
+                   c.judges_request_parts.end();
+        });
+        const bool judges_host =
+            std::ranges::find(c.judges_request_parts, "Host") != c.judges_request_parts.end();
+        // §4.1 item 4: "The request MUST contain a |Host| header field whose value contains
+        // /host/ plus optionally ":" followed by /port/ (when not using the default port)."
+        // The host is compared as RFC 3986 §3.2.2 compares it, without case.
+        const auto host = request.get("Host");
+        if (judges_host && host && !authority.empty() && !host->empty() &&
+            !codec::iequals(*host, authority) && problems.empty())
+            problems.push_back({"Host " + std::string(*host) + " instead of " +
+                                    std::string(authority) + ", the host and port of its URL",
+                                "4.1", "Host"});
+    }
     if (!problems.empty()) {
         return {
             failed(record, listed("the client's opening handshake request is invalid:", problems)),
@@ -380,7 +398,7 @@ asio::awaitable<opening> accept_websocket(const case_def& c, std::shared_ptr<cas
     auto& transport = socket->transport();
     transport.adopt(std::move(client.socket));
     record.request = client.request_text;
-    auto [opened, reply] = judge_request(c, client.request, record);
+    auto [opened, reply] = judge_request(c, client.request, client.authority, record);
     const auto text = reply.serialize();
     record.response = text;
     auto wire = codec::to_bytes(text);

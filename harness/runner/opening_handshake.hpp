@@ -68,8 +68,12 @@ struct answer {
 /// Judges a client's opening-handshake request by RFC 6455 §4.1 (codec::check_request: method,
 /// version, Host, Upgrade, Connection, the key, Sec-WebSocket-Version, its offers) and decides
 /// our answer: a 101 with no extension and no subprotocol (as Autobahn's fuzzingserver for
-/// cases 1-10), or, for a defective request, a 400 and the case fails with every defect.
-answer judge_request(const case_def& c, const codec::upgrade_request& request, case_result& record);
+/// cases 1-10), or, for a defective request, a 400 and the case fails with every defect. A case
+/// that judges some parts of the request (case_def::judges_request_parts) looks at those only,
+/// and, judging Host, compares it with `authority`, the host and port of the client's URL
+/// (when known).
+answer judge_request(const case_def& c, const codec::upgrade_request& request,
+                     std::string_view authority, case_result& record);
 
 struct accepted_connection;
 

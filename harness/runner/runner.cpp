@@ -157,13 +157,12 @@ const echo_stream* compressed_stream(const case_def& c) {
 }
 
 /// The order in which cases start: background cases, then the shared ones, then those that run
-/// alone (load_class). Compressed echo streams that send the same messages (one
-/// data set, one message size: 12.1.10, 12.1.15-18 and each 13.x.10, 13.x.15-18) start one
-/// after another, so what one compressed is still in the cache when the next needs it, and
-/// the largest messages first, so the run does not end on one long case keeping one core
-/// busy. The others keep their order and come first: they mostly wait on timers, and the
-/// compressed cases fill the cores meanwhile. Only timing changes, never what is sent or
-/// judged.
+/// alone, then the checks across the run (load_class). Compressed echo streams that send the same
+/// messages (one data set, one message size: 12.1.10, 12.1.15-18 and each 13.x.10, 13.x.15-18)
+/// start one after another, so what one compressed is still in the cache when the next needs it,
+/// and the largest messages first, so the run does not end on one long case keeping one core busy.
+/// The others keep their order and come first: they mostly wait on timers, and the compressed cases
+/// fill the cores meanwhile. Only timing changes, never what is sent or judged.
 std::vector<std::size_t> start_order(std::span<const case_def* const> cases) {
     std::vector<std::size_t> order(cases.size());
     for (std::size_t i = 0; i < order.size(); ++i)
@@ -298,7 +297,7 @@ class case_run {
 
     /// Whether the case at `position` of the start order may start now: cases start in that
     /// order, within the window; a case of load_class::alone once only background ones are in
-    /// flight, and nothing else beside it.
+    /// flight, and nothing else beside it; one of load_class::last once all the others ended.
     bool may_start(std::size_t position, load_class load) const {
         if (target_gone_)
             return true; // it is decided at once, without a connection
@@ -306,6 +305,8 @@ class case_run {
             return false;
         if (load == load_class::alone)
             return admitted(load_class::shared) == 0;
+        if (load == load_class::last)
+            return admitted(load_class::background) + admitted(load_class::shared) == 0;
         return admitted(load_class::background) + admitted(load_class::shared) < window_.size();
     }
 
@@ -660,8 +661,8 @@ class case_run {
     std::size_t next_ = 0;          ///< the next case a worker takes (position in order_)
     std::size_t next_admitted_ = 0; ///< the next case that may start (position in order_)
     concurrency_window window_;
-    std::size_t admitted_[3] = {0, 0, 0}; ///< admitted cases by load_class
-    std::vector<bool> crowded_;           ///< the case shared the target with another case
+    std::size_t admitted_[4] = {0, 0, 0, 0}; ///< admitted cases by load_class
+    std::vector<bool> crowded_;              ///< the case shared the target with another case
     std::vector<bool> decided_;
     /// The longest the target kept an opening handshake waiting (handshake_wait), for
     /// load_sensitive().

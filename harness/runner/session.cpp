@@ -254,6 +254,11 @@ class connection_driver : public std::enable_shared_from_this<connection_driver>
         fail_timer_.async_wait([self = shared_from_this(), after, drop = k.drop](auto ec) {
             if (ec || self->socket_->closed())
                 return;
+            // Both Close frames are through and we hold TCP open on purpose: what the client
+            // does with it is timed by that hold, not by this timer.
+            if (self->def_.server_keeps_tcp_open && self->core_->close_sent() &&
+                self->core_->close_received())
+                return;
             self->facts_.timer_fired = after;
             self->result_.failed_by_me = true;
             if (drop) {
@@ -288,6 +293,9 @@ class connection_driver : public std::enable_shared_from_this<connection_driver>
         o.close_timeout = to_ms(settings_.close_handshake_timeout);
         o.tcp_close_timeout = to_ms(settings_.server_drop_timeout);
         o.close_reply_code = codec::close_codes::normal;
+        if (side_ == protocol::role::server && def_.server_keeps_tcp_open)
+            o.server_keeps_tcp_open =
+                to_ms(settings_.case_timers.scaled(*def_.server_keeps_tcp_open));
         o.keep_uninflatable = true;
         o.on_frame_received = [this](const codec::frame_view& v) { log_.add(false, v); };
         o.on_frame_sent = [this](const frame& f) { log_.add(true, f); };
@@ -409,6 +417,8 @@ class connection_driver : public std::enable_shared_from_this<connection_driver>
     std::optional<seconds> closing_timer_fired() const {
         if (core_ && core_->close_timed_out())
             return settings_.close_handshake_timeout;
+        if (core_ && core_->tcp_close_timed_out() && side_ == protocol::role::server)
+            return settings_.case_timers.scaled(def_.server_keeps_tcp_open.value_or(seconds(0)));
         if (core_ && core_->tcp_close_timed_out())
             return settings_.server_drop_timeout;
         return std::nullopt;
@@ -471,6 +481,9 @@ void session_settings::set_timeout_scale(double factor) {
 
 seconds case_backstop(const case_def& c, const session_settings& settings) {
     seconds longest = settings.case_deadline;
+    if (c.server_keeps_tcp_open)
+        longest =
+            std::max(longest, settings.case_timers.scaled(*c.server_keeps_tcp_open + seconds(10)));
     for (const auto& s : c.script) {
         if (const auto* k = std::get_if<fail_after>(&s))
             longest = std::max(longest, settings.case_timers.scaled(k->after + seconds(10)));
@@ -505,8 +518,18 @@ asio::awaitable<case_result> run_connection(const case_def& c, const session_set
 asio::awaitable<case_result> run_accepted(const case_def& c, const session_settings& settings,
                                           accepted_connection client) {
     auto ex = co_await asio::this_coro::executor;
-    co_return co_await std::make_shared<connection_driver>(ex, c, settings, std::move(client))
-        ->run();
+    auto key = client.request.get("Sec-WebSocket-Key").value_or("");
+    auto r =
+        co_await std::make_shared<connection_driver>(ex, c, settings, std::move(client))->run();
+    if (settings.client_keys) {
+        const auto masks = received_mask_keys(r);
+        std::optional<std::uint32_t> first;
+        if (!masks.empty())
+            first = masks.front();
+        settings.client_keys->add(c.id, std::move(key), first);
+        judge_across_run(c, *settings.client_keys, r);
+    }
+    co_return r;
 }
 
 } // namespace wsconform::runner

@@ -10,6 +10,7 @@
 #include "harness/net/transport.hpp"
 #include "harness/runner/case.hpp"
 #include "harness/runner/case_result.hpp"
+#include "harness/runner/client_keys.hpp"
 #include "harness/runner/judge.hpp"
 #include "harness/runner/timing.hpp"
 
@@ -85,6 +86,8 @@ struct session_settings {
     /// Testing a client: where each case's connection comes from (the run's client_source);
     /// empty when testing the server at `url`.
     std::shared_ptr<class client_source> clients;
+    /// Testing a client: the keys of the run's connections, for the checks across the run.
+    std::shared_ptr<class client_key_log> client_keys = std::make_shared<client_key_log>();
 };
 
 /// How long case `c` may run before its connection is dropped whatever happens, as the run

@@ -21,6 +21,15 @@ The fault makes it wrong in exactly one way:
   no-version  no Sec-WebSocket-Version header (§4.1)
   no-validate accept any 101 response: no check of Upgrade, Connection, Sec-WebSocket-Accept,
               extensions or subprotocol (§4.1)
+  host-no-port  a Host header without the URL's port (§4.1)
+  no-connection no Connection header (§4.1)
+  fixed-key   the same Sec-WebSocket-Key in every process (§4.1: random for each connection)
+  seeded-mask mask keys from a generator seeded the same way in every process (§5.3): each
+              connection's keys differ, but every connection starts with the same key
+  no-limits   no frame-size or message-size limit, and no check of the 64-bit length's top bit
+              (§5.2, §10.4)
+  never-close-tcp  after the closing handshake, wait for the server's TCP close for ever
+              (§5.5.1: the client MUST close TCP itself; a correct client waits 2 s)
 
 Standard library only; the frame reader accepts what the test cases send (no extensions).
 """
@@ -31,6 +40,7 @@ import argparse
 import base64
 import hashlib
 import os
+import random
 import signal
 import socket
 import struct
@@ -39,7 +49,11 @@ import time
 import urllib.parse
 
 FAULTS = ("none", "crash", "segv", "sanitizer", "hang", "exit-1", "no-connect", "unmasked",
-          "zero-mask", "counter-mask", "bad-key", "no-version", "no-validate")
+          "zero-mask", "counter-mask", "bad-key", "no-version", "no-validate", "host-no-port",
+          "no-connection", "fixed-key", "seeded-mask", "no-limits", "never-close-tcp")
+
+# What a correct client refuses: a frame or message above 16 MiB (RFC 6455 §10.4).
+LIMIT = 16 << 20
 
 
 class Closed(Exception):
@@ -58,8 +72,14 @@ class Client:
         key = base64.b64encode(os.urandom(16)).decode()
         if fault == "bad-key":
             key = base64.b64encode(os.urandom(12)).decode()
-        lines = [f"GET {path} HTTP/1.1", f"Host: {parts.netloc}", "Upgrade: websocket",
-                 "Connection: Upgrade", f"Sec-WebSocket-Key: {key}"]
+        if fault == "fixed-key":
+            key = base64.b64encode(b"the same nonce!!").decode()
+        self.seeded = random.Random(6455)
+        host = parts.hostname if fault == "host-no-port" else parts.netloc
+        lines = [f"GET {path} HTTP/1.1", f"Host: {host}", "Upgrade: websocket",
+                 f"Sec-WebSocket-Key: {key}"]
+        if fault != "no-connection":
+            lines.append("Connection: Upgrade")
         if fault != "no-version":
             lines.append("Sec-WebSocket-Version: 13")
         self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
@@ -112,6 +132,13 @@ class Client:
             length = struct.unpack("!H", self._take(2))[0]
         elif length == 127:
             length = struct.unpack("!Q", self._take(8))[0]
+        if self.fault != "no-limits":
+            if length >> 63:  # RFC 6455 §5.2: "the most significant bit MUST be 0"
+                self.send_frame(0x8, struct.pack("!H", 1002))
+                raise Closed()
+            if length > LIMIT:
+                self.send_frame(0x8, struct.pack("!H", 1009))
+                raise Closed()
         key = self._take(4) if b1 & 0x80 else None
         if key and self.fault != "no-validate":
             # RFC 6455 §5.1: "A client MUST close a connection if it detects a masked frame."
@@ -137,10 +164,21 @@ class Client:
             self.frames_sent += 1
             key = (b"\0\0\0\0" if self.fault == "zero-mask"
                    else struct.pack("!I", self.frames_sent) if self.fault == "counter-mask"
+                   else self.seeded.randbytes(4) if self.fault == "seeded-mask"
                    else os.urandom(4))
             payload = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
             head += key
         self.sock.sendall(head + payload)
+
+    def wait_for_tcp_close(self) -> None:
+        """RFC 6455 §5.5.1: the client SHOULD wait for the server to close TCP, and MUST close
+        it itself if the server does not (after 2 s here)."""
+        self.sock.settimeout(None if self.fault == "never-close-tcp" else 2)
+        try:
+            while True:
+                self._fill()
+        except (Closed, OSError):
+            pass
 
     def run(self) -> None:
         message, message_opcode, echoed = b"", 0, 0
@@ -148,22 +186,29 @@ class Client:
             fin, opcode, payload = self.read_frame()
             if opcode == 0x8:  # Close: answer with its code, wait for the server's TCP close
                 self.send_frame(0x8, payload[:2])
-                try:
-                    while True:
-                        self._fill()
-                except (Closed, OSError):
-                    return
+                self.wait_for_tcp_close()
+                return
+            if opcode in (0x3, 0x4, 0x5, 0x6, 0x7, 0xB, 0xC, 0xD, 0xE, 0xF):
+                # §5.2: a reserved opcode fails the connection: our Close, then the server's.
+                self.send_frame(0x8, struct.pack("!H", 1002))
+                while self.read_frame()[1] != 0x8:
+                    pass
+                self.wait_for_tcp_close()
+                return
             if opcode == 0x9:
                 self.send_frame(0xA, payload)
                 continue
             if opcode == 0xA:
                 continue
             if opcode in (0x1, 0x2):
-                message, message_opcode = payload, opcode
+                message, message_opcode = bytearray(payload), opcode
             else:
                 message += payload
+            if len(message) > LIMIT and self.fault != "no-limits":
+                self.send_frame(0x8, struct.pack("!H", 1009))
+                raise Closed()
             if fin:
-                self.send_frame(message_opcode, message)
+                self.send_frame(message_opcode, bytes(message))
                 echoed += 1
                 if echoed == 1 and self.fault == "crash":
                     os.abort()

@@ -234,7 +234,8 @@ def test_run_suite_clients_tests_the_reference_client_by_default(binaries, tmp_p
     failed = {c["id"]: c["result"] for c in target["cases"] if c["verdict"] == "FAILED"}
     assert list(failed) == ["K.1.1"], failed
     assert "frames 1 and 17 were masked with the same key" in failed["K.1.1"]
-    assert target["summary"]["total"] == 247 + 12 + 5  # Autobahn's 1-7, 10; R.1; K.1
+    # Autobahn's 1-7, 10; R.1; K.1; Q.1; B.1; E.1
+    assert target["summary"]["total"] == 247 + 12 + 6 + 8 + 7 + 4
     assert (tmp_path / "index.html").exists()
 
 
@@ -282,9 +283,11 @@ def test_mask_keys_and_masked_frames(binaries, tmp_path):
                           ("counter-mask", "is the one before plus 00000001")):
         run = run_client(binaries, f"{PYTHON} {FAULTY_CLIENT} --fault {fault} {{url}}",
                          tmp_path / fault, "--cases", "K.*")
-        assert run.ids_with("FAILED") == {"K.1.1"}
+        # Every connection starts with the same key too: the check across the run fails.
+        assert run.ids_with("FAILED") == {"K.1.1", "K.1.6"}
         assert run.cases["K.1.1"]["result"].startswith("the client's mask keys are predictable")
         assert reason in run.cases["K.1.1"]["result"]
+        assert run.cases["K.1.6"]["result"].startswith("across the run: the connection")
     lax = run_client(binaries, f"{PYTHON} {FAULTY_CLIENT} --fault no-validate {{url}}",
                      tmp_path / "lax", "--cases", "K.*")
     assert lax.ids_with("FAILED") == {"K.1.2", "K.1.3", "K.1.4", "K.1.5"}

@@ -308,6 +308,33 @@ TEST(Connection, AServerClosesTcpRightAfterTheClosingHandshake) {
     EXPECT_EQ(frames_sent(server).size(), 1u);
 }
 
+TEST(Connection, ATestServerCanLeaveTcpForTheClientToClose) {
+    // Breaking §5.5.1 on purpose, to see what a client does: the client's EOF ends it cleanly.
+    auto server = make(role::server, {.server_keeps_tcp_open = std::chrono::milliseconds(40000)});
+    server.receive_data(from_peer_of(role::server, codec::close_frame(close_codes::normal)));
+    EXPECT_EQ(server.state(), state::closed_handshake);
+    EXPECT_FALSE(server.close_requested());
+    auto d = server.pending_deadline();
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->what, deadline_kind::tcp_close);
+    EXPECT_EQ(d->after, std::chrono::milliseconds(40000));
+    server.receive_eof();
+    EXPECT_TRUE(only(server.events_received(), event::kind::closed)[0].clean);
+    EXPECT_FALSE(server.dropped_by_us());
+}
+
+TEST(Connection, AClientThatNeverClosesTcpTimesOutOnATestServer) {
+    auto server = make(role::server, {.server_keeps_tcp_open = std::chrono::milliseconds(250)});
+    server.send_close(close_codes::normal);
+    server.receive_data(from_peer_of(role::server, codec::close_frame(close_codes::normal)));
+    auto d = server.pending_deadline();
+    ASSERT_TRUE(d);
+    server.deadline_passed(d->serial);
+    EXPECT_TRUE(server.close_requested());
+    EXPECT_TRUE(server.tcp_close_timed_out());
+    EXPECT_TRUE(server.dropped_by_us());
+}
+
 TEST(Connection, AServerThatNeverClosesTcpTimesOut) {
     auto client = make(role::client, {.tcp_close_timeout = std::chrono::milliseconds(250)});
     client.send_close(close_codes::normal);

@@ -162,7 +162,7 @@ codec::upgrade_request client_request() {
 TEST(JudgeRequest, AConformingRequestGetsA101ThatAnswersItsKey) {
     case_def c;
     case_result record;
-    auto [opened, reply] = judge_request(c, client_request(), record);
+    auto [opened, reply] = judge_request(c, client_request(), "127.0.0.1:9001", record);
     EXPECT_EQ(opened.how, opening::end::open);
     EXPECT_EQ(reply.status, 101u);
     // RFC 6455 §1.3's example key and accept value.
@@ -176,7 +176,7 @@ TEST(JudgeRequest, ADefectiveRequestGetsA400AndFailsWithEveryDefect) {
     auto r = client_request();
     r.set("Sec-WebSocket-Version", "8");
     r.remove("Host");
-    auto [opened, reply] = judge_request(c, r, record);
+    auto [opened, reply] = judge_request(c, r, "127.0.0.1:9001", record);
     EXPECT_EQ(opened.how, opening::end::failed);
     EXPECT_EQ(reply.status, 400u);
     EXPECT_EQ(reply.get("Sec-WebSocket-Version"), "13"); // §4.2.2: the version we understand
@@ -185,6 +185,43 @@ TEST(JudgeRequest, ADefectiveRequestGetsA400AndFailsWithEveryDefect) {
     EXPECT_NE(record.result.find("Host header missing (RFC 6455 4.2.1)"), std::string::npos)
         << record.result;
     EXPECT_NE(record.result.find("Sec-WebSocket-Version"), std::string::npos);
+}
+
+TEST(JudgeRequest, ACaseAboutOnePartJudgesThatPartOnly) {
+    case_def c;
+    c.judges_request_parts = {"Connection"};
+    auto r = client_request();
+    r.remove("Host"); // another case's business
+    case_result accepted;
+    EXPECT_EQ(judge_request(c, r, "127.0.0.1:9001", accepted).opened.how, opening::end::open);
+
+    r.set("Connection", "keep-alive");
+    case_result refused;
+    auto [opened, reply] = judge_request(c, r, "127.0.0.1:9001", refused);
+    EXPECT_EQ(opened.how, opening::end::failed);
+    EXPECT_EQ(reply.status, 400u);
+    EXPECT_NE(refused.result.find("Connection header without the 'Upgrade' token"),
+              std::string::npos)
+        << refused.result;
+    EXPECT_EQ(refused.result.find("Host"), std::string::npos) << refused.result;
+}
+
+TEST(JudgeRequest, HostMustNameTheHostAndPortOfTheUrl) {
+    case_def c;
+    c.judges_request_parts = {"Host"};
+    auto r = client_request();
+    r.set("Host", "127.0.0.1"); // the port left out, though it is not the default
+    case_result wrong;
+    EXPECT_EQ(judge_request(c, r, "127.0.0.1:9001", wrong).opened.how, opening::end::failed);
+    EXPECT_NE(wrong.result.find("Host 127.0.0.1 instead of 127.0.0.1:9001"), std::string::npos)
+        << wrong.result;
+    // Unknown authority (a testee that chose its URL): any non-empty Host will do.
+    case_result unknown;
+    EXPECT_EQ(judge_request(c, r, "", unknown).opened.how, opening::end::open);
+    // The host compares without case.
+    r.set("Host", "LOCALHOST:9001");
+    case_result upper;
+    EXPECT_EQ(judge_request(c, r, "localhost:9001", upper).opened.how, opening::end::open);
 }
 
 } // namespace
