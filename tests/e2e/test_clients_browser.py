@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PYTHON, ROOT, Run
-from test_reports_browser import find_chromium
+from test_reports_browser import Browser, Page, artifacts_dir, find_chromium
 
 CHROMIUM = find_chromium()
 needs_chromium = pytest.mark.skipif(CHROMIUM is None,
@@ -165,6 +165,33 @@ def test_the_report_is_the_same_as_other_ways(chromium_run):
     index = json.loads((out / "index.json").read_text())
     assert index["targets"][0]["agent"].startswith(("Chrome/", "HeadlessChrome/"))
     assert all(c["wire_log"] for c in index["targets"][0]["cases"])
+
+
+@needs_chromium
+def test_the_page_shows_the_progress_and_the_summary(binaries, tmp_path):
+    # The page driven over DevTools, to read what a person sees on it.
+    background = BrowserRun(binaries, tmp_path, "--cases", "1.1.*,2.1,6.3.1", "--jobs", "2",
+                            open_page=False)
+    assert background.url, background.first_line
+    browser = Browser(CHROMIUM, tmp_path / "profile", tmp_path / "chromium.log")
+    try:
+        page = Page(browser)
+        page.goto(background.url)
+        page.wait_for("!document.getElementById('result').hidden", timeout=60)
+        status = page.evaluate("document.getElementById('status').textContent")
+        summary = page.evaluate("document.getElementById('summary').textContent")
+        report = page.evaluate("document.getElementById('report').textContent")
+        page.screenshot(artifacts_dir() / "browser-mode-page.png")
+        assert page.errors() == [] or all("WebSocket" in e for e in page.errors()), page.errors()
+    finally:
+        browser.close()
+    run = background.finish(timeout=30)
+    # 6.3.1 is one of Chromium's defects (1002 for invalid UTF-8): the run's status says so.
+    assert run.returncode == 1, run.stderr
+    assert status == "The run is over. Some cases FAILED."
+    assert "Chrome/" in summary and "1 Framing" in summary and "6.3.1" in summary
+    assert report == str((run.out / "index.json").resolve())
+    assert run.verdicts["6.3.1"] == "FAILED" and len(run.ids_with("OK")) == 9
 
 
 def test_a_page_never_opened_ends_the_run_with_one_line(binaries, tmp_path):
