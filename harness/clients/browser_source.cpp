@@ -65,10 +65,6 @@ asio::awaitable<void> respond(tcp::socket& socket, std::string_view type, std::s
     socket.close(ignored);
 }
 
-std::string seconds_text(std::chrono::duration<double> d) {
-    return runner::format_seconds(d);
-}
-
 } // namespace
 
 std::string browser_agent(std::string_view ua) {
@@ -113,7 +109,7 @@ class browser_attempt : public runner::client_attempt {
         std::lock_guard lock(source_.mutex_);
         if (slot_->connection)
             co_return take_locked();
-        const auto wait = seconds_text(source_.settings_.connect_wait);
+        const auto wait = runner::format_seconds(source_.settings_.connect_wait);
         if (slot_->handed_out) {
             why = "the browser did not open the case's WebSocket within " + wait +
                   " (its page got the URL)";

@@ -221,9 +221,13 @@ def test_run_suite_opens_the_browser_and_writes_every_report(binaries, tmp_path)
     out = tmp_path / "suite"
     env = dict(os.environ, WSCONFORM_BUILD_DIR=str(binaries.build_dir))
     command = " ".join(chromium_command(tmp_path / "profile")) + " {url}"
+    # 6.3.1 is one of Chromium's defects (see CHROMIUM_DEFECTS): expected, it does not fail the
+    # run; fixed, the baseline is stale and does.
+    expected = tmp_path / "expect-failures.txt"
+    expected.write_text("6.3.1  # Chromium: 1002 for invalid UTF-8\n")
     process = subprocess.Popen(
         [PYTHON, str(ROOT / "run_suite.py"), "clients", "--browser", "--open", command,
-         "--cases", "1.1.*,2.*,R.1.1", "--out", str(out)],
+         "--cases", "1.1.*,2.*,R.1.1,6.3.1", "--expect-failures", str(expected), "--out", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
         start_new_session=True)
     try:
@@ -231,11 +235,13 @@ def test_run_suite_opens_the_browser_and_writes_every_report(binaries, tmp_path)
     except subprocess.TimeoutExpired:
         stop_group(process)
         pytest.fail("run_suite.py clients --browser did not finish")
-    assert process.returncode == 0, output[-3000:]
     index = json.loads((out / "index.json").read_text())
     target = index["targets"][0]
+    verdicts = {c["id"]: c["verdict"] for c in target["cases"]}
+    assert process.returncode == (0 if verdicts.pop("6.3.1") == "FAILED" else 1), output[-3000:]
     assert target["mode"] == "client" and "Chrome/" in target["agent"]
-    assert {c["verdict"] for c in target["cases"]} == {"OK"}
+    assert set(verdicts.values()) == {"OK"}, verdicts
+    assert "open http://127.0.0.1:" in output and "starting the browser" in output
     for name in ("index.html", "junit.xml", "summary.md", "autobahn/index.json"):
         assert (out / name).exists(), name
     # run_suite.py stopped the browser it started: no Chromium with this profile is left.
