@@ -201,7 +201,8 @@ std::string browser_source::agent() const {
 void browser_source::progress(const runner::progress& p) {
     {
         std::lock_guard lock(mutex_);
-        progress_ = p;
+        // The counts only: the case and result pointed to are the runner's.
+        progress_ = {.done = p.done, .total = p.total, .failed = p.failed};
         last_case_ = p.last ? p.last->id : std::string();
         ++version_;
     }
