@@ -5,6 +5,7 @@
     python3 run_suite.py --spec fuzzingclient.json [--out DIR]   run an Autobahn spec's servers
     python3 run_suite.py --spec fuzzingserver.json [--out DIR]   serve Autobahn's client protocol
     python3 run_suite.py clients [--command 'CMD {url}']          test a client (we are the server)
+    python3 run_suite.py clients --browser [--open 'CMD {url}']   test a browser through a page
     python3 run_suite.py report DIR [DIR...] [--out OUT]          re-render (or merge) reports
     python3 run_suite.py diff OLD_DIR NEW_DIR [--html FILE]       verdict changes between runs
     python3 run_suite.py fuzz [--seconds N] [--jobs N] [--out DIR] the libFuzzer targets
@@ -422,9 +423,69 @@ def reference_client_command(build_dir: Path) -> str:
     return f"{build_dir / 'client' / 'wsconform-client'} {{url}}"
 
 
+def run_browser(args: argparse.Namespace, runner: Path, out: Path) -> int:
+    """Browser mode: wsconform serves a page that runs the cases through the browser's
+    WebSocket API; the browser is started with `--open` (stopped at the end), or a person opens
+    the URL wsconform prints."""
+    command = [str(runner), "--browser", "--out", str(out),
+               *passthrough(args, ("agent", "cases", "exclude_cases", "jobs", "timeout_scale",
+                                   "listen"))]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    browser: subprocess.Popen | None = None
+    try:
+        for line in process.stdout:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+            match = re.match(r"open (\S+) in the browser", line)
+            if match and args.open and browser is None:
+                opener = args.open.replace("{url}", match.group(1))
+                say(f"starting the browser: {opener}")
+                # A group of its own, so the browser and every process it starts are stopped.
+                browser = subprocess.Popen(opener, shell=True, stdin=subprocess.DEVNULL,
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                           start_new_session=True)
+        return process.wait()
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait()
+        if browser is not None:
+            stop_process_group(browser)
+
+
+def stop_process_group(process: subprocess.Popen) -> None:
+    """SIGTERM to the process's group, SIGKILL if it is still there after 5 s."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            return
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+
+
 def run_clients(args: argparse.Namespace) -> int:
     """Tests a WebSocket client: wsconform is the server, and the client is started once per
-    case with that case's URL (exec mode); without --command, the built-in reference client."""
+    case with that case's URL (exec mode); without --command, the built-in reference client.
+    With --browser, a browser runs the cases through a page wsconform serves."""
+    if args.browser and args.command_line is not None:
+        raise RunError("clients: --browser and --command exclude each other (the browser runs "
+                       "the cases through a page; --open CMD starts it)")
+    if args.open and not args.browser:
+        raise RunError("clients --open is for --browser: it starts the browser with the page")
+    if args.open and "{url}" not in args.open:
+        raise RunError("clients --open: the command must contain {url}, where the page's URL "
+                       "goes (e.g. --open 'chromium --headless=new --no-sandbox {url}')")
+    if args.browser:
+        baseline = load_baseline(args.expect_failures)
+        build(BUILD_DIR)
+        out = run_dir(args)
+        status = run_browser(args, BUILD_DIR / "harness" / "wsconform", out)
+        if status not in (0, 1):
+            return status
+        return finish_run(args, out, baseline)
     if args.command_line is not None and "{url}" not in args.command_line:
         raise RunError("clients --command: the command must contain {url}, where the case's "
                        "URL goes (e.g. --command 'python3 my_client.py {url}')")
@@ -943,6 +1004,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                                  "the case's ws:// URL, e.g. 'python3 client.py {url}'. The "
                                  "client connects, echoes every message, and exits (0 after a "
                                  "clean close)")
+        parser.add_argument("--browser", action="store_true",
+                            help="test a browser's WebSocket: wsconform serves a page that runs "
+                                 "the cases; open the URL it prints in the browser (or --open)")
+        parser.add_argument("--open", metavar="CMD",
+                            help="with --browser: shell command that starts the browser, {url} "
+                                 "replaced by the page's URL, e.g. 'chromium --headless=new "
+                                 "--no-sandbox {url}'; it is stopped at the end")
         parser.add_argument("--out", help="report directory (default reports/runs/<time>)")
         parser.add_argument("--agent", help="name of the client in the report")
         parser.add_argument("--cases", help="case patterns, e.g. '1.*,6.4.*'")

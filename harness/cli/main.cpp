@@ -6,6 +6,7 @@
 
 #include "cases/catalogue.hpp"
 #include "harness/clients/autobahn_server.hpp"
+#include "harness/clients/browser_source.hpp"
 #include "harness/clients/exec_source.hpp"
 #include "harness/livefuzz/campaign.hpp"
 #include "harness/net/url.hpp"
@@ -16,6 +17,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -43,8 +45,18 @@ std::string iso_now() {
     return buf;
 }
 
-/// Counts per category, then the failed cases with their reasons.
-void print_summary(const runner::target_report& t, std::int64_t wall_ms) {
+/// snprintf appended to `out`.
+template <typename... Args>
+void append_format(std::string& out, const char* format, Args... args) {
+    char line[512];
+    const int n = std::snprintf(line, sizeof line, format, args...);
+    out.append(line, static_cast<std::size_t>(std::clamp(n, 0, static_cast<int>(sizeof line) - 1)));
+}
+
+/// Counts per category, then the failed cases with their reasons (printed, and shown on the
+/// browser page in browser mode).
+std::string summary_text(const runner::target_report& t, std::int64_t wall_ms) {
+    std::string out;
     struct row {
         std::string title;
         std::map<runner::verdict, std::size_t> counts;
@@ -71,17 +83,17 @@ void print_summary(const runner::target_report& t, std::int64_t wall_ms) {
     using runner::verdict;
     const verdict order[] = {verdict::ok, verdict::non_strict, verdict::informational,
                              verdict::unimplemented, verdict::failed};
-    std::printf("\n%s  %s\n", t.agent.c_str(), t.url.c_str());
-    std::printf("  %-28s %6s %6s %11s %14s %14s %7s\n", "category", "total", "OK", "NON-STRICT",
-                "INFORMATIONAL", "UNIMPLEMENTED", "FAILED");
+    append_format(out, "\n%s  %s\n", t.agent.c_str(), t.url.c_str());
+    append_format(out, "  %-28s %6s %6s %11s %14s %14s %7s\n", "category", "total", "OK",
+                  "NON-STRICT", "INFORMATIONAL", "UNIMPLEMENTED", "FAILED");
     auto print_row = [&](const std::string& label, const row& r) {
-        std::printf("  %-28s %6zu", label.c_str(), r.total);
+        append_format(out, "  %-28s %6zu", label.c_str(), r.total);
         const int widths[] = {6, 11, 14, 14, 7};
         for (int i = 0; i < 5; ++i) {
             auto it = r.counts.find(order[i]);
-            std::printf(" %*zu", widths[i], it == r.counts.end() ? 0 : it->second);
+            append_format(out, " %*zu", widths[i], it == r.counts.end() ? 0 : it->second);
         }
-        std::printf("\n");
+        out += "\n";
     };
     for (const auto& [key, r] : rows)
         print_row(key + " " + r.title, r);
@@ -92,14 +104,16 @@ void print_summary(const runner::target_report& t, std::int64_t wall_ms) {
         if (r.overall != verdict::failed)
             continue;
         if (!header) {
-            std::printf("\nFAILED:\n");
+            out += "\nFAILED:\n";
             header = true;
         }
-        std::printf("  %-8s %s | close: %s (%s)\n", t.cases[i]->id.c_str(), r.result.c_str(),
-                    std::string(to_string(r.behavior_close)).c_str(), r.result_close.c_str());
+        const auto& id = t.cases[i]->id;
+        out += "  " + id + std::string(id.size() < 8 ? 8 - id.size() : 0, ' ') + " " + r.result +
+               " | close: " + std::string(to_string(r.behavior_close)) + " (" + r.result_close +
+               ")\n";
     }
-    std::printf("\n%zu cases in %.2f s\n", all.total, static_cast<double>(wall_ms) / 1000.0);
-    std::fflush(stdout);
+    append_format(out, "\n%zu cases in %.2f s\n", all.total, static_cast<double>(wall_ms) / 1000.0);
+    return out;
 }
 
 /// Writes DIR/<id>.bin for every case that sends frames; each file lands whole (written next
@@ -295,9 +309,13 @@ int main(int argc, char** argv) {
     app.add_option("--exclude-agent-cases", agent_excludes,
                    "with --serve-autobahn: 'AGENT=PATTERNS', cases not run for that agent "
                    "(Autobahn's exclude-agent-cases; repeatable)");
+    bool browser = false;
+    app.add_flag("--browser", browser,
+                 "test a browser's WebSocket: serve a page that runs the cases (open the URL "
+                 "printed in the browser); the run starts when the page is opened");
     app.add_option("--listen", listen,
-                   "with --client-command: HOST:PORT clients connect to (default 127.0.0.1:0, "
-                   "a free port)");
+                   "with --client-command or --browser: HOST:PORT clients connect to (default "
+                   "127.0.0.1:0, a free port)");
     app.add_option("--out", out, "report directory (index.json, cases/)");
     app.add_option("--agent", agent, "name of the server under test in the report");
     app.add_option("--cases", cases_list, "case patterns, e.g. '1.*,6.4.*' (default: all)");
@@ -394,7 +412,7 @@ int main(int argc, char** argv) {
         exclude = std::move(*parsed);
     }
     const auto& catalogue = cases::all_cases();
-    const bool testing_client = !client_command.empty() || !serve_autobahn.empty();
+    const bool testing_client = !client_command.empty() || !serve_autobahn.empty() || browser;
     std::vector<const runner::case_def*> selected;
     for (const auto& c : catalogue)
         if (runner::matches_any(*include, c.id, c.tags) &&
@@ -422,11 +440,14 @@ int main(int argc, char** argv) {
                            (testing_client ? " among the cases run against clients" : ""));
     if (testing_client && !target.empty())
         return usage_error(std::string("--target and ") +
-                           (serve_autobahn.empty() ? "--client-command" : "--serve-autobahn") +
+                           (browser                  ? "--browser"
+                            : serve_autobahn.empty() ? "--client-command"
+                                                     : "--serve-autobahn") +
                            " exclude each other: one tests a server, the other a client");
-    if (!client_command.empty() && !serve_autobahn.empty())
-        return usage_error("--client-command and --serve-autobahn exclude each other: clients "
-                           "are either started per case or drive the run themselves");
+    if (!client_command.empty() + !serve_autobahn.empty() + browser > 1)
+        return usage_error("--client-command, --serve-autobahn and --browser exclude each other: "
+                           "clients are started per case, drive the run themselves, or are a "
+                           "browser's page");
     if (!serve_autobahn.empty()) {
         if (out.empty())
             return usage_error("--out DIR is required");
@@ -441,6 +462,7 @@ int main(int argc, char** argv) {
 
     runner::session_settings settings;
     std::shared_ptr<clients::exec_source> exec;
+    std::shared_ptr<clients::browser_source> pages;
     std::optional<net::target_url> url;
     if (testing_client) {
         auto colon = listen.rfind(':');
@@ -452,11 +474,12 @@ int main(int argc, char** argv) {
         }
         if (port > 65535)
             return usage_error("bad --listen '" + listen + "': expected HOST:PORT");
+        auto host = listen.substr(0, colon);
+        if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+            host = host.substr(1, host.size() - 2);
         clients::exec_settings es;
         es.command = client_command;
-        es.host = listen.substr(0, colon);
-        if (es.host.size() > 2 && es.host.front() == '[' && es.host.back() == ']')
-            es.host = es.host.substr(1, es.host.size() - 2);
+        es.host = host;
         es.port = static_cast<unsigned short>(port);
         es.ca_file = ca_file;
         es.connect_wait *= timeout_scale;
@@ -469,10 +492,20 @@ int main(int argc, char** argv) {
             if (!listen_error.empty())
                 return usage_error(listen_error);
         }
-        exec = std::make_shared<clients::exec_source>(std::move(es));
-        settings.clients = exec;
-        if (agent.empty())
-            agent = client_agent(client_command);
+        if (browser) {
+            clients::browser_settings bs;
+            bs.host = host;
+            bs.port = es.port;
+            bs.connect_wait *= timeout_scale;
+            bs.page_wait *= timeout_scale;
+            pages = std::make_shared<clients::browser_source>(std::move(bs));
+            settings.clients = pages;
+        } else {
+            exec = std::make_shared<clients::exec_source>(std::move(es));
+            settings.clients = exec;
+            if (agent.empty())
+                agent = client_agent(client_command);
+        }
     } else {
         url = net::parse_url(target, &error);
         if (!url)
@@ -497,7 +530,7 @@ int main(int argc, char** argv) {
         if (!settings.tls)
             return usage_error(error);
     }
-    if (agent.empty())
+    if (agent.empty() && url)
         agent = url->host_header;
 
     runner::report_writer writer;
@@ -505,10 +538,25 @@ int main(int argc, char** argv) {
         return usage_error(err);
     if (auto err = testing_client ? std::string() : runner::probe_target(settings); !err.empty())
         return usage_error(err);
+    if (pages) {
+        if (!pages->open(error))
+            return usage_error(error);
+        // The one line a person (or a script that starts the browser) waits for.
+        std::printf("open %s in the browser to test (%zu case%s)\n", pages->page_url().c_str(),
+                    selected.size(), selected.size() == 1 ? "" : "s");
+        std::fflush(stdout);
+        if (!pages->wait_for_page())
+            return usage_error("the page " + pages->page_url() + " was not opened within " +
+                               runner::format_seconds(pages->page_wait()) + ": no case was run");
+        if (agent.empty())
+            agent = pages->agent();
+    }
 
     const bool tty = ::isatty(STDERR_FILENO) != 0;
     std::size_t next_plain = 0;
     auto on_progress = [&](const runner::progress& p) {
+        if (pages)
+            pages->progress(p);
         if (quiet)
             return;
         if (tty) {
@@ -527,7 +575,9 @@ int main(int argc, char** argv) {
     report.started_at = iso_now();
     auto started = std::chrono::steady_clock::now();
     runner::target_report t{agent,
-                            testing_client ? "exec: " + client_command : url->text,
+                            pages            ? pages->page_url()
+                            : testing_client ? "exec: " + client_command
+                                             : url->text,
                             testing_client ? "client" : "server",
                             selected,
                             {}};
@@ -549,14 +599,30 @@ int main(int argc, char** argv) {
                              std::chrono::steady_clock::now() - started)
                              .count();
     report.targets.push_back(std::move(t));
-    if (auto err = writer.write(report); !err.empty())
+    if (auto err = writer.write(report); !err.empty()) {
+        if (pages)
+            pages->finish("", "cannot write the report: " + err, 2);
         return usage_error(err);
-    if (!quiet)
-        print_summary(report.targets.front(), report.duration_ms);
+    }
+    const auto summary = summary_text(report.targets.front(), report.duration_ms);
+    if (!quiet) {
+        std::fputs(summary.c_str(), stdout);
+        std::fflush(stdout);
+    }
     std::printf("report: %s/index.json\n", out.c_str());
+    std::fflush(stdout);
 
-    for (const auto& r : report.targets.front().results)
-        if (r.overall == runner::verdict::failed)
-            return 1;
-    return 0;
+    const auto& results = report.targets.front().results;
+    const int status = std::any_of(results.begin(), results.end(),
+                                   [](const runner::case_result& r) {
+                                       return r.overall == runner::verdict::failed;
+                                   })
+                           ? 1
+                           : 0;
+    if (pages) {
+        std::error_code ec;
+        auto where = std::filesystem::absolute(std::filesystem::path(out) / "index.json", ec);
+        pages->finish(summary, ec ? out + "/index.json" : where.string(), status);
+    }
+    return status;
 }
