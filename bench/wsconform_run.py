@@ -35,11 +35,13 @@ class TimedRun:
         return self.index["targets"][0]
 
 
-def timed_run(runner: Path, url: str, cases: str, jobs: int | None = None,
+def timed_run(runner: Path, url: str | list[str], cases: str, jobs: int | None = None,
               extra: tuple[str, ...] = ()) -> TimedRun:
+    """`url` is a server's URL (--target), or the options that say what to test instead (a
+    client: ["--client-command", "CMD {url}"])."""
+    target = ["--target", url] if isinstance(url, str) else url
     with tempfile.TemporaryDirectory() as out:
-        command = [str(runner), "--target", url, "--out", out, "--cases", cases, "--quiet",
-                   *extra]
+        command = [str(runner), *target, "--out", out, "--cases", cases, "--quiet", *extra]
         if jobs is not None:
             command += ["--jobs", str(jobs)]
         started = time.perf_counter()
