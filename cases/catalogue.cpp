@@ -22,6 +22,7 @@ const std::vector<runner::case_def>& all_cases() {
         add_security_cases(out);
         add_client_handshake_cases(out);
         add_client_masking_cases(out);
+        add_client_tls_cases(out);
         return out;
     }();
     return cases;

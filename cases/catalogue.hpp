@@ -30,5 +30,6 @@ void add_limit_cases(std::vector<runner::case_def>& out);            // [L] 5.2,
 void add_security_cases(std::vector<runner::case_def>& out);         // [S] 10.2
 void add_client_handshake_cases(std::vector<runner::case_def>& out); // [R] clients only
 void add_client_masking_cases(std::vector<runner::case_def>& out);   // [K] clients only
+void add_client_tls_cases(std::vector<runner::case_def>& out);       // [T] clients only
 
 } // namespace wsconform::cases
