@@ -67,13 +67,15 @@ TEST(ClientTls, TheTlsCasesAreForStartedClientsOnlyAndTheRefusalsQuoteTheirMust)
         EXPECT_TRUE(c->clients_only) << id;
         EXPECT_TRUE(runs_against_clients(*c)) << id;
         EXPECT_TRUE(needs_started_client(*c)) << id; // not for --serve-autobahn
-        if (id != "T.1.1")
+        if (id != "T.1.1") {
             EXPECT_FALSE(c->tls_must_refuse.empty()) << id;
+        }
     }
     EXPECT_NE(cite_musts(*t.at("T.1.5")).find("TLS 1.1 MUST NOT be used."), std::string::npos);
     for (const auto& c : cases::all_cases())
-        if (!c.id.starts_with("T."))
+        if (!c.id.starts_with("T.")) {
             EXPECT_FALSE(needs_started_client(c)) << c.id;
+        }
 }
 
 TEST(LoadClasses, CasesThatLoadTheTargetRunAloneAndTrickledHandshakesInTheBackground) {

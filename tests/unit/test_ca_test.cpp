@@ -44,8 +44,11 @@ int verify(const std::string& chain, const std::string& ca, const char* host = n
     std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(),
                                                                   &X509_STORE_free);
     X509_STORE_add_cert(store.get(), anchors[0].get());
-    std::unique_ptr<STACK_OF(X509), decltype(&sk_X509_free)> untrusted(sk_X509_new_null(),
-                                                                       &sk_X509_free);
+    // sk_X509_free is a macro: no address to take.
+    struct stack_free {
+        void operator()(STACK_OF(X509) * s) const { sk_X509_free(s); }
+    };
+    std::unique_ptr<STACK_OF(X509), stack_free> untrusted(sk_X509_new_null());
     for (std::size_t i = 1; i < leaf_and_more.size(); ++i)
         sk_X509_push(untrusted.get(), leaf_and_more[i].get());
     std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(),
