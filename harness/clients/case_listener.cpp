@@ -80,7 +80,8 @@ std::string case_listener::reserve(std::string_view case_id) {
 asio::awaitable<void> case_listener::wait(const std::string& path,
                                           std::chrono::steady_clock::duration timeout) {
     auto it = waiting_.find(path);
-    if (it == waiting_.end() || it->second->connection || stopped_)
+    if (it == waiting_.end() || it->second->connection || !it->second->tls_failure.empty() ||
+        stopped_)
         co_return;
     auto s = it->second; // the slot outlives a take() while this waits
     asio::steady_timer limit(ex_, timeout);
@@ -137,7 +138,10 @@ asio::awaitable<void> case_listener::serve(tcp::socket socket,
     stream.adopt(std::move(socket));
     if (tls_) {
         // RFC 6455 4.1: a wss:// client performs the TLS handshake before it sends its request.
-        if (auto ec = co_await stream.accept_tls(request_timeout_); ec) {
+        ++tls_handshakes_;
+        auto ec = co_await stream.accept_tls(request_timeout_);
+        --tls_handshakes_;
+        if (ec) {
             std::string why = "the TLS handshake failed: ";
             if (ec == asio::error::timed_out)
                 why = "the client did not complete the TLS handshake in time";

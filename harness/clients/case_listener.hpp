@@ -63,6 +63,9 @@ class case_listener {
     /// the wait is cancelled: a race with the client's exit).
     boost::asio::awaitable<void> wait(const std::string& path,
                                       std::chrono::steady_clock::duration timeout);
+    /// TLS handshakes under way on this listener: a client that refused ours may be seen to
+    /// exit before our side of its handshake has failed.
+    std::size_t tls_handshakes() const { return tls_handshakes_; }
     /// The connection that asked for `path`, if one did; the path is released either way
     /// (a later connection to it gets a 404). Without one, `tls_failure` (if given) gets why a
     /// TLS handshake on this listener failed while the path was reserved, or "".
@@ -96,6 +99,7 @@ class case_listener {
     std::uint64_t next_ = 0;
     other_handler other_;
     std::chrono::steady_clock::duration request_timeout_ = std::chrono::seconds(10);
+    std::size_t tls_handshakes_ = 0;
     bool stopped_ = false;
 };
 

@@ -47,6 +47,11 @@ class exec_attempt : public runner::client_attempt {
         }
         co_await (listener_->wait(path_, runner::to_steady(settings_.connect_wait)) ||
                   process_->exited());
+        if (!process_->running() && listener_->tls_handshakes() > 0) {
+            // It exited while our side of a TLS handshake was still going: let that end (it
+            // has the client's alert to read, if it sent one), so the reason can name it.
+            co_await listener_->wait(path_, std::chrono::seconds(1));
+        }
         // Whatever arrived counts, even when the client's exit was seen first.
         std::string tls_failure;
         auto c = listener_->take(path_, &tls_failure);

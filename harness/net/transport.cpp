@@ -1,7 +1,9 @@
 #include "harness/net/transport.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
@@ -95,6 +97,10 @@ void transport::adopt(transport&& accepted) {
     socket_ = std::move(accepted.socket_);
     tls_context_ = std::move(accepted.tls_context_);
     tls_ = std::move(accepted.tls_);
+    accepted_tls_ = accepted.accepted_tls_;
+    // Octet-wise cases write one octet at a time: Nagle would hold each until an ACK.
+    error_code ignored;
+    lowest().set_option(asio::ip::tcp::no_delay(true), ignored);
 }
 
 asio::awaitable<error_code> transport::accept_tls(std::chrono::steady_clock::duration timeout) {
@@ -110,6 +116,7 @@ asio::awaitable<error_code> transport::accept_tls(std::chrono::steady_clock::dur
         co_return asio::error::timed_out;
     }
     auto [ec] = std::get<0>(hs);
+    accepted_tls_ = !ec; // after a failed handshake there is no session to close
     co_return ec;
 }
 
@@ -224,8 +231,31 @@ void transport::shutdown_send() {
     lowest().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
 }
 
+namespace {
+/// Writes our close_notify, then closes TCP; bounded, since the peer may not read.
+asio::awaitable<void>
+close_notify_then_close(std::shared_ptr<asio::ssl::stream<asio::ip::tcp::socket>> stream) {
+    // As if the peer's close_notify had come: SSL_shutdown then only sends ours, and the
+    // shutdown completes once it is written instead of waiting for the peer's.
+    SSL_set_shutdown(stream->native_handle(), SSL_RECEIVED_SHUTDOWN);
+    asio::steady_timer limit(stream->get_executor(), std::chrono::milliseconds(500));
+    co_await (stream->async_shutdown(nothrow) || limit.async_wait(nothrow));
+    error_code ignored;
+    stream->next_layer().close(ignored);
+}
+} // namespace
+
 void transport::close() {
     error_code ignored;
+    if (tls_ && accepted_tls_ && tls_->next_layer().is_open()) {
+        // The stream leaves this transport (it is closed from now on); pending reads and writes
+        // end with operation_aborted while the close_notify goes out.
+        std::shared_ptr<asio::ssl::stream<asio::ip::tcp::socket>> stream(std::move(tls_));
+        stream->next_layer().cancel(ignored);
+        auto ex = stream->get_executor();
+        asio::co_spawn(ex, close_notify_then_close(std::move(stream)), asio::detached);
+        return;
+    }
     lowest().close(ignored);
 }
 

@@ -87,7 +87,10 @@ class transport {
     asio::awaitable<std::pair<error_code, std::size_t>> read_some(std::span<codec::byte> buffer);
     /// Half-closes our sending side.
     void shutdown_send();
-    /// Drops the connection at once; pending operations complete with operation_aborted.
+    /// Drops the connection at once; pending operations complete with operation_aborted. A TLS
+    /// connection we accepted (we are the server) first gets our close_notify (RFC 8446 6.1:
+    /// "Each party MUST send a "close_notify" alert before closing its write side of the
+    /// connection"): a client may wait for it before it lets go of the connection.
     void close();
     bool is_open() const { return lowest().is_open(); }
     bool secure() const { return tls_ != nullptr; }
@@ -104,6 +107,7 @@ class transport {
     /// Owns its socket (not a reference to `socket_`), so a transport can be moved: an accepted
     /// TLS connection goes from the listener that read its request to the case.
     std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket>> tls_;
+    bool accepted_tls_ = false; ///< tls_ is the server side (accept_tls)
     wire_recorder* recorder_;
 };
 
