@@ -99,6 +99,9 @@ std::string substitute(std::string command, const std::string& url, const std::s
 }
 
 void exec_source::attach(asio::any_io_executor ex) {
+    // The runner attaches again for the cases it runs once more, alone: the listeners of the
+    // first round were stopped and their executor ran dry, so they can go.
+    tls_listeners_.clear();
     listener_.emplace(ex, settings_.host, settings_.port, error_);
     if (!error_.empty()) {
         listener_.reset();

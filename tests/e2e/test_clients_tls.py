@@ -169,3 +169,19 @@ def test_serve_autobahn_over_wss(binaries, tmp_path):
     target, = index["targets"]
     assert target["agent"] == "tls"
     assert [c["verdict"] for c in target["cases"]] == ["OK", "OK"]
+
+
+def test_a_second_round_of_cases_gets_fresh_tls_listeners(binaries, tmp_path):
+    # A verdict decided by a timeout while other cases ran is confirmed by running the case
+    # again, alone: the runner attaches the client source a second time. The TLS listeners of
+    # the first round must give way to new ones (keeping the old ones crashed the run). Timers
+    # at 5 % make timeouts decide verdicts in the first round.
+    result = invoke(binaries, "--client-command",
+                    f"{PYTHON} {WEBSOCKETS_CLIENT} --ca {{ca}} {{url}}", "--out", str(tmp_path),
+                    "--cases", "2.*,T.*", "--timeout-scale", "0.05", timeout=120)
+    assert result.returncode in (0, 1), result.stderr[-2000:]  # not killed by a signal
+    if "decided by a timeout while other cases were in flight" not in result.stderr:
+        pytest.skip("no verdict was decided by a timeout in the first round: nothing ran again")
+    index = json.loads((tmp_path / "index.json").read_text())
+    ids = [c["id"] for c in index["targets"][0]["cases"]]
+    assert ids[-5:] == TLS_CASES and len(ids) == 16
