@@ -10,6 +10,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include <array>
 
 namespace wsconform::clients {
@@ -148,6 +151,12 @@ asio::awaitable<void> case_listener::serve(tcp::socket socket,
             else if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated ||
                      ec == asio::error::connection_reset)
                 why += "the client closed the connection without a TLS alert";
+            else if (ec.category() == asio::error::get_ssl_category() &&
+                     ERR_GET_REASON(static_cast<unsigned long>(ec.value())) ==
+                         SSL_R_UNSUPPORTED_PROTOCOL)
+                // Our side ended it: the client offered no version this listener speaks.
+                why +=
+                    "the client offered no TLS version this server speaks (" + ec.message() + ")";
             else
                 why += ec.message();
             stream.close();
