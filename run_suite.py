@@ -419,8 +419,9 @@ def run_cases(args: argparse.Namespace) -> int:
 # --- clients -------------------------------------------------------------------------------------
 
 def reference_client_command(build_dir: Path) -> str:
-    """The built-in reference client (Boost.Beast) in exec mode: one run per case URL."""
-    return f"{build_dir / 'client' / 'wsconform-client'} {{url}}"
+    """The built-in reference client (Boost.Beast) in exec mode: one run per case URL, trusting
+    the run's test CA (the TLS cases T.1 send it to wss:// URLs)."""
+    return f"{build_dir / 'client' / 'wsconform-client'} --ca {{ca}} {{url}}"
 
 
 def run_browser(args: argparse.Namespace, runner: Path, out: Path) -> int:
@@ -744,9 +745,10 @@ def run_server_spec(args: argparse.Namespace, spec: dict, path: Path) -> int:
     for warning in _check_options(spec.get("options"), f"{where}: options"):
         say(f"warning: {warning}")
     url = spec.get("url", "ws://127.0.0.1:9001")
-    if not isinstance(url, str) or not url.startswith("ws://"):
-        raise RunError(f"{where}: 'url' must be a ws:// URL to listen on, e.g. "
-                       "\"ws://127.0.0.1:9001\"")
+    if not isinstance(url, str) or not url.startswith(("ws://", "wss://")):
+        raise RunError(f"{where}: 'url' must be a ws:// or wss:// URL to listen on, e.g. "
+                       "\"ws://127.0.0.1:9001\" (wss://: the test CA is written to "
+                       "OUTDIR/tls/ca.pem)")
     outdir = spec.get("outdir", DEFAULT_CLIENTS_OUTDIR)
     if not isinstance(outdir, str) or not outdir:
         raise RunError(f"{where}: 'outdir' must be a directory name")
@@ -1001,7 +1003,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         "reference client.")
         parser.add_argument("--command", dest="command_line", metavar="CMD",
                             help="shell command that runs your client; {url} is replaced by "
-                                 "the case's ws:// URL, e.g. 'python3 client.py {url}'. The "
+                                 "the case's ws:// (or, for the T.1 cases, wss://) URL and {ca} "
+                                 "by the run's test CA file, e.g. 'python3 client.py --ca {ca} "
+                                 "{url}'. The "
                                  "client connects, echoes every message, and exits (0 after a "
                                  "clean close)")
         parser.add_argument("--browser", action="store_true",

@@ -25,6 +25,7 @@ const std::vector<runner::case_def>& all_cases() {
         add_client_request_cases(out);
         add_client_limit_cases(out);
         add_client_closing_cases(out);
+        add_client_tls_cases(out);
         add_client_across_run_cases(out); // last: they compare every connection before them
         return out;
     }();

@@ -33,6 +33,7 @@ void add_client_masking_cases(std::vector<runner::case_def>& out);   // [K] clie
 void add_client_request_cases(std::vector<runner::case_def>& out);   // [Q] clients only
 void add_client_limit_cases(std::vector<runner::case_def>& out);     // [B] clients only
 void add_client_closing_cases(std::vector<runner::case_def>& out);   // [E] clients only
+void add_client_tls_cases(std::vector<runner::case_def>& out);       // [T] clients only
 /// The checks across a run's connections (Q.1.7, K.1.6): added last, as they start last.
 void add_client_across_run_cases(std::vector<runner::case_def>& out);
 

@@ -8,6 +8,7 @@
 #include "harness/clients/autobahn_server.hpp"
 #include "harness/clients/browser_source.hpp"
 #include "harness/clients/exec_source.hpp"
+#include "harness/clients/test_ca.hpp"
 #include "harness/livefuzz/campaign.hpp"
 #include "harness/net/url.hpp"
 #include "harness/runner/report_writer.hpp"
@@ -241,11 +242,24 @@ int serve_autobahn_clients(const std::string& url_text, const std::vector<std::s
     auto url = net::parse_url(url_text, &error);
     if (!url)
         return usage_error("bad --serve-autobahn '" + url_text + "': " + error);
-    if (url->tls)
-        return usage_error("--serve-autobahn: wss:// is not served yet; use a ws:// URL");
     clients::autobahn_settings settings;
     settings.host = url->host == "localhost" ? "127.0.0.1" : url->host;
     settings.port = url->port;
+    if (url->tls) {
+        // The test CA's valid certificate (localhost, 127.0.0.1, ::1); its CA goes where the
+        // testee can be given it.
+        auto pki = clients::make_test_pki(error);
+        auto ca = pki ? clients::write_test_pki(*pki, std::filesystem::path(out) / "tls", error)
+                      : std::nullopt;
+        if (!ca)
+            return usage_error("--serve-autobahn: " + error);
+        settings.tls =
+            net::make_tls_server_context(pki->valid.chain_pem, pki->valid.key_pem, false, &error);
+        if (!settings.tls)
+            return usage_error("--serve-autobahn: " + error);
+        settings.url_host = url->host;
+        settings.ca_file = ca->string();
+    }
     settings.cases = selected;
     settings.session.set_timeout_scale(timeout_scale);
     for (const auto& e : excludes) {
@@ -298,14 +312,16 @@ int main(int argc, char** argv) {
     std::string client_command, listen = "127.0.0.1:0";
     app.add_option("--client-command", client_command,
                    "test a client instead of a server: run this shell command once per case, "
-                   "{url} replaced by the case's URL (we are the server)");
+                   "{url} replaced by the case's URL (we are the server) and {ca} by the run's "
+                   "test CA (OUT/tls/ca.pem, or --ca FILE), which the TLS cases T.1 need");
     std::string serve_autobahn;
     std::vector<std::string> agent_excludes;
     app.add_option("--serve-autobahn", serve_autobahn,
-                   "test clients the way Autobahn's fuzzingserver does: listen on this ws:// URL "
-                   "and let each client drive its cases through /getCaseCount, "
+                   "test clients the way Autobahn's fuzzingserver does: listen on this ws:// or "
+                   "wss:// URL (wss: a certificate of the test CA written to OUT/tls/ca.pem) and "
+                   "let each client drive its cases through /getCaseCount, "
                    "/runCase?case=N&agent=A and /updateReports; the report is written after "
-                   "every case");
+                   "every case. The TLS cases T.1 need --client-command and are not served");
     app.add_option("--exclude-agent-cases", agent_excludes,
                    "with --serve-autobahn: 'AGENT=PATTERNS', cases not run for that agent "
                    "(Autobahn's exclude-agent-cases; repeatable)");
@@ -331,7 +347,9 @@ int main(int argc, char** argv) {
                    "the Origin the server serves, e.g. https://app.example: the S.1 cases check "
                    "that every other origin is refused");
     app.add_flag("--tls-verify", tls_verify, "verify the server certificate and host name");
-    app.add_option("--ca", ca_file, "CA file for --tls-verify (implies it)");
+    app.add_option("--ca", ca_file,
+                   "CA file for --tls-verify (implies it); with --client-command, what {ca} "
+                   "names instead of the test CA");
     app.add_flag("--list", list, "print id, group and title of every selected case and exit");
     std::string seeds_dir;
     app.add_option("--export-seeds", seeds_dir,
@@ -417,7 +435,10 @@ int main(int argc, char** argv) {
     for (const auto& c : catalogue)
         if (runner::matches_any(*include, c.id, c.tags) &&
             !runner::matches_any(exclude, c.id, c.tags) &&
-            (testing_client ? runner::runs_against_clients(c) : !c.clients_only))
+            (testing_client ? runner::runs_against_clients(c) &&
+                                  // A client driving the run cannot be sent to another port.
+                                  (serve_autobahn.empty() || !runner::needs_started_client(c))
+                            : !c.clients_only))
             selected.push_back(&c);
 
     if (!seeds_dir.empty()) {
@@ -481,7 +502,16 @@ int main(int argc, char** argv) {
         es.command = client_command;
         es.host = host;
         es.port = static_cast<unsigned short>(port);
-        es.ca_file = ca_file;
+        {
+            // The run's test CA: the TLS cases' certificates, and {ca} unless --ca names one.
+            auto pki = clients::make_test_pki(error);
+            auto ca = pki ? clients::write_test_pki(*pki, std::filesystem::path(out) / "tls", error)
+                          : std::nullopt;
+            if (!ca)
+                return usage_error(error);
+            es.ca_file = ca_file.empty() ? ca->string() : ca_file;
+            es.pki = std::make_shared<const clients::test_pki>(std::move(*pki));
+        }
         es.connect_wait *= timeout_scale;
         es.exit_wait *= timeout_scale;
         {

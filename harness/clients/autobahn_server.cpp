@@ -56,7 +56,7 @@ std::map<std::string, std::string> query_of(std::string_view target) {
 asio::awaitable<void> answer(runner::accepted_connection c, std::optional<std::string> text) {
     if (auto problems = codec::check_request(c.request); !problems.empty()) {
         std::string why = "not a valid WebSocket opening handshake: " + problems.front().what;
-        co_await refuse(c.socket, 400, why);
+        co_await refuse(c.stream, 400, why);
         co_return;
     }
     protocol::connection core({.side = protocol::role::server});
@@ -67,15 +67,13 @@ asio::awaitable<void> answer(runner::accepted_connection c, std::optional<std::s
     core.send_close(codec::close_codes::normal);
     auto frames = core.data_to_send();
     out.append(frames.begin(), frames.end());
-    auto [ec, n] = co_await asio::async_write(c.socket, asio::buffer(out), nothrow);
-    (void)n;
+    auto ec = co_await c.stream.write(codec::to_bytes(out));
     if (!ec) {
         core.receive_data(c.early);
         asio::steady_timer limit(co_await asio::this_coro::executor, std::chrono::seconds(1));
         std::array<codec::byte, 4096> buf;
         while (!core.close_received()) {
-            auto read = co_await (c.socket.async_read_some(asio::buffer(buf), nothrow) ||
-                                  limit.async_wait(nothrow));
+            auto read = co_await (c.stream.read_some(buf) || limit.async_wait(nothrow));
             if (read.index() == 1)
                 break;
             auto [rec, got] = std::get<0>(read);
@@ -84,8 +82,7 @@ asio::awaitable<void> answer(runner::accepted_connection c, std::optional<std::s
             core.receive_data(codec::byte_view(buf).first(got));
         }
     }
-    boost::system::error_code ignored;
-    c.socket.close(ignored);
+    c.stream.close();
 }
 
 std::string count_of(std::size_t n, std::string_view what) {
@@ -266,7 +263,7 @@ asio::awaitable<void> autobahn_server::run_case(runner::accepted_connection c, s
 asio::awaitable<void> autobahn_server::serve(runner::accepted_connection c) {
     auto r = parse(c.request.target, settings_.cases);
     if (!r.problem.empty()) {
-        co_await refuse(c.socket, r.status, r.problem);
+        co_await refuse(c.stream, r.status, r.problem);
         co_return;
     }
     using k = request::kind;
@@ -286,7 +283,7 @@ asio::awaitable<void> autobahn_server::serve(runner::accepted_connection c) {
     case k::case_status: {
         auto a = results_.find(r.agent);
         if (a == results_.end() || !a->second.by_index.contains(r.index)) {
-            co_await refuse(c.socket, 404,
+            co_await refuse(c.stream, 404,
                             "no result yet for case " + settings_.cases[r.index]->id +
                                 " and agent " + r.agent);
             break;
@@ -313,9 +310,11 @@ asio::awaitable<void> autobahn_server::serve(runner::accepted_connection c) {
 
 int autobahn_server::run(std::string& error) {
     asio::io_context io;
-    listener_.emplace(io.get_executor(), settings_.host, settings_.port, error);
+    listener_.emplace(io.get_executor(), settings_.host, settings_.port, error, settings_.tls);
     if (!error.empty())
         return 2;
+    if (!settings_.url_host.empty())
+        listener_->set_url_host(settings_.url_host);
     started_at_ = runner::iso_now();
     started_ = std::chrono::steady_clock::now();
     settings_.session.record_share_bytes = std::max(
@@ -340,8 +339,11 @@ int autobahn_server::run(std::string& error) {
         return 2;
     }
     // The one line a script waits for (instead of `sleep 3`): the port accepts from now on.
-    std::printf("wsconform: fuzzingserver ready on %s (%s)\n", listener_->base_url().c_str(),
-                count_of(settings_.cases.size(), "case").c_str());
+    std::string ca_note;
+    if (!settings_.ca_file.empty())
+        ca_note = "; CA " + settings_.ca_file;
+    std::printf("wsconform: fuzzingserver ready on %s (%s%s)\n", listener_->base_url().c_str(),
+                count_of(settings_.cases.size(), "case").c_str(), ca_note.c_str());
     std::fflush(stdout);
     io.run();
     if (!write_error_.empty()) {

@@ -32,6 +32,11 @@ namespace wsconform::clients {
 struct autobahn_settings {
     std::string host = "127.0.0.1";
     unsigned short port = 9001;
+    /// wss://: the server context (the test CA's valid certificate), the host name the URLs
+    /// name, and the CA file to give the testee (said in the ready line).
+    std::shared_ptr<boost::asio::ssl::context> tls;
+    std::string url_host;
+    std::string ca_file;
     /// The selected cases in Autobahn's order: case=N is cases[N-1].
     std::vector<const runner::case_def*> cases;
     /// Autobahn's exclude-agent-cases, by agent pattern ('*' a wildcard, the whole name must

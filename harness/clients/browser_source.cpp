@@ -54,15 +54,15 @@ std::uint64_t query_number(const std::string& target, std::string_view name) {
 }
 
 /// A 200 with `body`, then the connection closed (each request of the page is its own).
-asio::awaitable<void> respond(tcp::socket& socket, std::string_view type, std::string_view body) {
+asio::awaitable<void> respond(net::transport& stream, std::string_view type,
+                              std::string_view body) {
     std::string text = "HTTP/1.1 200 OK\r\nContent-Type: " + std::string(type) +
                        "\r\nContent-Length: " + std::to_string(body.size()) +
                        "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n";
     text.append(body);
-    co_await asio::async_write(socket, asio::buffer(text), nothrow);
-    boost::system::error_code ignored;
-    socket.shutdown(tcp::socket::shutdown_send, ignored);
-    socket.close(ignored);
+    co_await stream.write(codec::to_bytes(text));
+    stream.shutdown_send();
+    stream.close();
 }
 
 } // namespace
@@ -261,23 +261,10 @@ bool browser_source::hand_over(runner::accepted_connection& c) {
     auto it = reserved_.find(path_of(c.request.target));
     if (it == reserved_.end() || it->second->connection || !runner_)
         return false;
-    // The socket moves to the runner's event loop: its descriptor is registered there.
-    boost::system::error_code ec;
-    const auto protocol = c.socket.local_endpoint(ec).protocol();
-    if (ec)
-        return false;
-    auto fd = c.socket.release(ec);
-    if (ec)
-        return false;
-    tcp::socket moved(runner_);
-    moved.assign(protocol, fd, ec);
-    if (ec)
+    // The connection moves to the runner's event loop: its descriptor is registered there.
+    if (!c.stream.move_to(runner_))
         return true; // gone: the case's wait ends with its connect wait
-    it->second->connection = runner::accepted_connection{.socket = std::move(moved),
-                                                         .request = std::move(c.request),
-                                                         .request_text = std::move(c.request_text),
-                                                         .early = std::move(c.early),
-                                                         .waited_us = c.waited_us};
+    it->second->connection = std::move(c);
     // The timer is the runner's: cancelled there (posted under the lock, so the case is alive).
     asio::post(runner_, [s = it->second] { s->arrived.cancel(); });
     return true;
@@ -288,15 +275,15 @@ asio::awaitable<void> browser_source::serve(runner::accepted_connection c) {
         co_return;
     const auto path = path_of(c.request.target);
     if (path == "/" || path == "/index.html") {
-        co_await respond(c.socket, "text/html; charset=utf-8", browser_page());
+        co_await respond(c.stream, "text/html; charset=utf-8", browser_page());
     } else if (path == "/next") {
         co_await next(std::move(c));
     } else if (std::count(path.begin(), path.end(), '/') >= 2) {
         std::string why = "no case waits for " + path + " (its browser came too late)";
-        co_await refuse(c.socket, 404, why);
+        co_await refuse(c.stream, 404, why);
     } else {
         std::string why = "not found: open " + page_url() + " to test this browser";
-        co_await refuse(c.socket, 404, why);
+        co_await refuse(c.stream, 404, why);
     }
 }
 
@@ -351,7 +338,7 @@ asio::awaitable<void> browser_source::next(runner::accepted_connection c) {
         last_poll_ = clock::now();
         body = boost::json::serialize(o);
     }
-    co_await respond(c.socket, "application/json", body);
+    co_await respond(c.stream, "application/json", body);
 }
 
 } // namespace wsconform::clients

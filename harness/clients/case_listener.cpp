@@ -6,8 +6,12 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include <array>
 
@@ -29,8 +33,8 @@ std::string path_of(const std::string& target) {
 } // namespace
 
 case_listener::case_listener(asio::any_io_executor ex, const std::string& host, unsigned short port,
-                             std::string& error)
-    : ex_(ex), acceptor_(ex), host_(host) {
+                             std::string& error, std::shared_ptr<asio::ssl::context> tls)
+    : ex_(ex), acceptor_(ex), tls_(std::move(tls)), host_(host), url_host_(host) {
     boost::system::error_code ec;
     auto address = asio::ip::make_address(host, ec);
     if (ec) {
@@ -53,12 +57,12 @@ case_listener::case_listener(asio::any_io_executor ex, const std::string& host, 
 }
 
 std::string case_listener::authority() const {
-    const bool v6 = host_.find(':') != std::string::npos;
-    return (v6 ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_);
+    const bool v6 = url_host_.find(':') != std::string::npos;
+    return (v6 ? "[" + url_host_ + "]" : url_host_) + ":" + std::to_string(port_);
 }
 
 std::string case_listener::base_url() const {
-    return "ws://" + authority();
+    return (tls_ ? "wss://" : "ws://") + authority();
 }
 
 void case_listener::start() {
@@ -82,20 +86,35 @@ std::string case_listener::reserve(std::string_view case_id) {
 asio::awaitable<void> case_listener::wait(const std::string& path,
                                           std::chrono::steady_clock::duration timeout) {
     auto it = waiting_.find(path);
-    if (it == waiting_.end() || it->second->connection || stopped_)
+    if (it == waiting_.end() || it->second->connection || !it->second->tls_failure.empty() ||
+        stopped_)
         co_return;
     auto s = it->second; // the slot outlives a take() while this waits
     asio::steady_timer limit(ex_, timeout);
     co_await (s->arrived.async_wait(nothrow) || limit.async_wait(nothrow));
 }
 
-std::optional<runner::accepted_connection> case_listener::take(const std::string& path) {
+std::optional<runner::accepted_connection> case_listener::take(const std::string& path,
+                                                               std::string* tls_failure) {
+    if (tls_failure)
+        tls_failure->clear();
     auto it = waiting_.find(path);
     if (it == waiting_.end())
         return std::nullopt;
     auto connection = std::move(it->second->connection);
+    if (tls_failure && !connection)
+        *tls_failure = std::move(it->second->tls_failure);
     waiting_.erase(it);
     return connection;
+}
+
+void case_listener::tls_failed(const std::string& why) {
+    for (auto& [path, s] : waiting_) {
+        if (s->connection || !s->tls_failure.empty())
+            continue;
+        s->tls_failure = why;
+        s->arrived.cancel();
+    }
 }
 
 asio::awaitable<void> case_listener::accept_loop() {
@@ -118,8 +137,36 @@ asio::awaitable<void> case_listener::accept_loop() {
 asio::awaitable<void> case_listener::serve(tcp::socket socket,
                                            std::chrono::steady_clock::time_point since) {
     std::string data;
-    std::array<char, 4096> buf;
-    runner::accepted_connection c{.socket = tcp::socket(ex_), .request = {}, .request_text = {}};
+    std::array<codec::byte, 4096> buf;
+    runner::accepted_connection c{
+        .stream = net::transport(ex_, tls_, nullptr), .request = {}, .request_text = {}};
+    net::transport stream(ex_, tls_, nullptr);
+    stream.adopt(std::move(socket));
+    if (tls_) {
+        // RFC 6455 4.1: a wss:// client performs the TLS handshake before it sends its request.
+        ++tls_handshakes_;
+        auto ec = co_await stream.accept_tls(request_timeout_);
+        --tls_handshakes_;
+        if (ec) {
+            std::string why = "the TLS handshake failed: ";
+            if (ec == asio::error::timed_out)
+                why = "the client did not complete the TLS handshake in time";
+            else if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated ||
+                     ec == asio::error::connection_reset)
+                why += "the client closed the connection without a TLS alert";
+            else if (ec.category() == asio::error::get_ssl_category() &&
+                     ERR_GET_REASON(static_cast<unsigned long>(ec.value())) ==
+                         SSL_R_UNSUPPORTED_PROTOCOL)
+                // Our side ended it: the client offered no version this listener speaks.
+                why +=
+                    "the client offered no TLS version this server speaks (" + ec.message() + ")";
+            else
+                why += ec.message();
+            stream.close();
+            tls_failed(why);
+            co_return;
+        }
+    }
     std::size_t header_bytes = 0;
     std::string error;
     asio::steady_timer limit(ex_, request_timeout_);
@@ -127,8 +174,7 @@ asio::awaitable<void> case_listener::serve(tcp::socket socket,
     limit.async_wait([&](auto ec) {
         if (!ec) {
             timed_out = true;
-            boost::system::error_code ignored;
-            socket.close(ignored);
+            stream.close();
         }
     });
     for (;;) {
@@ -141,11 +187,11 @@ asio::awaitable<void> case_listener::serve(tcp::socket socket,
             // expression twice when they sit in a co_await's arguments.
             std::string why = "malformed opening handshake request: ";
             why += error.empty() ? "header too large" : error;
-            co_await refuse(socket, 400, why);
+            co_await refuse(stream, 400, why);
             co_return;
         }
-        auto [ec, n] = co_await socket.async_read_some(asio::buffer(buf), nothrow);
-        data.append(buf.data(), n);
+        auto [ec, n] = co_await stream.read_some(buf);
+        data.append(reinterpret_cast<const char*>(buf.data()), n);
         if (ec) {
             limit.cancel();
             (void)timed_out; // a client that connects and never asks: nothing to answer
@@ -158,7 +204,7 @@ asio::awaitable<void> case_listener::serve(tcp::socket socket,
     c.waited_us = std::chrono::duration_cast<std::chrono::microseconds>(
                       std::chrono::steady_clock::now() - since)
                       .count();
-    c.socket = std::move(socket);
+    c.stream = std::move(stream);
     c.authority = authority();
 
     auto it = waiting_.find(path_of(c.request.target));
@@ -175,10 +221,10 @@ asio::awaitable<void> case_listener::serve(tcp::socket socket,
     if (it == waiting_.end())
         why = "no case waits for " + path_of(c.request.target) +
               " (its client may have come too late)";
-    co_await refuse(c.socket, 404, why);
+    co_await refuse(c.stream, 404, why);
 }
 
-asio::awaitable<void> refuse(tcp::socket& socket, unsigned status, std::string_view why) {
+asio::awaitable<void> refuse(net::transport& stream, unsigned status, std::string_view why) {
     auto response = codec::make_refusal(status,
                                         status == 404   ? "Not Found"
                                         : status == 400 ? "Bad Request"
@@ -191,10 +237,9 @@ asio::awaitable<void> refuse(tcp::socket& socket, unsigned status, std::string_v
     response.add("Connection", "close");
     response.body = body;
     auto text = response.serialize();
-    co_await asio::async_write(socket, asio::buffer(text), nothrow);
-    boost::system::error_code ignored;
-    socket.shutdown(tcp::socket::shutdown_send, ignored);
-    socket.close(ignored);
+    co_await stream.write(codec::to_bytes(text));
+    stream.shutdown_send();
+    stream.close();
 }
 
 } // namespace wsconform::clients

@@ -19,7 +19,9 @@ class exec_attempt : public runner::client_attempt {
                  const runner::case_def& c)
         : listener_(listener), settings_(settings) {
         if (!listener_) {
-            error_ = "the port clients connect to is not open";
+            error_ = c.tls == runner::tls_server::none
+                         ? "the port clients connect to is not open"
+                         : "the wss:// port of this case is not open (no test certificates)";
             return;
         }
         path_ = listener_->reserve(c.id);
@@ -45,12 +47,20 @@ class exec_attempt : public runner::client_attempt {
         }
         co_await (listener_->wait(path_, runner::to_steady(settings_.connect_wait)) ||
                   process_->exited());
+        if (!process_->running() && listener_->tls_handshakes() > 0) {
+            // It exited while our side of a TLS handshake was still going: let that end (it
+            // has the client's alert to read, if it sent one), so the reason can name it.
+            co_await listener_->wait(path_, std::chrono::seconds(1));
+        }
         // Whatever arrived counts, even when the client's exit was seen first.
-        auto c = listener_->take(path_);
+        std::string tls_failure;
+        auto c = listener_->take(path_, &tls_failure);
         path_.clear();
         if (c)
             co_return c;
-        if (process_->running()) {
+        if (!tls_failure.empty()) {
+            why = tls_failure + " (no opening handshake was sent)";
+        } else if (process_->running()) {
             why = "the client did not send an opening handshake within " +
                   runner::format_seconds(settings_.connect_wait);
         } else {
@@ -89,23 +99,57 @@ std::string substitute(std::string command, const std::string& url, const std::s
 }
 
 void exec_source::attach(asio::any_io_executor ex) {
+    // The runner attaches again for the cases it runs once more, alone: the listeners of the
+    // first round were stopped and their executor ran dry, so they can go.
+    tls_listeners_.clear();
     listener_.emplace(ex, settings_.host, settings_.port, error_);
     if (!error_.empty()) {
         listener_.reset();
         return;
     }
     listener_->start();
+    if (!settings_.pki)
+        return;
+    using runner::tls_server;
+    const auto& pki = *settings_.pki;
+    const std::pair<tls_server, const tls_identity*> profiles[] = {
+        {tls_server::valid, &pki.valid},       {tls_server::untrusted, &pki.untrusted},
+        {tls_server::expired, &pki.expired},   {tls_server::wrong_host, &pki.wrong_host},
+        {tls_server::legacy_only, &pki.valid},
+    };
+    for (const auto& [profile, id] : profiles) {
+        auto tls = net::make_tls_server_context(id->chain_pem, id->key_pem,
+                                                profile == tls_server::legacy_only, &error_);
+        if (!tls)
+            return;
+        auto l = std::make_unique<case_listener>(ex, settings_.host, 0, error_, std::move(tls));
+        if (!error_.empty())
+            return;
+        // A host name, so that the client's host-name check (RFC 6125) has one to check.
+        l->set_url_host("localhost");
+        l->start();
+        tls_listeners_.emplace(profile, std::move(l));
+    }
 }
 
 void exec_source::detach() {
     if (listener_)
         listener_->stop();
+    for (auto& [profile, l] : tls_listeners_)
+        l->stop();
+}
+
+case_listener* exec_source::listener_for(const runner::case_def& c) {
+    if (c.tls == runner::tls_server::none)
+        return listener_ ? &*listener_ : nullptr;
+    auto it = tls_listeners_.find(c.tls);
+    return it == tls_listeners_.end() ? nullptr : it->second.get();
 }
 
 std::unique_ptr<runner::client_attempt> exec_source::start(const runner::case_def& c) {
     return std::make_unique<exec_attempt>(listener_ ? listener_->get_executor()
                                                     : asio::any_io_executor(),
-                                          listener_ ? &*listener_ : nullptr, settings_, c);
+                                          listener_for(c), settings_, c);
 }
 
 } // namespace wsconform::clients

@@ -4,9 +4,12 @@
 /// how its process ends is judged with the case (a crash fails it).
 
 #include "harness/clients/case_listener.hpp"
+#include "harness/clients/test_ca.hpp"
 #include "harness/runner/client_source.hpp"
 
 #include <chrono>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -17,6 +20,9 @@ struct exec_settings {
     std::string host = "127.0.0.1"; ///< where we listen
     unsigned short port = 0;        ///< 0: a free port
     std::string ca_file;            ///< substituted for {ca}
+    /// The run's test certificates: with them, one wss:// listener per certificate profile for
+    /// the TLS cases (T.1), each on its own free port of `host`.
+    std::shared_ptr<const test_pki> pki;
     /// How long a started client may take to send its opening request, and to exit once its
     /// connection is over (then it is killed): both as this run waits them (scaled).
     std::chrono::duration<double> connect_wait{10};
@@ -40,8 +46,12 @@ class exec_source : public runner::client_source {
     std::string base_url() const { return listener_ ? listener_->base_url() : std::string(); }
 
   private:
+    /// The listener case `c` connects to: the plain one, or its TLS profile's.
+    case_listener* listener_for(const runner::case_def& c);
+
     exec_settings settings_;
     std::optional<case_listener> listener_;
+    std::map<runner::tls_server, std::unique_ptr<case_listener>> tls_listeners_;
     std::string error_;
 };
 

@@ -3,7 +3,9 @@
 #include <tuple>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
@@ -54,6 +56,35 @@ std::shared_ptr<asio::ssl::context> make_tls_context(const tls_settings& setting
     return ctx;
 }
 
+std::shared_ptr<asio::ssl::context> make_tls_server_context(const std::string& chain_pem,
+                                                            const std::string& key_pem,
+                                                            bool legacy_only, std::string* error) {
+    auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+    error_code ec;
+    ctx->use_certificate_chain(asio::buffer(chain_pem), ec);
+    if (!ec)
+        ctx->use_private_key(asio::buffer(key_pem), asio::ssl::context::pem, ec);
+    if (ec) {
+        if (error)
+            *error = "TLS server setup failed: " + ec.message();
+        return nullptr;
+    }
+    if (legacy_only) {
+        // OpenSSL 3 speaks TLS 1.0 and 1.1 only at security level 0 (their handshake signs
+        // with SHA-1), so that level is set here, for this listener alone.
+        SSL_CTX* native = ctx->native_handle();
+        SSL_CTX_set_security_level(native, 0);
+        if (SSL_CTX_set_min_proto_version(native, TLS1_VERSION) != 1 ||
+            SSL_CTX_set_max_proto_version(native, TLS1_1_VERSION) != 1 ||
+            SSL_CTX_set_cipher_list(native, "ALL:@SECLEVEL=0") != 1) {
+            if (error)
+                *error = "TLS server setup failed: this OpenSSL cannot serve TLS 1.0/1.1";
+            return nullptr;
+        }
+    }
+    return ctx;
+}
+
 transport::transport(asio::any_io_executor ex, std::shared_ptr<asio::ssl::context> tls,
                      wire_recorder* recorder)
     : socket_(ex), tls_context_(std::move(tls)), recorder_(recorder) {}
@@ -62,6 +93,53 @@ void transport::adopt(asio::ip::tcp::socket accepted) {
     socket_ = std::move(accepted);
     error_code ignored;
     socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+}
+
+void transport::adopt(transport&& accepted) {
+    socket_ = std::move(accepted.socket_);
+    tls_context_ = std::move(accepted.tls_context_);
+    tls_ = std::move(accepted.tls_);
+    accepted_tls_ = accepted.accepted_tls_;
+    write_failed_ = accepted.write_failed_;
+    // Octet-wise cases write one octet at a time: Nagle would hold each until an ACK.
+    error_code ignored;
+    lowest().set_option(asio::ip::tcp::no_delay(true), ignored);
+}
+
+bool transport::move_to(asio::any_io_executor ex) {
+    if (tls_)
+        return false;
+    // The descriptor is registered with the old loop's reactor: released there, assigned anew.
+    error_code ec;
+    const auto protocol = socket_.local_endpoint(ec).protocol();
+    if (ec)
+        return false;
+    const auto fd = socket_.release(ec);
+    if (ec)
+        return false;
+    asio::ip::tcp::socket moved(std::move(ex));
+    moved.assign(protocol, fd, ec);
+    if (ec)
+        return false;
+    socket_ = std::move(moved);
+    return true;
+}
+
+asio::awaitable<error_code> transport::accept_tls(std::chrono::steady_clock::duration timeout) {
+    if (!tls_context_)
+        co_return asio::error::no_protocol_option;
+    asio::steady_timer deadline(socket_.get_executor(), timeout);
+    tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket>>(std::move(socket_),
+                                                                      *tls_context_);
+    auto hs = co_await (tls_->async_handshake(asio::ssl::stream_base::server, nothrow) ||
+                        deadline.async_wait(nothrow));
+    if (hs.index() == 1) {
+        lowest().close();
+        co_return asio::error::timed_out;
+    }
+    auto [ec] = std::get<0>(hs);
+    accepted_tls_ = !ec; // after a failed handshake there is no session to close
+    co_return ec;
 }
 
 asio::awaitable<error_code> transport::connect(const target_url& url,
@@ -89,7 +167,8 @@ asio::awaitable<error_code> transport::connect(const target_url& url,
     if (url.tls) {
         if (!tls_context_)
             co_return asio::error::no_protocol_option;
-        tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, *tls_context_);
+        tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket>>(std::move(socket_),
+                                                                          *tls_context_);
         error_code aec;
         asio::ip::make_address(url.host, aec);
         if (aec) // SNI carries host names only, never address literals (RFC 6066 §3)
@@ -100,7 +179,7 @@ asio::awaitable<error_code> transport::connect(const target_url& url,
         auto hs = co_await (tls_->async_handshake(asio::ssl::stream_base::client, nothrow) ||
                             deadline.async_wait(nothrow));
         if (hs.index() == 1) {
-            socket_.close();
+            lowest().close();
             co_return asio::error::timed_out;
         }
         if (auto [hec] = std::get<0>(hs); hec)
@@ -178,12 +257,35 @@ std::optional<tls_peer> transport::peer(std::string_view host) const {
 
 void transport::shutdown_send() {
     error_code ignored;
-    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    lowest().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
 }
+
+namespace {
+/// Writes our close_notify, then closes TCP; bounded, since the peer may not read.
+asio::awaitable<void>
+close_notify_then_close(std::shared_ptr<asio::ssl::stream<asio::ip::tcp::socket>> stream) {
+    // As if the peer's close_notify had come: SSL_shutdown then only sends ours, and the
+    // shutdown completes once it is written instead of waiting for the peer's.
+    SSL_set_shutdown(stream->native_handle(), SSL_RECEIVED_SHUTDOWN);
+    asio::steady_timer limit(stream->get_executor(), std::chrono::milliseconds(500));
+    co_await (stream->async_shutdown(nothrow) || limit.async_wait(nothrow));
+    error_code ignored;
+    stream->next_layer().close(ignored);
+}
+} // namespace
 
 void transport::close() {
     error_code ignored;
-    socket_.close(ignored);
+    if (tls_ && accepted_tls_ && tls_->next_layer().is_open()) {
+        // The stream leaves this transport (it is closed from now on); pending reads and writes
+        // end with operation_aborted while the close_notify goes out.
+        std::shared_ptr<asio::ssl::stream<asio::ip::tcp::socket>> stream(std::move(tls_));
+        stream->next_layer().cancel(ignored);
+        auto ex = stream->get_executor();
+        asio::co_spawn(ex, close_notify_then_close(std::move(stream)), asio::detached);
+        return;
+    }
+    lowest().close(ignored);
 }
 
 } // namespace wsconform::net

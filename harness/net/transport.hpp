@@ -53,10 +53,20 @@ struct tls_peer {
 std::shared_ptr<asio::ssl::context> make_tls_context(const tls_settings& settings,
                                                      std::string* error = nullptr);
 
+/// A TLS server context (we are the server: testing a client) presenting `chain_pem` (leaf
+/// first) with `key_pem`. `legacy_only`: TLS 1.0 and 1.1 only, nothing newer (RFC 8996 forbids
+/// both; a client must refuse them).
+std::shared_ptr<asio::ssl::context> make_tls_server_context(const std::string& chain_pem,
+                                                            const std::string& key_pem,
+                                                            bool legacy_only,
+                                                            std::string* error = nullptr);
+
 class transport {
   public:
     transport(asio::any_io_executor ex, std::shared_ptr<asio::ssl::context> tls,
               wire_recorder* recorder);
+    transport(transport&&) = default;
+    transport& operator=(transport&&) = default;
 
     /// Resolves, connects and, for wss://, performs the TLS handshake with SNI, all within
     /// `timeout`. A timeout is reported as asio::error::timed_out.
@@ -64,6 +74,15 @@ class transport {
     /// Takes a connection a client opened to us (we are the server: testing a client), plain
     /// TCP. The socket must belong to this transport's executor.
     void adopt(asio::ip::tcp::socket accepted);
+    /// Takes over `accepted`'s connection (TCP, or TLS after accept_tls) and keeps recording
+    /// into this transport's recorder.
+    void adopt(transport&& accepted);
+    /// Plain TCP only: moves the connection to the event loop of `ex` (a connection accepted on
+    /// one thread's loop, run on another's). False when it is TLS or the socket is gone.
+    bool move_to(asio::any_io_executor ex);
+    /// After adopt(socket), with a server context: the TLS handshake as the server, within
+    /// `timeout`. The error's message is OpenSSL's reason (e.g. the alert the client sent).
+    asio::awaitable<error_code> accept_tls(std::chrono::steady_clock::duration timeout);
     /// Writes all of `data` (recorded as one chunk). After a write failed, every write fails
     /// at once with the same error.
     asio::awaitable<error_code> write(codec::byte_view data);
@@ -72,17 +91,27 @@ class transport {
     asio::awaitable<std::pair<error_code, std::size_t>> read_some(std::span<codec::byte> buffer);
     /// Half-closes our sending side.
     void shutdown_send();
-    /// Drops the connection at once; pending operations complete with operation_aborted.
+    /// Drops the connection at once; pending operations complete with operation_aborted. A TLS
+    /// connection we accepted (we are the server) first gets our close_notify (RFC 8446 6.1:
+    /// "Each party MUST send a "close_notify" alert before closing its write side of the
+    /// connection"): a client may wait for it before it lets go of the connection.
     void close();
-    bool is_open() const { return socket_.is_open(); }
+    bool is_open() const { return lowest().is_open(); }
+    bool secure() const { return tls_ != nullptr; }
     /// After a TLS connect: the negotiated protocol and the server's certificate, checked
     /// against `host`. Empty for plain TCP.
     std::optional<tls_peer> peer(std::string_view host) const;
 
   private:
-    asio::ip::tcp::socket socket_;
+    asio::ip::tcp::socket& lowest() { return tls_ ? tls_->next_layer() : socket_; }
+    const asio::ip::tcp::socket& lowest() const { return tls_ ? tls_->next_layer() : socket_; }
+
+    asio::ip::tcp::socket socket_; ///< plain TCP; moved into `tls_` once TLS starts
     std::shared_ptr<asio::ssl::context> tls_context_;
-    std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
+    /// Owns its socket (not a reference to `socket_`), so a transport can be moved: an accepted
+    /// TLS connection goes from the listener that read its request to the case.
+    std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket>> tls_;
+    bool accepted_tls_ = false; ///< tls_ is the server side (accept_tls)
     wire_recorder* recorder_;
     error_code write_failed_; ///< the error of the write that failed, if one did
 };

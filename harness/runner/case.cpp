@@ -94,6 +94,10 @@ codec::bytes raw_bytes(const send_raw& s, bool as_client) {
     return out;
 }
 
+bool needs_started_client(const case_def& c) {
+    return c.tls != tls_server::none;
+}
+
 bool runs_against_clients(const case_def& c) {
     if (c.clients_only)
         return true;

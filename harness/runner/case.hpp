@@ -329,6 +329,16 @@ enum class across_run : std::uint8_t {
     mask_keys,      ///< no two connections starting with the same mask key, none all-zero
 };
 
+/// Testing a client over wss://: the certificate and TLS versions of the server it is sent to.
+enum class tls_server : std::uint8_t {
+    none,       ///< ws://
+    valid,      ///< signed by the test CA, for localhost, valid now
+    untrusted,  ///< signed by a CA the client was not given
+    expired,    ///< signed by the test CA, its notAfter past
+    wrong_host, ///< signed by the test CA, for another host name
+    legacy_only ///< the valid certificate, but TLS 1.0 and 1.1 only
+};
+
 struct case_def {
     std::string id;          ///< "6.4.3": Autobahn numbering for categories 1-13
     std::string group;       ///< category title: "Framing"
@@ -405,7 +415,18 @@ struct case_def {
     /// on purpose ("The server MUST close the underlying TCP connection immediately"): the
     /// client must close it itself, and one that has not by then FAILS.
     std::optional<seconds> server_keeps_tcp_open;
+    /// Clients only: the client is sent to wss://localhost:PORT, a listener with this set-up.
+    tls_server tls = tls_server::none;
+    /// Clients only, with `tls`: the client must refuse the TLS handshake. What it would accept
+    /// if it went on ("an expired certificate"), for the reason of a FAILED. Empty: it must
+    /// connect, and the script runs.
+    std::string tls_must_refuse;
 };
+
+/// Whether case `c` needs clients started per case with its URL and the test CA (exec mode): a
+/// wss:// case (`tls_server`), whose URL names a listener with its own certificate. A client
+/// driving the run through Autobahn's control protocol cannot be sent there.
+bool needs_started_client(const case_def& c);
 
 /// Whether case `c` runs against a client under test (we are the server): Autobahn's cases of
 /// categories 1-7, 9, 10, 12 and 13, one scripted connection each, run as its fuzzingserver

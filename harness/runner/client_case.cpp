@@ -77,12 +77,39 @@ std::string client_exit::last_line() const {
     return output.substr(start, std::min<std::size_t>(end - start + 1, 300));
 }
 
+namespace {
+/// A case the client must refuse at TLS (T.1.2-T.1.5): whether its opening request came.
+case_result judge_tls_refusal(const case_def& c, std::optional<accepted_connection>& connection,
+                              const std::string& why) {
+    if (!connection) {
+        // RFC 6455 4.1: no handshake data after a failed TLS handshake. A client that exits
+        // without trying wss:// at all lands here too; T.1.1 tells it apart.
+        auto r = decided_without_connection(verdict::ok,
+                                            "the client refused " + c.tls_must_refuse + ": " + why,
+                                            "no WebSocket connection was to be opened");
+        return r;
+    }
+    std::string why_failed =
+        "the client accepted " + c.tls_must_refuse + " and sent its opening handshake";
+    if (auto tls = connection->stream.peer(""); tls && !tls->protocol.empty())
+        why_failed += " (over " + tls->protocol + ")";
+    auto r = decided_without_connection(verdict::failed, std::move(why_failed),
+                                        "we closed the connection without answering");
+    r.request = connection->request_text;
+    connection->stream.close();
+    return r;
+}
+} // namespace
+
 asio::awaitable<case_result> run_client_case(const case_def& c, const session_settings& settings) {
     auto attempt = settings.clients->start(c);
     std::string why;
     auto connection = co_await attempt->connection(why);
     case_result r;
-    if (connection) {
+    if (!c.tls_must_refuse.empty()) {
+        r = judge_tls_refusal(c, connection, why);
+        r.started_at = iso_now();
+    } else if (connection) {
         r = co_await run_accepted(c, settings, std::move(*connection));
     } else {
         r = decided_without_connection(verdict::failed, why,

@@ -5,6 +5,7 @@
 /// interface: a source of clients, which starts one for a case and hands over its connection.
 
 #include "harness/codec/handshake.hpp"
+#include "harness/net/transport.hpp"
 #include "harness/runner/case.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -21,7 +22,9 @@ namespace wsconform::runner {
 
 /// A connection a client opened to us, its opening-handshake request read.
 struct accepted_connection {
-    boost::asio::ip::tcp::socket socket;
+    /// TCP, or TLS with its handshake done (wss://); not recording (the case's transport that
+    /// adopts it records).
+    net::transport stream;
     codec::upgrade_request request;
     std::string request_text; ///< the request header as it came
     codec::bytes early{};     ///< what came after the header (frames sent before our answer)

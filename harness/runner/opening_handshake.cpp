@@ -396,7 +396,7 @@ answer judge_request(const case_def& c, const codec::upgrade_request& request,
 asio::awaitable<opening> accept_websocket(const case_def& c, std::shared_ptr<case_socket> socket,
                                           accepted_connection client, case_result& record) {
     auto& transport = socket->transport();
-    transport.adopt(std::move(client.socket));
+    transport.adopt(std::move(client.stream));
     record.request = client.request_text;
     auto [opened, reply] = judge_request(c, client.request, client.authority, record);
     const auto text = reply.serialize();

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """A WebSocket echo client with one seeded fault, for the tests of wsconform's client testing.
 
-    faulty_client.py --fault FAULT URL
+    faulty_client.py --fault FAULT [--ca FILE] URL
 
-It connects to URL (ws:// only), echoes every message back (masked, as RFC 6455 §5.1 asks of a
-client), answers pings, completes the closing handshake and exits 0 once the server closed TCP.
-The fault makes it wrong in exactly one way:
+It connects to URL (ws://, or wss:// verifying the server's certificate against --ca), echoes
+every message back (masked, as RFC 6455 §5.1 asks of a client), answers pings, completes the
+closing handshake and exits 0 once the server closed TCP. The fault makes it wrong in exactly one way:
 
   none        no fault
   crash       abort() (SIGABRT) after echoing the first message
@@ -30,6 +30,9 @@ The fault makes it wrong in exactly one way:
               (§5.2, §10.4)
   never-close-tcp  after the closing handshake, wait for the server's TCP close for ever
               (§5.5.1: the client MUST close TCP itself; a correct client waits 2 s)
+  no-verify   wss:// without checking the certificate: no chain, no dates, no host name
+              (CERT_NONE; §4.1: a client MUST fail the connection if it cannot be verified)
+  legacy-tls  wss:// that also offers TLS 1.0 and 1.1 (RFC 8996: they MUST NOT be used)
 
 Standard library only; the frame reader accepts what the test cases send (no extensions).
 """
@@ -43,6 +46,7 @@ import os
 import random
 import signal
 import socket
+import ssl
 import struct
 import sys
 import time
@@ -50,10 +54,24 @@ import urllib.parse
 
 FAULTS = ("none", "crash", "segv", "sanitizer", "hang", "exit-1", "no-connect", "unmasked",
           "zero-mask", "counter-mask", "bad-key", "no-version", "no-validate", "host-no-port",
-          "no-connection", "fixed-key", "seeded-mask", "no-limits", "never-close-tcp")
+          "no-connection", "fixed-key", "seeded-mask", "no-limits", "never-close-tcp",
+          "no-verify", "legacy-tls")
 
 # What a correct client refuses: a frame or message above 16 MiB (RFC 6455 §10.4).
 LIMIT = 16 << 20
+
+
+def tls_context(fault: str, ca: str | None) -> ssl.SSLContext:
+    """A verifying client context (the CA given, host names checked), but for its fault."""
+    context = ssl.create_default_context(cafile=ca)
+    if fault == "no-verify":
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    if fault == "legacy-tls":
+        # OpenSSL 3 offers TLS 1.0/1.1 only at security level 0 (SHA-1 in their handshakes).
+        context.minimum_version = ssl.TLSVersion.TLSv1
+        context.set_ciphers("ALL:@SECLEVEL=0")
+    return context
 
 
 class Closed(Exception):
@@ -61,11 +79,16 @@ class Closed(Exception):
 
 
 class Client:
-    def __init__(self, url: str, fault: str):
+    def __init__(self, url: str, fault: str, ca: str | None = None):
         self.fault = fault
         parts = urllib.parse.urlsplit(url)
-        self.sock = socket.create_connection((parts.hostname, parts.port or 80), timeout=30)
+        secure = parts.scheme == "wss"
+        self.sock = socket.create_connection((parts.hostname, parts.port or (443 if secure else 80)),
+                                             timeout=30)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if secure:
+            self.sock = tls_context(fault, ca).wrap_socket(self.sock,
+                                                           server_hostname=parts.hostname)
         self.buffer = b""
         self.frames_sent = 0
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -219,13 +242,17 @@ class Client:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--fault", choices=FAULTS, default="none")
+    parser.add_argument("--ca", help="CA file for wss:// (default: the system's)")
     parser.add_argument("url")
     args = parser.parse_args()
     if args.fault == "no-connect":
         print("faulty_client: not connecting (fault no-connect)", file=sys.stderr)
         return 3
     try:
-        Client(args.url, args.fault).run()
+        Client(args.url, args.fault, args.ca).run()
+    except ssl.SSLError as e:
+        print(f"faulty_client: TLS handshake failed: {e}", file=sys.stderr)
+        return 1
     except (Closed, OSError):
         pass
     if args.fault == "hang":

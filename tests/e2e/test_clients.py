@@ -234,8 +234,8 @@ def test_run_suite_clients_tests_the_reference_client_by_default(binaries, tmp_p
     failed = {c["id"]: c["result"] for c in target["cases"] if c["verdict"] == "FAILED"}
     assert list(failed) == ["K.1.1"], failed
     assert "frames 1 and 17 were masked with the same key" in failed["K.1.1"]
-    # Autobahn's 1-7, 10; R.1; K.1; Q.1; B.1; E.1
-    assert target["summary"]["total"] == 247 + 12 + 6 + 8 + 7 + 4
+    # Autobahn's 1-7, 10; R.1; K.1; Q.1; B.1; E.1; T.1
+    assert target["summary"]["total"] == 247 + 12 + 6 + 8 + 7 + 4 + 5
     assert (tmp_path / "index.html").exists()
 
 

@@ -110,7 +110,7 @@ TEST(BrowserSource, HandsTheCaseUrlToThePageAndItsConnectionToTheCase) {
         [&]() -> asio::awaitable<void> {
             got = co_await attempt->connection(why);
             if (got)
-                got->socket.close();
+                got->stream.close();
         },
         asio::detached);
     io.run();

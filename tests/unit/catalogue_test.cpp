@@ -36,7 +36,7 @@ TEST(Requirements, EveryFailedOfOurOwnCasesCitesAMust) {
         EXPECT_TRUE(absolute) << c.id << " quotes no MUST, SHALL or REQUIRED: " << cite_musts(c);
         EXPECT_NE(cite_musts(c).find(c.musts.front().text), std::string::npos);
     }
-    EXPECT_EQ(ours, 136u); // 99 for servers, 37 for clients (R.1, K.1, Q.1, B.1, E.1)
+    EXPECT_EQ(ours, 141u); // 99 for servers, 42 for clients (R.1, K.1, Q.1, B.1, E.1, T.1)
     EXPECT_GT(can_fail_count, 60u);
 }
 
@@ -49,6 +49,33 @@ TEST(Requirements, CapacityAndInformationalCasesCannotFail) {
             EXPECT_TRUE(can_fail(c)) << c.id;
         }
     }
+}
+
+TEST(ClientTls, TheTlsCasesAreForStartedClientsOnlyAndTheRefusalsQuoteTheirMust) {
+    std::map<std::string, const case_def*> t;
+    for (const auto& c : cases::all_cases())
+        if (c.id.starts_with("T."))
+            t[c.id] = &c;
+    ASSERT_EQ(t.size(), 5u);
+    EXPECT_EQ(t.at("T.1.1")->tls, tls_server::valid);
+    EXPECT_TRUE(t.at("T.1.1")->tls_must_refuse.empty()); // it must connect and echo
+    EXPECT_EQ(t.at("T.1.2")->tls, tls_server::untrusted);
+    EXPECT_EQ(t.at("T.1.3")->tls, tls_server::expired);
+    EXPECT_EQ(t.at("T.1.4")->tls, tls_server::wrong_host);
+    EXPECT_EQ(t.at("T.1.5")->tls, tls_server::legacy_only);
+    for (const auto& [id, c] : t) {
+        EXPECT_TRUE(c->clients_only) << id;
+        EXPECT_TRUE(runs_against_clients(*c)) << id;
+        EXPECT_TRUE(needs_started_client(*c)) << id; // not for --serve-autobahn
+        if (id != "T.1.1") {
+            EXPECT_FALSE(c->tls_must_refuse.empty()) << id;
+        }
+    }
+    EXPECT_NE(cite_musts(*t.at("T.1.5")).find("TLS 1.1 MUST NOT be used."), std::string::npos);
+    for (const auto& c : cases::all_cases())
+        if (!c.id.starts_with("T.")) {
+            EXPECT_FALSE(needs_started_client(c)) << c.id;
+        }
 }
 
 TEST(LoadClasses, CasesThatLoadTheTargetRunAloneAndTrickledHandshakesInTheBackground) {
