@@ -454,19 +454,6 @@ def run_browser(args: argparse.Namespace, runner: Path, out: Path) -> int:
             stop_process_group(browser)
 
 
-def stop_process_group(process: subprocess.Popen) -> None:
-    """SIGTERM to the process's group, SIGKILL if it is still there after 5 s."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(process.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            return
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
-
-
 def run_clients(args: argparse.Namespace) -> int:
     """Tests a WebSocket client: wsconform is the server, and the client is started once per
     case with that case's URL (exec mode); without --command, the built-in reference client.

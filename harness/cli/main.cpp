@@ -636,7 +636,8 @@ int main(int argc, char** argv) {
     }
     const auto summary = summary_text(report.targets.front(), report.duration_ms);
     if (!quiet) {
-        std::fputs(summary.c_str(), stdout);
+        // fwrite, not fputs: a reason may quote a NUL the peer sent, and must not end the text.
+        std::fwrite(summary.data(), 1, summary.size(), stdout);
         std::fflush(stdout);
     }
     std::printf("report: %s/index.json\n", out.c_str());

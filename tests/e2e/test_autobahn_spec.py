@@ -242,7 +242,9 @@ def test_target_that_stops_accepting_connections(binaries, all_ids, tmp_path, st
         case = cases[case_id]
         assert case["verdict"] == "FAILED", case
         assert case["result"].startswith("target stopped accepting connections: "), case
-        assert "refused" in case["result"].lower(), case
+        # Refused, or reset by a port that the dying server still held (which of the two a
+        # connect meets depends on how far its exit had come).
+        assert any(w in case["result"].lower() for w in ("refused", "reset")), case
     ab = json.loads((tmp_path / "out" / "autobahn" / "index.json").read_text())
     assert sorted(ab["crasher"]) == sorted(ids)  # nothing silently missing
     assert ab["crasher"]["2.1"]["behavior"] == "FAILED"
