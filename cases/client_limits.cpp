@@ -7,7 +7,7 @@
 
 #include "cases/builders.hpp"
 #include "cases/catalogue.hpp"
-#include "harness/codec/deflate.hpp"
+#include "cases/loads.hpp"
 
 namespace wsconform::cases {
 
@@ -16,9 +16,6 @@ namespace {
 const runner::requirement length_msb =
     must("RFC 6455 5.2", "If 127, the following 8 bytes interpreted as a 64-bit unsigned integer "
                          "(the most significant bit MUST be 0) are the payload length.");
-const runner::requirement answer_pings =
-    must("RFC 6455 5.5.2", "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in "
-                           "response, unless it already received a Close frame.");
 
 /// One piece of an unmasked binary frame declaring `declared` payload octets (a server's frame,
 /// RFC 6455 §5.1: "A server MUST NOT mask any frames"): the header alone, or payload octets.
@@ -36,8 +33,6 @@ void add_client_limit_cases(std::vector<case_def>& out) {
         c.clients_only = true;
         return c;
     };
-    // What a client may close with when it refuses a load.
-    const std::vector<codec::close_code> refusals = {1008, 1009, 1011, 1013};
 
     {
         auto c = make("B.1.1",
@@ -81,7 +76,7 @@ void add_client_limit_cases(std::vector<case_def>& out) {
 
     // Decompression bombs (the class of CVE-2018-1000518): 1 GiB of zeros in about 1 MiB. A
     // client must bound what it inflates, not what it receives.
-    const bytes bomb = codec::make_deflate_bomb(std::uint64_t{1} << 30);
+    const bytes& bomb = deflate_bomb();
     auto bomb_case = [&](std::string id, std::string title, std::vector<frame> frames) {
         auto c = make(std::move(id), std::move(title),
                       "The client stops inflating at its message limit and closes with 1009 (OK; "
@@ -89,24 +84,7 @@ void add_client_limit_cases(std::vector<case_def>& out) {
                       "closing within 10 s, is NON-STRICT (a limit is a SHOULD, RFC 6455 10.4); "
                       "crashing FAILS. UNIMPLEMENTED when it offers no permessage-deflate.",
                       "RFC 7692 7.2.2; RFC 6455 7.4.1, 10.4");
-        // The offer we accept, as 12.1.x accepts it (the server role turns it around).
-        c.request.edits = {
-            {runner::header_edit::action::set, "Sec-WebSocket-Extensions", "permessage-deflate"}};
-        c.handshake.requires_extension = "permessage-deflate";
-        c.script = {send(std::move(frames)), kill_after(10)};
-        auto echoed =
-            outcome(runner::verdict::non_strict, {runner::binary_message({})}, tester_ended(),
-                    "the client inflated the whole bomb and echoed it: no limit on the inflated "
-                    "size (RFC 6455 10.4: it SHOULD impose one)");
-        echoed.any_payload = true;
-        c.expected = {ok({}), std::move(echoed),
-                      outcome(runner::verdict::non_strict, {}, tester_ended(),
-                              "the client neither refused nor echoed the bomb within 10 s (no "
-                              "limit on the inflated size, RFC 6455 10.4: it SHOULD impose "
-                              "one)")};
-        c.close = peer_closes({1009});
-        c.musts = {validate_input};
-        c.loads_target = true; // inflating 1 GiB keeps a core busy for seconds
+        add_decompression_bomb(c, "client", std::move(frames));
         return c;
     };
     out.push_back(bomb_case("B.1.3",
@@ -133,7 +111,7 @@ void add_client_limit_cases(std::vector<case_def>& out) {
                       "RFC 6455 7.4.1, 10.4");
         c.script = {runner::close_after{runner::seconds(60)},
                     runner::echo_stream{.op = opcode::binary, .size = size, .pattern = {0xfe}}};
-        c.refusal_codes = refusals;
+        c.refusal_codes = load_refusals();
         c.musts = {validate_input};
         c.loads_target = true;
         out.push_back(std::move(c));
@@ -145,21 +123,7 @@ void add_client_limit_cases(std::vector<case_def>& out) {
                       "(1008/1009/1011/1013); the last ping never answered FAILS; answering "
                       "after more than 5 s is INFORMATIONAL (a stall).",
                       "RFC 6455 5.5.2, 5.5.3, 10.4");
-        std::vector<frame> pings;
-        std::vector<event> pongs;
-        for (int i = 0; i < 10000; ++i) {
-            auto payload = std::to_string(i);
-            pings.push_back(data_frame(opcode::ping, payload));
-            pongs.push_back(runner::pong(payload));
-        }
-        c.script = {send(std::move(pings)), kill_after(20)};
-        c.expected = {ok(std::move(pongs))};
-        c.expected.front().pongs_may_coalesce = true;
-        c.slow_after = runner::seconds(5);
-        c.musts = {answer_pings, validate_input};
-        c.close = tester_closes();
-        c.refusal_codes = refusals;
-        c.loads_target = true;
+        add_ping_flood(c);
         out.push_back(std::move(c));
     }
     {
@@ -167,13 +131,7 @@ void add_client_limit_cases(std::vector<case_def>& out) {
                       "The 100,000-byte message is echoed, or a clean refusal "
                       "(1008/1009/1011/1013).",
                       "RFC 6455 5.4, 10.4");
-        bytes payload(100000, 'a');
-        c.script = {send(fragmented(opcode::text, payload, 1)), kill_after(10)};
-        c.expected = {ok({runner::text_message(payload)})};
-        c.musts = {parse_frames, validate_input};
-        c.close = tester_closes();
-        c.refusal_codes = refusals;
-        c.loads_target = true;
+        add_fragment_flood(c, 10);
         out.push_back(std::move(c));
     }
 }

@@ -5,7 +5,7 @@
 
 #include "cases/builders.hpp"
 #include "cases/catalogue.hpp"
-#include "harness/codec/deflate.hpp"
+#include "cases/loads.hpp"
 #include "harness/codec/encoder.hpp"
 
 namespace wsconform::cases {
@@ -30,9 +30,6 @@ bytes frame_bytes(opcode op, bytes payload, codec::length_form form,
 const runner::requirement length_msb =
     must("RFC 6455 5.2", "If 127, the following 8 bytes interpreted as a 64-bit unsigned integer "
                          "(the most significant bit MUST be 0) are the payload length.");
-const runner::requirement answer_pings =
-    must("RFC 6455 5.5.2", "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in "
-                           "response, unless it already received a Close frame.");
 
 } // namespace
 
@@ -125,7 +122,6 @@ void add_limit_cases(std::vector<case_def>& out) {
     }
 
     // Floods: the server keeps up (every reply, in order) or refuses cleanly, and survives.
-    const std::vector<codec::close_code> refusals = {1008, 1009, 1011, 1013};
     {
         auto c = make("L.7", "Send 10,000 pings back to back in one write",
                       "Pongs in order ending with the last ping's (a server may answer only the "
@@ -134,21 +130,7 @@ void add_limit_cases(std::vector<case_def>& out) {
                       "after more than 5 s is INFORMATIONAL (a stall); the server serves the "
                       "next connection.",
                       "RFC 6455 5.5.2, 5.5.3, 10.4");
-        std::vector<frame> pings;
-        std::vector<event> pongs;
-        for (int i = 0; i < 10000; ++i) {
-            auto payload = std::to_string(i);
-            pings.push_back(data_frame(opcode::ping, payload));
-            pongs.push_back(runner::pong(payload));
-        }
-        c.script = {send(std::move(pings)), kill_after(20)};
-        c.expected = {ok(std::move(pongs))};
-        c.expected.front().pongs_may_coalesce = true;
-        c.slow_after = runner::seconds(5);
-        c.musts = {answer_pings, validate_input};
-        c.close = tester_closes();
-        c.refusal_codes = refusals;
-        c.loads_target = true;
+        add_ping_flood(c);
         c.tags = {"slow"};
         out.push_back(std::move(c));
     }
@@ -157,13 +139,7 @@ void add_limit_cases(std::vector<case_def>& out) {
                       "The 100,000-byte message is echoed, or a clean refusal "
                       "(1008/1009/1011/1013); the server serves the next connection.",
                       "RFC 6455 5.4, 10.4");
-        bytes payload(100000, 'a');
-        c.script = {send(fragmented(opcode::text, payload, 1)), kill_after(5)};
-        c.expected = {ok({runner::text_message(payload)})};
-        c.musts = {parse_frames, validate_input};
-        c.close = tester_closes();
-        c.refusal_codes = refusals;
-        c.loads_target = true;
+        add_fragment_flood(c, 5);
         c.tags = {"slow"};
         out.push_back(std::move(c));
     }
@@ -203,32 +179,16 @@ void add_limit_cases(std::vector<case_def>& out) {
     // Decompression bombs (RFC 7692 with RFC 6455 §10.4): DEFLATE's best ratio is about
     // 1032:1, so 1 GiB of zeros takes about 1 MiB on the wire. A server must bound what it
     // inflates, not what it receives.
-    const bytes bomb = codec::make_deflate_bomb(std::uint64_t{1} << 30);
-    const char* bomb_expectation =
-        "The server stops inflating at its message limit and closes with 1009 (OK; another code "
-        "NON-STRICT), then serves the next connection. Echoing the message, or neither echoing "
-        "nor closing within 10 s, is NON-STRICT (a limit is a SHOULD, RFC 6455 10.4); dying "
-        "FAILS. UNIMPLEMENTED when it does not negotiate permessage-deflate.";
+    const bytes& bomb = deflate_bomb();
     auto bomb_case = [&](std::string id, std::string title, std::vector<frame> frames) {
-        auto c = make(std::move(id), std::move(title), bomb_expectation,
+        auto c = make(std::move(id), std::move(title),
+                      "The server stops inflating at its message limit and closes with 1009 (OK; "
+                      "another code NON-STRICT), then serves the next connection. Echoing the "
+                      "message, or neither echoing nor closing within 10 s, is NON-STRICT (a "
+                      "limit is a SHOULD, RFC 6455 10.4); dying FAILS. UNIMPLEMENTED when it does "
+                      "not negotiate permessage-deflate.",
                       "RFC 7692 7.2.2; RFC 6455 7.4.1, 10.4");
-        c.request.edits = {
-            {runner::header_edit::action::set, "Sec-WebSocket-Extensions", "permessage-deflate"}};
-        c.handshake.requires_extension = "permessage-deflate";
-        c.script = {send(std::move(frames)), kill_after(10)};
-        auto echoed =
-            outcome(runner::verdict::non_strict, {runner::binary_message({})}, tester_ended(),
-                    "the server inflated the whole bomb and echoed it: no limit on "
-                    "the inflated size (RFC 6455 10.4: it SHOULD impose one)");
-        echoed.any_payload = true;
-        c.expected = {ok({}), std::move(echoed),
-                      outcome(runner::verdict::non_strict, {}, tester_ended(),
-                              "the server neither refused nor echoed the bomb within 10 s (no "
-                              "limit on the inflated size, RFC 6455 10.4: it SHOULD impose "
-                              "one)")};
-        c.close = peer_closes({1009});
-        c.musts = {validate_input};
-        c.loads_target = true; // inflating 1 GiB keeps the server's CPU busy for seconds
+        add_decompression_bomb(c, "server", std::move(frames));
         return c;
     };
     {
