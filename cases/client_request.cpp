@@ -93,45 +93,31 @@ void add_client_request_cases(std::vector<runner::case_def>& out) {
 }
 
 void add_client_across_run_cases(std::vector<runner::case_def>& out) {
-    const std::string text = "Hello, server";
-    {
-        auto c = make_case({"Q.1.7", "Client: opening request", "The client's opening request",
-                            "After every other case: compare the Sec-WebSocket-Key of every "
-                            "connection of the run",
-                            "No key was sent on two connections (else FAILED, naming the two "
-                            "cases); a text message is echoed and the close is clean with 1000.",
-                            "RFC 6455 4.1"});
-        c.clients_only = true;
-        c.checks_across_run = runner::across_run::handshake_keys;
-        c.judges_request_parts = {"Sec-WebSocket-Key"};
-        c.script = {send(data_frame(opcode::text, text)), kill_after(2)};
-        c.expected = {ok({runner::text_message(text)})};
-        c.close = tester_closes();
-        c.musts = {
-            must("RFC 6455 4.1", "The nonce MUST be selected randomly for each connection.")};
-        out.push_back(std::move(c));
-    }
-    {
-        auto c = make_case({"K.1.6", "Client: masking", "",
-                            "After every other case: compare the mask key of the first frame of "
-                            "every connection of the run",
-                            "No connection starts with the all-zero key, and no two with the "
-                            "same key (else FAILED, naming the cases: a generator seeded the "
-                            "same way in every process or connection); a text message is echoed "
-                            "and the close is clean with 1000.",
-                            "RFC 6455 5.3"});
-        c.clients_only = true;
-        c.checks_across_run = runner::across_run::mask_keys;
-        // Only the key is needed to answer: the request's other parts have their own cases.
-        c.judges_request_parts = {"Sec-WebSocket-Key"};
-        c.script = {send(data_frame(opcode::text, text)), kill_after(2)};
-        c.expected = {ok({runner::text_message(text)})};
-        c.close = tester_closes();
-        c.musts = {must("RFC 6455 5.3",
-                        "When preparing a masked frame, the client MUST pick a fresh masking key "
-                        "from the set of allowed 32-bit values.")};
-        out.push_back(std::move(c));
-    }
+    // Only the key is needed to answer: the request's other parts have their own cases.
+    auto c = request_case("Q.1.7",
+                          "After every other case: compare the Sec-WebSocket-Key of every "
+                          "connection of the run",
+                          "No key was sent on two connections (else FAILED, naming the two "
+                          "cases); a text message is echoed and the close is clean with 1000.");
+    c.checks_across_run = runner::across_run::handshake_keys;
+    c.judges_request_parts = {"Sec-WebSocket-Key"};
+    c.musts = {must("RFC 6455 4.1", "The nonce MUST be selected randomly for each connection.")};
+    out.push_back(c);
+
+    c.id = "K.1.6";
+    c.group = "Client: masking";
+    c.subgroup.clear();
+    c.title = "After every other case: compare the mask key of the first frame of every "
+              "connection of the run";
+    c.expectation = "No connection starts with the all-zero key, and no two with the same key "
+                    "(else FAILED, naming the cases: a generator seeded the same way in every "
+                    "process or connection); a text message is echoed and the close is clean "
+                    "with 1000.";
+    c.rfc = "RFC 6455 5.3";
+    c.checks_across_run = runner::across_run::mask_keys;
+    c.musts = {must("RFC 6455 5.3", "When preparing a masked frame, the client MUST pick a fresh "
+                                    "masking key from the set of allowed 32-bit values.")};
+    out.push_back(std::move(c));
 }
 
 } // namespace wsconform::cases

@@ -5,15 +5,11 @@
 
 namespace wsconform::runner {
 
-namespace {
-
-std::string hex(std::uint32_t k) {
+std::string hex_key(std::uint32_t key) {
     char buf[9];
-    std::snprintf(buf, sizeof buf, "%08x", k);
+    std::snprintf(buf, sizeof buf, "%08x", key);
     return buf;
 }
-
-} // namespace
 
 void client_key_log::add(std::string case_id, std::string handshake_key,
                          std::optional<std::uint32_t> first_mask_key) {
@@ -43,7 +39,7 @@ std::string client_key_log::repeated_mask_key() const {
                    " masked its first frame with the all-zero key";
         if (auto [at, fresh] = seen.try_emplace(*e.first_mask_key, &e); !fresh)
             return "the connections of cases " + at->second->case_id + " and " + e.case_id +
-                   " both masked their first frame with the key " + hex(*e.first_mask_key);
+                   " both masked their first frame with the key " + hex_key(*e.first_mask_key);
     }
     return {};
 }

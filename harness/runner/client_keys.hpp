@@ -42,6 +42,9 @@ class client_key_log {
     std::vector<entry> entries_;
 };
 
+/// A mask key as 8 hex digits ("deadbeef"), for reasons.
+std::string hex_key(std::uint32_t key);
+
 /// The mask keys of the masked frames the peer sent in record `r`, in order, as 32-bit values.
 std::vector<std::uint32_t> received_mask_keys(const case_result& r);
 

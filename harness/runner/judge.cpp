@@ -403,18 +403,13 @@ void judge_connection(const case_def& c, const session_facts& facts, case_result
 
 std::string predictable_keys(const case_result& r) {
     const auto keys = received_mask_keys(r);
-    auto hex = [](std::uint32_t k) {
-        char buf[9];
-        std::snprintf(buf, sizeof buf, "%08x", k);
-        return std::string(buf);
-    };
     for (std::size_t i = 0; i < keys.size(); ++i) {
         if (keys[i] == 0)
             return "frame " + std::to_string(i + 1) + " was masked with the all-zero key";
         for (std::size_t j = 0; j < i; ++j)
             if (keys[j] == keys[i])
                 return "frames " + std::to_string(j + 1) + " and " + std::to_string(i + 1) +
-                       " were masked with the same key " + hex(keys[i]);
+                       " were masked with the same key " + hex_key(keys[i]);
     }
     if (keys.size() >= 3) {
         const std::uint32_t stride = keys[1] - keys[0];
@@ -423,7 +418,7 @@ std::string predictable_keys(const case_result& r) {
             counter = keys[i] - keys[i - 1] == stride;
         if (counter)
             return "each of its " + std::to_string(keys.size()) + " keys is the one before plus " +
-                   hex(stride);
+                   hex_key(stride);
     }
     return {};
 }
