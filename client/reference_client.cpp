@@ -22,7 +22,10 @@
 #include "beast_peers/bounded_teardown.hpp"
 #include "beast_peers/tls_context.hpp"
 #include "beast_peers/utf8_check.hpp"
-#include "client/parsing.hpp"
+#include "client/text.hpp"
+#include "harness/codec/deflate.hpp"
+#include "harness/codec/handshake.hpp"
+#include "harness/net/url.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -55,6 +58,7 @@
 #include <string_view>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 namespace {
 
@@ -63,9 +67,10 @@ namespace ssl = boost::asio::ssl;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
 namespace websocket = boost::beast::websocket;
+namespace codec = wsconform::codec;
 using tcp = boost::asio::ip::tcp;
 using wsconform::client::printable;
-using wsconform::client::ws_url;
+using ws_url = wsconform::net::target_url;
 using namespace std::chrono_literals;
 /// Streams with the bounded teardown, which never fails: an outcome is what the WebSocket came to.
 using tcp_stream =
@@ -202,6 +207,39 @@ asio::awaitable<void> send_close_beast_left_out(websocket::stream<NextLayer>& ws
     tcp_layer.close();
 }
 
+/// The checks RFC 6455 §4.1 and RFC 7692 §7 ask of a client on the server's 101 response that
+/// Beast 1.81 does not make, by the codec's parser. Returns why the client must fail the
+/// connection, if it must.
+std::optional<std::string> check_negotiation(const websocket::response_type& res,
+                                             bool offered_deflate) {
+    // §4.1: "If the response includes a |Sec-WebSocket-Protocol| header field and this header
+    // field indicates the use of a subprotocol that was not present in the client's handshake
+    // [...], the client MUST _Fail the WebSocket Connection_." This client offers none.
+    if (res.count(http::field::sec_websocket_protocol) != 0)
+        return "the server chose a subprotocol the client did not offer";
+    std::vector<codec::header_field> headers;
+    for (auto [it, end] = res.equal_range(http::field::sec_websocket_extensions); it != end; ++it)
+        headers.push_back({"Sec-WebSocket-Extensions", std::string(it->value())});
+    if (!offered_deflate) {
+        // §4.1: an extension "not present in the client's handshake" fails the connection.
+        if (const auto names = codec::extension_names(headers); !names.empty())
+            return "the server accepted an extension the client did not offer: '" +
+                   printable(names.front()) + "'";
+        return std::nullopt;
+    }
+    // Beast's offer (build_request_pmd; its option allows no other): "permessage-deflate;
+    // server_max_window_bits=15; client_max_window_bits=15". RFC 7692 §7.1.2.1: a server that
+    // accepts it includes server_max_window_bits, 15 or less.
+    codec::deflate_params offer;
+    offer.server_max_window_bits = 15;
+    offer.client_max_window_bits.emplace(15);
+    const auto answer = codec::parse_deflate_response(headers, offer);
+    if (answer.error) // the codec's message names the RFC clause; the detail quotes the element
+        return answer.error.message() +
+               (answer.detail.empty() ? "" : ": " + printable(answer.detail));
+    return std::nullopt;
+}
+
 /// Opening handshake on a connected (and, for wss, TLS-secured) stream, then the messages.
 template <class NextLayer>
 asio::awaitable<outcome> run_websocket(websocket::stream<NextLayer>& ws, const ws_url& url,
@@ -233,11 +271,7 @@ asio::awaitable<outcome> run_websocket(websocket::stream<NextLayer>& ws, const w
     websocket::response_type res;
     if (auto [ec] = co_await ws.async_handshake(res, url.host_header, url.target, use_tuple); ec)
         co_return failure(handshake_error(ec, res));
-    std::string extensions;
-    for (auto [it, end] = res.equal_range(http::field::sec_websocket_extensions); it != end; ++it)
-        extensions += (extensions.empty() ? "" : ", ") + std::string(it->value());
-    if (auto why = wsconform::client::check_negotiation(
-            extensions, res.count(http::field::sec_websocket_protocol) != 0, !opt.no_deflate)) {
+    if (auto why = check_negotiation(res, !opt.no_deflate)) {
         // The connection is not established (RFC 6455 §4.1): failing it is closing TCP.
         beast::get_lowest_layer(ws).close();
         co_return failure("the server's response was not a valid WebSocket upgrade: " + *why);
@@ -388,6 +422,7 @@ ws_url control_url(const ws_url& base, std::string_view path_and_query) {
     while (!prefix.empty() && prefix.back() == '/')
         prefix.pop_back();
     u.target = prefix + std::string(path_and_query);
+    u.text = std::string(u.tls ? "wss://" : "ws://") + u.authority() + u.target;
     return u;
 }
 
@@ -399,14 +434,14 @@ asio::awaitable<int> run_autobahn(ws_url base, const options& opt, ssl::context*
     const ws_url count_url = control_url(base, "/getCaseCount");
     const outcome count_result = co_await run_connection(count_url, opt, tls, mode::collect);
     if (!count_result.first_message) {
-        complain("no case count from " + count_url.text() + ": " +
+        complain("no case count from " + count_url.text + ": " +
                  (count_result.why.empty() ? "the server sent no message" : count_result.why));
         co_return 1;
     }
     const auto count =
         wsconform::client::parse_case_count(*count_result.first_message, max_case_count);
     if (!count) {
-        complain("the case count from " + count_url.text() + " is not a number up to " +
+        complain("the case count from " + count_url.text + " is not a number up to " +
                  std::to_string(max_case_count) + ": '" + printable(*count_result.first_message) +
                  "'");
         co_return 1;
@@ -427,7 +462,7 @@ asio::awaitable<int> run_autobahn(ws_url base, const options& opt, ssl::context*
     const ws_url reports_url = control_url(base, "/updateReports?agent=" + agent);
     const outcome reports = co_await run_connection(reports_url, opt, tls, mode::collect);
     if (!reports.upgraded) {
-        complain("could not ask for the reports at " + reports_url.text() + ": " + reports.why);
+        complain("could not ask for the reports at " + reports_url.text + ": " + reports.why);
         co_return 1;
     }
     co_return 0;
@@ -488,7 +523,7 @@ int main(int argc, char** argv) {
         return usage_error("--agent must not be empty");
 
     std::string error;
-    const auto url = wsconform::client::parse_url(opt.url.empty() ? opt.autobahn : opt.url, error);
+    const auto url = wsconform::net::parse_url(opt.url.empty() ? opt.autobahn : opt.url, &error);
     if (!url)
         return usage_error(error);
     if (!opt.autobahn.empty() && url->target.find('?') != std::string::npos)

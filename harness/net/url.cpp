@@ -1,5 +1,8 @@
 #include "harness/net/url.hpp"
 
+#include <boost/asio/ip/address_v6.hpp>
+#include <boost/system/error_code.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -13,6 +16,11 @@ std::optional<T> fail(std::string* error, std::string why) {
     if (error)
         *error = std::move(why);
     return std::nullopt;
+}
+
+/// A host as a URL or Host header writes it: IPv6 literals in brackets (RFC 3986 §3.2.2).
+std::string bracketed(const std::string& host) {
+    return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
 } // namespace
 
@@ -44,6 +52,10 @@ std::optional<target_url> parse_url(std::string_view url, std::string* error) {
         if (close == std::string_view::npos)
             return fail<target_url>(error, "unterminated IPv6 literal");
         u.host = std::string(authority.substr(1, close - 1));
+        boost::system::error_code ec;
+        (void)boost::asio::ip::make_address_v6(u.host, ec);
+        if (ec)
+            return fail<target_url>(error, "bad IPv6 literal '" + u.host + "'");
         auto after = authority.substr(close + 1);
         if (!after.empty()) {
             if (after.front() != ':')
@@ -55,6 +67,11 @@ std::optional<target_url> parse_url(std::string_view url, std::string* error) {
         u.host = std::string(authority.substr(0, colon));
         if (colon != std::string_view::npos)
             port_text = authority.substr(colon + 1);
+        const bool bad_char = std::any_of(u.host.begin(), u.host.end(), [](char c) {
+            return c <= ' ' || c >= 0x7f || std::string_view("[]%\\").find(c) != std::string::npos;
+        });
+        if (bad_char)
+            return fail<target_url>(error, "bad host (IPv6 literals go in [])");
     }
     if (u.host.empty())
         return fail<target_url>(error, "missing host");
@@ -72,11 +89,17 @@ std::optional<target_url> parse_url(std::string_view url, std::string* error) {
     u.target = rest.empty() ? "/" : std::string(rest);
     if (u.target.front() == '?')
         u.target.insert(0, "/");
-    std::string host = u.host.find(':') != std::string::npos ? "[" + u.host + "]" : u.host;
-    u.host_header = u.port == default_port ? host : host + ":" + std::to_string(u.port);
-    u.text =
-        std::string(u.tls ? "wss://" : "ws://") + host + ":" + std::to_string(u.port) + u.target;
+    if (std::any_of(u.target.begin(), u.target.end(), [](char c) { return c <= ' ' || c >= 0x7f; }))
+        return fail<target_url>(error, "the path and query must be visible ASCII "
+                                       "(percent-encode the rest)");
+    // RFC 6455 §4.1: the Host header carries the port when it is not the scheme's default.
+    u.host_header = u.port == default_port ? bracketed(u.host) : u.authority();
+    u.text = std::string(u.tls ? "wss://" : "ws://") + u.authority() + u.target;
     return u;
+}
+
+std::string target_url::authority() const {
+    return bracketed(host) + ":" + std::to_string(port);
 }
 
 std::optional<web_origin> parse_origin(std::string_view origin, std::string* error) {

@@ -15,9 +15,14 @@ struct target_url {
     std::string target;      ///< path and query, at least "/"
     std::string host_header; ///< Host header value: host, plus ":port" when not the default
     std::string text;        ///< normalised URL
+
+    /// host:port, an IPv6 literal in brackets.
+    [[nodiscard]] std::string authority() const;
 };
 
-/// Parses a ws:// or wss:// URL; on failure returns nullopt and says why in `error`.
+/// Parses a ws:// or wss:// URL; on failure returns nullopt and says why in `error`. The target
+/// must be visible ASCII: it goes verbatim into the request line, where a space or CR LF would
+/// change the request.
 std::optional<target_url> parse_url(std::string_view url, std::string* error = nullptr);
 
 /// A Web origin as the Origin header carries it (RFC 6454 §6.2): "scheme://host[:port]".

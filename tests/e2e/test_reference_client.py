@@ -385,33 +385,38 @@ def test_a_bad_handshake_response_exits_1_and_says_why(client_binary, response, 
     assert result.returncode == 1 and expected in result.why, result.why
 
 
+# The client offers "permessage-deflate; server_max_window_bits=15; client_max_window_bits=15"
+# (Beast's only form): an acceptance must carry server_max_window_bits (RFC 7692 §7.1.2.1).
+PMD = b"Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=15"
+
+
 @pytest.mark.parametrize("headers, args, expected", [
     (b"Sec-WebSocket-Protocol: chat\r\n", [], "subprotocol the client did not offer"),
-    (b"Sec-WebSocket-Extensions: permessage-foo\r\n", [], "did not offer: 'permessage-foo'"),
+    (b"Sec-WebSocket-Extensions: permessage-foo\r\n", [],
+     "extension that was not offered (RFC 6455 §9.1): 'permessage-foo'"),
     (b"Sec-WebSocket-Extensions: permessage-deflate\r\n", ["--no-deflate"],
      "did not offer: 'permessage-deflate'"),
-    (b"Sec-WebSocket-Extensions: permessage-deflate, permessage-deflate\r\n", [],
-     "more than once"),
-    (b"Sec-WebSocket-Extensions: permessage-deflate\r\n"
-     b"Sec-WebSocket-Extensions: permessage-deflate\r\n", [], "more than once"),
-    (b"Sec-WebSocket-Extensions: permessage-deflate; x=1\r\n", [], "unknown permessage-deflate"),
+    (PMD + b", permessage-deflate; server_max_window_bits=15\r\n", [], "more than once"),
+    (PMD + b"\r\n" + PMD + b"\r\n", [], "more than once"),
+    (PMD + b"; x=1\r\n", [], "not defined for this side (RFC 7692 §7): 'x=1'"),
     (b"Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits\r\n", [],
-     "needs a value 8-15"),
-    (b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=16\r\n", [],
-     "needs a value 8-15"),
+     "without a required value"),
+    (PMD + b"; client_max_window_bits=16\r\n", [], "not an integer 8..15"),
     (b"Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=09\r\n", [],
-     "needs a value 8-15"),
-    (b"Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover=1\r\n", [],
-     "takes no value"),
-    (b"Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; "
-     b"server_no_context_takeover\r\n", [], "given twice"),
-    (b"Sec-WebSocket-Extensions: permessage-deflate; =\r\n", [], "malformed"),
+     "not an integer 8..15"),
+    (PMD + b"; server_no_context_takeover=1\r\n", [], "takes none"),
+    (PMD + b"; server_no_context_takeover; server_no_context_takeover\r\n", [],
+     "given more than once"),
+    (b"Sec-WebSocket-Extensions: permessage-deflate; =\r\n", [], "is not token"),
+    (b"Sec-WebSocket-Extensions: permessage-deflate\r\n", [],
+     "offered server_max_window_bits missing from the response (RFC 7692 §7.1.2.1)"),
 ], ids=["subprotocol", "unknown-extension", "deflate-not-offered", "deflate-twice",
         "deflate-twice-two-lines", "unknown-param", "window-bits-no-value", "window-bits-16",
-        "window-bits-leading-zero", "takeover-with-value", "param-twice", "malformed"])
+        "window-bits-leading-zero", "takeover-with-value", "param-twice", "malformed",
+        "offered-window-bits-ignored"])
 def test_a_negotiation_the_client_did_not_ask_for_fails_the_handshake(client_binary, headers,
                                                                      args, expected):
-    """RFC 6455 §4.1 and RFC 7692 §7: checks Beast 1.81 does not make."""
+    """RFC 6455 §4.1 and RFC 7692 §7: checks Beast 1.81 does not make (the codec's)."""
     async def scenario():
         server = await raw_server(headers=headers)
         async with server:
@@ -423,11 +428,12 @@ def test_a_negotiation_the_client_did_not_ask_for_fails_the_handshake(client_bin
 
 
 @pytest.mark.parametrize("extension", [
-    b"permessage-deflate",
-    b"PerMessage-Deflate; Server_No_Context_Takeover",
-    b"permessage-deflate; server_no_context_takeover; client_no_context_takeover",
+    b"permessage-deflate; server_max_window_bits=15",
+    b"PerMessage-Deflate; Server_No_Context_Takeover; Server_Max_Window_Bits=12",
+    b"permessage-deflate; server_no_context_takeover; client_no_context_takeover; "
+    b"server_max_window_bits=15",
     b'permessage-deflate; server_max_window_bits="10"; client_max_window_bits=9',
-    b", permessage-deflate ;  client_max_window_bits = 15 ,",
+    b", permessage-deflate ;  client_max_window_bits = 15 ; server_max_window_bits=9,",
 ])
 def test_a_valid_deflate_answer_is_accepted_and_used(client_binary, extension):
     seen: dict = {}
@@ -506,7 +512,7 @@ def test_undecodable_compressed_data_fails_the_connection_with_1007(client_binar
         seen["eof"] = await asyncio.wait_for(reader.read(), STEP_TIMEOUT) == b""
 
     async def scenario():
-        server = await raw_server(script, b"Sec-WebSocket-Extensions: permessage-deflate\r\n")
+        server = await raw_server(script, PMD + b"\r\n")
         async with server:
             return await run_client(client_binary, url_of(server))
 
@@ -568,7 +574,7 @@ def test_random_frames_never_crash_the_client(client_binary, deflate):
                 await asyncio.wait_for(reader.read(1 << 20), 0.2)
             except asyncio.TimeoutError:
                 pass
-        headers = b"Sec-WebSocket-Extensions: permessage-deflate\r\n" if deflate else b""
+        headers = PMD + b"\r\n" if deflate else b""
         server = await raw_server(script, headers)
         async with server:
             return await run_client(client_binary, url_of(server))
