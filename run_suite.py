@@ -57,6 +57,8 @@ BUILD_PACKAGES = {
     "libssl-dev": None,
     "zlib1g-dev": None,
     "libcli11-dev": None,
+    "libnghttp2-dev": None,  # HTTP/2 for WebSocket over extended CONNECT (RFC 8441)
+    "pkg-config": "pkg-config",  # how CMake finds libnghttp2
 }
 # The libFuzzer targets (run_suite.py fuzz): clang and its libFuzzer and sanitizer runtimes
 # (libclang-rt-14-dev, which clang-14 only recommends).
