@@ -9,8 +9,10 @@
 #include "harness/clients/browser_source.hpp"
 #include "harness/clients/exec_source.hpp"
 #include "harness/clients/test_ca.hpp"
+#include "harness/http2/shared_connection.hpp"
 #include "harness/livefuzz/campaign.hpp"
 #include "harness/net/url.hpp"
+#include "harness/runner/extended_connect.hpp"
 #include "harness/runner/report_writer.hpp"
 #include "harness/runner/runner.hpp"
 #include "harness/runner/selection.hpp"
@@ -307,7 +309,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> headers;
     unsigned jobs = runner::default_jobs();
     double timeout_scale = 1.0;
-    bool list = false, tls_verify = false, quiet = false;
+    bool list = false, tls_verify = false, quiet = false, http2 = false;
     app.add_option("--target", target, "server URL, ws://host:port/path or wss://...");
     std::string client_command, listen = "127.0.0.1:0";
     app.add_option("--client-command", client_command,
@@ -346,6 +348,8 @@ int main(int argc, char** argv) {
     app.add_option("--allowed-origin", allowed_origin,
                    "the Origin the server serves, e.g. https://app.example: the S.1 cases check "
                    "that every other origin is refused");
+    app.add_flag("--http2", http2,
+                 "test the server over HTTP/2 (RFC 8441): h2c for ws://, ALPN h2 for wss://");
     app.add_flag("--tls-verify", tls_verify, "verify the server certificate and host name");
     app.add_option("--ca", ca_file,
                    "CA file for --tls-verify (implies it); with --client-command, what {ca} "
@@ -438,7 +442,7 @@ int main(int argc, char** argv) {
             (testing_client ? runner::runs_against_clients(c) &&
                                   // A client driving the run cannot be sent to another port.
                                   (serve_autobahn.empty() || !runner::needs_started_client(c))
-                            : !c.clients_only))
+                            : !c.clients_only && (!http2 || !runner::not_over_http2(c))))
             selected.push_back(&c);
 
     if (!seeds_dir.empty()) {
@@ -459,6 +463,8 @@ int main(int argc, char** argv) {
     if (selected.empty())
         return usage_error("no case matches --cases '" + cases_list + "'" +
                            (testing_client ? " among the cases run against clients" : ""));
+    if (testing_client && http2)
+        return usage_error("--http2 tests a server (--target); clients are tested over HTTP/1.1");
     if (testing_client && !target.empty())
         return usage_error(std::string("--target and ") +
                            (browser                  ? "--browser"
@@ -556,12 +562,16 @@ int main(int argc, char** argv) {
     }
     if (url && url->tls) {
         settings.tls_setup = {.verify = tls_verify || !ca_file.empty(), .ca_file = ca_file};
+        if (http2) // RFC 9113 §3.2: HTTP/2 over TLS is chosen by ALPN
+            settings.tls_setup.alpn = {"h2"};
         settings.tls = net::make_tls_context(settings.tls_setup, &error);
         if (!settings.tls)
             return usage_error(error);
     }
     if (agent.empty() && url)
         agent = url->host_header;
+    if (http2)
+        settings.http2 = std::make_shared<http2::shared_connection>(*url, settings.tls);
 
     runner::report_writer writer;
     if (auto err = writer.prepare(out); !err.empty())
@@ -609,6 +619,7 @@ int main(int argc, char** argv) {
                             : testing_client ? "exec: " + client_command
                                              : url->text,
                             testing_client ? "client" : "server",
+                            http2 ? "h2" : "http/1.1",
                             selected,
                             {}};
     runner::run_options options;

@@ -220,7 +220,7 @@ std::string autobahn_server::write_report(const std::string* agent, std::size_t 
                              .count();
     for (const auto& [name, results] : results_) {
         runner::target_report t{
-            name, listener_ ? listener_->base_url() : std::string(), "client", {}, {}};
+            name, listener_ ? listener_->base_url() : std::string(), "client", "http/1.1", {}, {}};
         for (const auto& [i, r] : results.by_index) {
             t.cases.push_back(settings_.cases[i]);
             t.results.push_back(r);

@@ -173,6 +173,25 @@ bool has_token(const std::vector<std::string>& items, std::string_view token) {
 }
 } // namespace
 
+void check_negotiation(const upgrade_response& r, const upgrade_offer& offer,
+                       std::vector<handshake_problem>& problems) {
+    auto problem = [&](std::string what, std::string section) {
+        problems.push_back({std::move(what), std::move(section)});
+    };
+    for (const auto& name : extension_names(r.headers)) {
+        if (!has_token(offer.extensions, name))
+            problem("extension '" + name + "' selected but not offered", "4.1");
+    }
+    auto protocols = r.list("Sec-WebSocket-Protocol");
+    if (!protocols.empty()) {
+        if (offer.protocols.empty())
+            problem("subprotocol selected although none was offered", "4.1");
+        else if (protocols.size() > 1 || std::find(offer.protocols.begin(), offer.protocols.end(),
+                                                   protocols[0]) == offer.protocols.end())
+            problem("subprotocol '" + protocols[0] + "' was not offered", "4.1");
+    }
+}
+
 std::vector<handshake_problem> check_response(const upgrade_response& r,
                                               const upgrade_offer& offer) {
     std::vector<handshake_problem> problems;
@@ -194,18 +213,7 @@ std::vector<handshake_problem> check_response(const upgrade_response& r,
         problem("Sec-WebSocket-Accept is '" + *accept + "', expected '" +
                     compute_accept(offer.key) + "'",
                 "4.1");
-    for (const auto& name : extension_names(r.headers)) {
-        if (!has_token(offer.extensions, name))
-            problem("extension '" + name + "' selected but not offered", "4.1");
-    }
-    auto protocols = r.list("Sec-WebSocket-Protocol");
-    if (!protocols.empty()) {
-        if (offer.protocols.empty())
-            problem("subprotocol selected although none was offered", "4.1");
-        else if (protocols.size() > 1 || std::find(offer.protocols.begin(), offer.protocols.end(),
-                                                   protocols[0]) == offer.protocols.end())
-            problem("subprotocol '" + protocols[0] + "' was not offered", "4.1");
-    }
+    check_negotiation(r, offer, problems);
     return problems;
 }
 

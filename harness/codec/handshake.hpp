@@ -95,6 +95,11 @@ struct handshake_problem {
     std::string about{};
 };
 
+/// The part of the response checks over HTTP/1.1 and HTTP/2 alike (§4.1): only extensions and
+/// a subprotocol the request offered. Adds what is wrong to `problems`.
+void check_negotiation(const upgrade_response& r, const upgrade_offer& offer,
+                       std::vector<handshake_problem>& problems);
+
 /// Checks a parsed response against §4.1's client requirements for the response.
 std::vector<handshake_problem> check_response(const upgrade_response& r,
                                               const upgrade_offer& offer);

@@ -53,6 +53,15 @@ std::shared_ptr<asio::ssl::context> make_tls_context(const tls_settings& setting
     if (ec)
         return failed(ec.message() +
                       (settings.ca_file.empty() ? "" : " (" + settings.ca_file + ")"));
+    if (!settings.alpn.empty()) {
+        std::string wire; // RFC 7301 §3.1: each name prefixed by its length
+        for (const auto& name : settings.alpn)
+            wire += static_cast<char>(name.size()) + name;
+        if (SSL_CTX_set_alpn_protos(ctx->native_handle(),
+                                    reinterpret_cast<const unsigned char*>(wire.data()),
+                                    static_cast<unsigned>(wire.size())) != 0)
+            return failed("cannot set the ALPN protocols");
+    }
     return ctx;
 }
 
@@ -188,6 +197,10 @@ asio::awaitable<error_code> transport::connect(const target_url& url,
     co_return error_code{};
 }
 
+void transport::adopt(std::shared_ptr<tunnel> carried) {
+    tunnel_ = std::move(carried);
+}
+
 asio::awaitable<error_code> transport::write(codec::byte_view data) {
     // A connection that failed a write is broken for good. Asio would queue a new write to
     // wait for the socket to become writable, and a reset socket never signals that again
@@ -198,7 +211,9 @@ asio::awaitable<error_code> transport::write(codec::byte_view data) {
         recorder_->record(true, data);
     auto buffer = asio::buffer(data.data(), data.size());
     error_code ec;
-    if (tls_)
+    if (tunnel_)
+        ec = co_await tunnel_->write(data);
+    else if (tls_)
         std::tie(ec, std::ignore) = co_await asio::async_write(*tls_, buffer, nothrow);
     else
         std::tie(ec, std::ignore) = co_await asio::async_write(socket_, buffer, nothrow);
@@ -210,8 +225,15 @@ asio::awaitable<error_code> transport::write(codec::byte_view data) {
 asio::awaitable<std::pair<error_code, std::size_t>>
 transport::read_some(std::span<codec::byte> buffer) {
     auto buf = asio::buffer(buffer.data(), buffer.size());
-    auto [ec, n] = tls_ ? co_await tls_->async_read_some(buf, nothrow)
-                        : co_await socket_.async_read_some(buf, nothrow);
+    error_code ec;
+    std::size_t n = 0;
+    // Not a conditional expression: GCC 12 mis-compiles co_await in the arms of ?:.
+    if (tunnel_)
+        std::tie(ec, n) = co_await tunnel_->read_some(buffer);
+    else if (tls_)
+        std::tie(ec, n) = co_await tls_->async_read_some(buf, nothrow);
+    else
+        std::tie(ec, n) = co_await socket_.async_read_some(buf, nothrow);
     if (n > 0 && recorder_)
         recorder_->record(false, buffer.first(n));
     if (ec == asio::ssl::error::stream_truncated)
@@ -225,6 +247,11 @@ std::optional<tls_peer> transport::peer(std::string_view host) const {
     SSL* ssl = tls_->native_handle();
     tls_peer p;
     p.protocol = SSL_get_version(ssl);
+    const unsigned char* selected = nullptr;
+    unsigned selected_length = 0;
+    SSL_get0_alpn_selected(ssl, &selected, &selected_length);
+    if (selected)
+        p.alpn.assign(reinterpret_cast<const char*>(selected), selected_length);
     p.verify_result = SSL_get_verify_result(ssl);
     p.verify_message = X509_verify_cert_error_string(p.verify_result);
     std::unique_ptr<X509, decltype(&X509_free)> cert(SSL_get1_peer_certificate(ssl), &X509_free);
@@ -256,6 +283,8 @@ std::optional<tls_peer> transport::peer(std::string_view host) const {
 }
 
 void transport::shutdown_send() {
+    if (tunnel_)
+        return tunnel_->shutdown_send();
     error_code ignored;
     lowest().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
 }
@@ -275,6 +304,8 @@ close_notify_then_close(std::shared_ptr<asio::ssl::stream<asio::ip::tcp::socket>
 } // namespace
 
 void transport::close() {
+    if (tunnel_)
+        return tunnel_->close();
     error_code ignored;
     if (tls_ && accepted_tls_ && tls_->next_layer().is_open()) {
         // The stream leaves this transport (it is closed from now on); pending reads and writes

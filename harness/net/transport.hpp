@@ -4,6 +4,7 @@
 /// recorded. Knows nothing of frames or cases.
 
 #include "harness/codec/bytes.hpp"
+#include "harness/net/tunnel.hpp"
 #include "harness/net/url.hpp"
 #include "harness/net/wire_recorder.hpp"
 
@@ -18,6 +19,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace wsconform::net {
 
@@ -32,6 +34,8 @@ struct tls_settings {
     bool verify = false; ///< verify the certificate chain and host name
     std::string ca_file; ///< trust anchors; empty: the system's default paths
     tls_versions versions = tls_versions::defaults;
+    /// ALPN protocols offered, most preferred first (RFC 7301), e.g. "h2"; empty: no ALPN.
+    std::vector<std::string> alpn{};
     /// Load the trust anchors even without `verify`, so the verification result can be read
     /// after the handshake (transport::tls_peer) while the connection still goes ahead.
     bool load_trust = false;
@@ -40,6 +44,7 @@ struct tls_settings {
 /// What the TLS handshake showed about the server.
 struct tls_peer {
     std::string protocol; ///< "TLSv1.3"
+    std::string alpn;     ///< the protocol the server selected by ALPN, or empty
     bool has_certificate = false;
     long verify_result = 0;      ///< X509_V_OK (0) or an X509_V_ERR_* code
     std::string verify_message;  ///< OpenSSL's text for verify_result
@@ -77,6 +82,9 @@ class transport {
     /// Takes over `accepted`'s connection (TCP, or TLS after accept_tls) and keeps recording
     /// into this transport's recorder.
     void adopt(transport&& accepted);
+    /// Runs over `carried` from now on (an HTTP/2 stream): reads, writes and closes go to it,
+    /// still recorded here. The transport must not have a connection of its own.
+    void adopt(std::shared_ptr<tunnel> carried);
     /// Plain TCP only: moves the connection to the event loop of `ex` (a connection accepted on
     /// one thread's loop, run on another's). False when it is TLS or the socket is gone.
     bool move_to(asio::any_io_executor ex);
@@ -96,7 +104,7 @@ class transport {
     /// "Each party MUST send a "close_notify" alert before closing its write side of the
     /// connection"): a client may wait for it before it lets go of the connection.
     void close();
-    bool is_open() const { return lowest().is_open(); }
+    bool is_open() const { return tunnel_ ? tunnel_->is_open() : lowest().is_open(); }
     bool secure() const { return tls_ != nullptr; }
     /// After a TLS connect: the negotiated protocol and the server's certificate, checked
     /// against `host`. Empty for plain TCP.
@@ -111,7 +119,8 @@ class transport {
     /// Owns its socket (not a reference to `socket_`), so a transport can be moved: an accepted
     /// TLS connection goes from the listener that read its request to the case.
     std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket>> tls_;
-    bool accepted_tls_ = false; ///< tls_ is the server side (accept_tls)
+    bool accepted_tls_ = false;      ///< tls_ is the server side (accept_tls)
+    std::shared_ptr<tunnel> tunnel_; ///< set: the connection is a stream inside another
     wire_recorder* recorder_;
     error_code write_failed_; ///< the error of the write that failed, if one did
 };

@@ -1,5 +1,8 @@
 #include "harness/runner/opening_handshake.hpp"
 
+#include "harness/codec/extended_connect.hpp"
+#include "harness/runner/extended_connect.hpp"
+
 #include "harness/runner/case_socket.hpp"
 #include "harness/runner/client_source.hpp"
 #include "harness/runner/frame_log.hpp"
@@ -107,18 +110,21 @@ std::optional<std::string> not_checkable(const case_def& c, const session_settin
 
 opening judge_response(const case_def& c, const codec::upgrade_request& request,
                        const codec::upgrade_response& response, std::string_view held,
-                       case_result& record) {
+                       case_result& record, http_version over) {
     using rule = handshake_expectation::rule;
     const auto& expect = c.handshake;
     const auto offer = offer_of(request);
     opening opened{.how = opening::end::open};
-    if (expect.what != rule::must_upgrade && response.status != 101) {
+    const bool h2 = over == http_version::h2;
+    const bool accepted = h2 ? response.status / 100 == 2 : response.status == 101;
+    if (expect.what != rule::must_upgrade && !accepted) {
         judge_refusal(c, response, record);
         record.result_close = "no WebSocket connection was to be opened";
         record.result += held;
         return opening{.how = opening::end::decided};
     }
-    auto problems = codec::check_response(response, offer);
+    auto problems = h2 ? codec::check_connect_response(response, offer)
+                       : codec::check_response(response, offer);
     if (expect.what == rule::must_refuse && !expect.acceptance_note.empty() && problems.empty())
         return decided(record, verdict::informational, "accepted (101): " + expect.acceptance_note);
     if (expect.what == rule::must_refuse)
@@ -166,6 +172,8 @@ asio::awaitable<opening> open_websocket(const case_def& c, const session_setting
     auto& transport = socket->transport();
     if (auto why = not_checkable(c, settings))
         co_return decided(record, verdict::informational, std::move(*why));
+    if (settings.http2)
+        co_return co_await open_extended_connect(c, settings, socket, record);
 
     auto url = settings.url;
     if (c.request.plaintext_to_tls_port)

@@ -43,14 +43,19 @@ struct opening {
 /// allowed origin it needs and was not given), or nothing.
 std::optional<std::string> not_checkable(const case_def& c, const session_settings& settings);
 
+/// How the opening handshake travels: HTTP/1.1's upgrade (RFC 6455 §4) or HTTP/2's extended
+/// CONNECT (RFC 8441).
+enum class http_version : std::uint8_t { http1, h2 };
+
 /// Judges a complete response to `request` by case `c`'s rules: a refusal where one was due, the
 /// §4.1 checks of a 101, the extensions the case forbids or needs, permessage-deflate as agreed
 /// (RFC 7692 §7.1). Either the WebSocket is open (`early` left empty), or the case is decided
 /// or failed here, with its verdict or failure in `record`; `held` ends a refusal's reason
 /// (how long a slow handshake was held).
+/// Over HTTP/2 (`over`), RFC 8441 §5's checks replace the 101's.
 opening judge_response(const case_def& c, const codec::upgrade_request& request,
                        const codec::upgrade_response& response, std::string_view held,
-                       case_result& record);
+                       case_result& record, http_version over = http_version::http1);
 
 /// Performs case `c`'s opening handshake on `socket`: the request, the response, the metrics
 /// of a slow handshake and, when the case ends here, its verdict or its failure go into

@@ -237,6 +237,7 @@ json::object index_json(const run_report& report) {
         targets.push_back(json::object{{"agent", t.agent},
                                        {"url", t.url},
                                        {"mode", t.mode},
+                                       {"transport", t.transport},
                                        {"summary", std::move(summary)},
                                        {"cases", std::move(cases)}});
     }

@@ -16,6 +16,7 @@ struct target_report {
     std::string agent;
     std::string url;
     std::string mode = "server";
+    std::string transport = "http/1.1"; ///< how the WebSocket travelled: "http/1.1" or "h2"
     std::vector<const case_def*> cases;
     std::vector<case_result> results; ///< same order as cases
 };

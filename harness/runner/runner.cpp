@@ -1,5 +1,7 @@
 #include "harness/runner/runner.hpp"
 
+#include "harness/http2/shared_connection.hpp"
+
 #include "harness/runner/budget.hpp"
 #include "harness/runner/client_source.hpp"
 #include "harness/runner/compression_cache.hpp"
@@ -228,11 +230,11 @@ class case_run {
     std::vector<case_result> run() {
         const auto jobs = std::max(1u, options_.jobs);
         workers_ = static_cast<unsigned>(std::min<std::size_t>(jobs, cases_.size()));
-        serve_clients(true);
+        attach_shared(true);
         for (unsigned i = 0; i < workers_; ++i)
             asio::co_spawn(io_, worker(), asio::detached);
         if (workers_ == 0)
-            serve_clients(false);
+            attach_shared(false);
         io_.run();
         if (window_.halvings() > 0)
             notice("the target answered opening handshakes late (after more than " +
@@ -312,7 +314,12 @@ class case_run {
 
     /// Testing a client: its source serves on our executor while cases run (its port keeps the
     /// executor busy, so it stops once the last worker is done).
-    void serve_clients(bool on) {
+    /// What the run's cases share, attached while they run: the source of a client's
+    /// connections (testing a client), and the HTTP/2 connection (closed once the last case is
+    /// done, or io_.run() would wait on it).
+    void attach_shared(bool on) {
+        if (!on && settings_.http2)
+            settings_.http2->close();
         if (!settings_.clients)
             return;
         if (on)
@@ -326,7 +333,7 @@ class case_run {
             case_run& run;
             ~last_one_out() {
                 if (--run.workers_ == 0)
-                    run.serve_clients(false);
+                    run.attach_shared(false);
             }
         } counted{*this};
         while (next_ < cases_.size()) {
@@ -378,7 +385,7 @@ class case_run {
                (doubtful.size() == 1 ? "that case" : "those cases") +
                " again, one at a time, on a quiet target");
         io_.restart();
-        serve_clients(true);
+        attach_shared(true);
         asio::co_spawn(io_, confirm(std::move(doubtful)), asio::detached);
         io_.run();
     }
@@ -410,7 +417,7 @@ class case_run {
                           "stands");
             decide(index, std::move(*r));
         }
-        serve_clients(false);
+        attach_shared(false);
     }
 
     /// Runs one case; a failed connect to a target that still accepts connections is tried
@@ -703,8 +710,21 @@ std::string probe_target(const session_settings& settings) {
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
-            if (auto ec = co_await connect_once(settings, settings.connect_timeout, true))
+            if (auto ec = co_await connect_once(settings, settings.connect_timeout, true)) {
                 error = "cannot connect to " + settings.url.text + ": " + ec.message();
+                co_return;
+            }
+            if (!settings.http2)
+                co_return;
+            // Over HTTP/2, a server that does not speak it is a usage error (one line), not a
+            // FAILED for every case; one without RFC 8441's setting is judged by the cases.
+            auto [conn, why] = co_await http2::connection::open(settings.url, settings.tls,
+                                                                settings.http2->settings(),
+                                                                to_ms(settings.connect_timeout));
+            if (!conn)
+                error = "no HTTP/2 at " + settings.url.text + ": " + why;
+            else
+                conn->close();
         },
         asio::detached);
     io.run();

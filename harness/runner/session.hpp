@@ -26,6 +26,10 @@
 #include <string>
 #include <vector>
 
+namespace wsconform::http2 {
+class shared_connection;
+}
+
 namespace wsconform::runner {
 
 class compression_cache;
@@ -86,6 +90,9 @@ struct session_settings {
     /// Testing a client: where each case's connection comes from (the run's client_source);
     /// empty when testing the server at `url`.
     std::shared_ptr<class client_source> clients;
+    /// Testing a server over HTTP/2 (RFC 8441): the connection the cases' streams share; empty
+    /// for HTTP/1.1.
+    std::shared_ptr<http2::shared_connection> http2;
     /// Testing a client: the keys of the run's connections, for the checks across the run.
     std::shared_ptr<class client_key_log> client_keys = std::make_shared<client_key_log>();
 };

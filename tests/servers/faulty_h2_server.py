@@ -126,6 +126,9 @@ CONTROL_OPCODES = {OP_CLOSE, OP_PING, OP_PONG}
 # Close codes
 PROTOCOL_ERROR, INVALID_PAYLOAD, MESSAGE_TOO_BIG = 1002, 1007, 1009
 
+# What h2 raises when we act on a stream the peer has already reset.
+STREAM_GONE = (h2.exceptions.NoSuchStreamError, h2.exceptions.StreamIDTooLowError)
+
 REQUEST_FLAGS = h2.utilities.HeaderValidationFlags(
     is_client=False, is_trailer=False, is_response_header=False, is_push_promise=False)
 
@@ -350,7 +353,12 @@ class Connection:
                     await self.flush()  # h2 has queued a GOAWAY
                     break
                 for event in events:
-                    self.on_event(event)
+                    try:
+                        self.on_event(event)
+                    except STREAM_GONE as error:
+                        # e.g. HEADERS and RST_STREAM in one read: the stream is already gone.
+                        self.websockets.pop(error.stream_id, None)
+                        self.outbound.pop(error.stream_id, None)
                 self.pump()
                 await self.flush()
         except (ConnectionError, asyncio.IncompleteReadError, ssl.SSLError):
@@ -577,7 +585,7 @@ class Connection:
             out = self.outbound[stream_id]
             try:
                 self.pump_stream(stream_id, out)
-            except h2.exceptions.StreamClosedError:
+            except STREAM_GONE:
                 self.outbound.pop(stream_id, None)  # reset by the peer meanwhile
             if self.close_tcp:
                 return
@@ -610,7 +618,7 @@ class Connection:
             self.conn.end_stream(stream_id)
             if out.finish == "end-rst":
                 # Only while the client's half is still open (a closed stream cannot be reset).
-                with contextlib.suppress(h2.exceptions.StreamClosedError):
+                with contextlib.suppress(*STREAM_GONE):
                     if self.conn._get_stream_by_id(stream_id).open:  # noqa: SLF001
                         self.conn.reset_stream(stream_id, h2.errors.ErrorCodes.NO_ERROR)
         elif out.finish == "rst":
