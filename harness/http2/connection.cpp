@@ -36,7 +36,7 @@ class stream_end_category_impl : public std::error_category {
                    error_name(code) + ")";
         case stream_end::goaway:
             return "the server sent GOAWAY (" + error_name(code) +
-                   ") without processing the stream";
+                   ") and closed the connection instead of ending the stream";
         case stream_end::connection_error:
             return "the HTTP/2 connection was ended for the server's protocol error (our GOAWAY " +
                    error_name(code) + ")";
@@ -133,6 +133,16 @@ stream::read_some(std::span<codec::byte> buffer) {
             co_return std::pair{ended_, std::size_t{0}};
         co_await changed_.async_wait(nothrow);
     }
+}
+
+std::string stream::abnormal_end() const {
+    if (!ended_)
+        return {};
+    // After the peer's END_STREAM only a reset with an error code spoils the ending.
+    const bool reset = (ended_.value() & ~0xfff) == static_cast<int>(stream_end::reset_by_peer);
+    if (peer_ended_ && (!reset || (ended_.value() & 0xfff) == 0))
+        return {};
+    return ended_.message();
 }
 
 void stream::shutdown_send() {
@@ -260,6 +270,7 @@ void connection::dispatch(std::vector<event> events) {
         }
         if (e.what == event::kind::goaway || e.what == event::kind::sent_goaway) {
             goaway_ = e.code;
+            goaway_received_ = goaway_received_ || e.what == event::kind::goaway;
             const auto kind =
                 e.what == event::kind::goaway ? stream_end::goaway : stream_end::connection_error;
             if (trouble_.empty())
@@ -308,8 +319,9 @@ void connection::dispatch(std::vector<event> events) {
                 s->ended_ = make_stream_end(stream_end::reset_by_us, e.code);
             break;
         case event::kind::closed:
-            // Both ends done (END_STREAM each way) or reset: nothing more comes.
-            if (!s->ended_ && !s->peer_ended_)
+            // Both ends done (END_STREAM each way) or reset: nothing more comes. A reset of
+            // ours (close()) is no ending of the server's.
+            if (!s->ended_ && !s->peer_ended_ && !s->closed_locally_)
                 s->ended_ = make_stream_end(stream_end::reset_by_peer, e.code);
             break;
         default:
@@ -325,6 +337,9 @@ void connection::lost(std::string why, error_code ec) {
     open_ = false;
     if (trouble_.empty())
         trouble_ = std::move(why);
+    // The server's GOAWAY explains the loss of the streams it left open.
+    if (goaway_received_)
+        ec = make_stream_end(stream_end::goaway, *goaway_);
     for (auto& [id, weak] : streams_)
         if (auto s = weak.lock()) {
             if (!s->ended_)

@@ -64,6 +64,7 @@ class stream : public net::tunnel, public std::enable_shared_from_this<stream> {
     void shutdown_send() override;
     void close() override;
     bool is_open() const override { return !closed_locally_ && !ended_; }
+    std::string abnormal_end() const override;
 
     /// How it ended, once it has: END_STREAM from the peer, and the error if another way.
     bool peer_ended() const { return peer_ended_; }
@@ -132,6 +133,7 @@ class connection : public std::enable_shared_from_this<connection> {
     bool writing_ = false;
     bool open_ = false;
     std::optional<std::uint32_t> goaway_; ///< a GOAWAY's code, either way
+    bool goaway_received_ = false;        ///< the server sent it
     std::string trouble_;
     boost::asio::steady_timer settled_; ///< cancelled when the server's SETTINGS came
 };

@@ -106,6 +106,8 @@ class transport {
     void close();
     bool is_open() const { return tunnel_ ? tunnel_->is_open() : lowest().is_open(); }
     bool secure() const { return tls_ != nullptr; }
+    /// Over a tunnel (HTTP/2): how its stream ended if not in order (tunnel::abnormal_end).
+    std::string tunnel_end() const { return tunnel_ ? tunnel_->abnormal_end() : std::string(); }
     /// After a TLS connect: the negotiated protocol and the server's certificate, checked
     /// against `host`. Empty for plain TCP.
     std::optional<tls_peer> peer(std::string_view host) const;

@@ -10,6 +10,7 @@
 #include <boost/system/error_code.hpp>
 
 #include <span>
+#include <string>
 #include <utility>
 
 namespace wsconform::net {
@@ -29,6 +30,11 @@ class tunnel {
     /// RST_STREAM(CANCEL)). Pending reads end with operation_aborted.
     virtual void close() = 0;
     virtual bool is_open() const = 0;
+    /// How the stream ended when not in order (RFC 8441 §5: the peer's END_STREAM, which a
+    /// RST_STREAM(NO_ERROR) may follow, RFC 9113 §8.1), in words: "the server reset the stream
+    /// (RST_STREAM CANCEL)", a GOAWAY, the connection lost. Empty while it has not ended, and
+    /// when it ended in order or by our own close().
+    virtual std::string abnormal_end() const = 0;
 };
 
 } // namespace wsconform::net

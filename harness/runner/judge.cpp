@@ -58,7 +58,10 @@ void explain_failure(const session_facts& facts, case_result& r, const close_exp
                   : facts.tcp_close_timed_out && facts.we_are_server ? client_kept_tcp_open(facts)
                   : facts.tcp_close_timed_out ? "the server did not close the TCP connection "
                                                 "after the closing handshake"
-                                              : "the closing handshake was not completed";
+                  : !facts.stream_ending.empty()
+                      ? "after the closing handshake " + facts.stream_ending +
+                            ": an abort, where END_STREAM is the orderly close (RFC 8441 5)"
+                      : "the closing handshake was not completed";
     } else if (r.behavior_close == close_verdict::wrong_code) {
         closing = "the peer closed with code " + std::to_string(*r.remote_close_code) +
                   ", which this case does not allow";
@@ -225,7 +228,8 @@ void judge_refusal(const case_def& c, const codec::upgrade_response& response, c
 }
 
 void judge_connection(const case_def& c, const session_facts& facts, case_result& r) {
-    r.was_clean = facts.close_sent && facts.close_received && !facts.tcp_close_timed_out;
+    r.was_clean = facts.close_sent && facts.close_received && !facts.tcp_close_timed_out &&
+                  facts.stream_ending.empty();
     if (facts.timer_fired)
         r.timeout_decided(*facts.timer_fired);
     if (facts.closing_timer_fired)
@@ -279,6 +283,11 @@ void judge_connection(const case_def& c, const session_facts& facts, case_result
                    describe_events(r.received) + " instead of failing the connection";
     if (r.behavior == verdict::failed && !facts.violation.empty())
         r.result = facts.violation + "; " + r.result;
+    // Over HTTP/2, a stream that ended before the closing handshake did: say how first (the
+    // server may have ended the whole connection, for this stream and every other).
+    if (r.behavior == verdict::failed && !facts.stream_ending.empty() && !facts.close_received)
+        r.result = "the stream ended before the closing handshake: " + facts.stream_ending +
+                   "; " + r.result;
     if (r.behavior == verdict::failed && !c.expected.empty()) {
         r.result += "; expected " + describe_events(c.expected.front().events);
         if (c.expected.size() > 1)

@@ -57,9 +57,12 @@ struct session_facts {
     /// long it had waited.
     std::optional<seconds> closing_timer_fired{};
     bool tcp_close_timed_out = false; ///< the server did not drop TCP after the closing handshake
-    bool dropped_on_purpose = false;  ///< a fail_after timer with `drop` ended the case
-    std::string violation{};          ///< the peer's first RFC violation, in words
-    bool data_after_close = false;    ///< the peer sent a data frame after its own Close
+    /// Over HTTP/2: how the WebSocket's stream ended when not by END_STREAM (RFC 8441 §5), in
+    /// words; empty for an orderly end (and over HTTP/1.1).
+    std::string stream_ending{};
+    bool dropped_on_purpose = false; ///< a fail_after timer with `drop` ended the case
+    std::string violation{};         ///< the peer's first RFC violation, in words
+    bool data_after_close = false;   ///< the peer sent a data frame after its own Close
     /// A fail_after / close_after timer ended the case: how long it had waited.
     std::optional<seconds> timer_fired{};
     /// When the observed events first met the expectation (µs after the opening handshake).

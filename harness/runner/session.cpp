@@ -434,6 +434,7 @@ class connection_driver : public std::enable_shared_from_this<connection_driver>
             facts_.tcp_close_timed_out = core_->tcp_close_timed_out();
             facts_.closing_timer_fired = closing_timer_fired();
         }
+        facts_.stream_ending = socket_->transport().tunnel_end();
         if (stream_)
             facts_.stream = stream_->figures();
         judge_connection(def_, facts_, result_);
