@@ -33,6 +33,7 @@ import signal
 import socket
 import ssl
 import subprocess
+import tempfile
 import sys
 import threading
 import time
@@ -60,6 +61,9 @@ BUILD_PACKAGES = {
     "libnghttp2-dev": None,  # HTTP/2 for WebSocket over extended CONNECT (RFC 8441)
     "pkg-config": "pkg-config",  # how CMake finds libnghttp2
 }
+# The embedded HTTP/2 default (--http2 without --target): nghttpx in front of the reference
+# server; openssl makes its certificate for --tls.
+HTTP2_PACKAGES = {"nghttp2-proxy": "nghttpx", "openssl": "openssl"}
 # The libFuzzer targets (run_suite.py fuzz): clang and its libFuzzer and sanitizer runtimes
 # (libclang-rt-14-dev, which clang-14 only recommends).
 CLANG_PACKAGES = {"clang-14": "clang++-14", "libclang-rt-14-dev": None}
@@ -70,6 +74,9 @@ TEST_PACKAGES = {
     "openssl": "openssl",  # test certificates for the TLS checks (S.4.*)
     "python3-pytest": None,
     "python3-websockets": None,
+    **HTTP2_PACKAGES,  # tests/e2e/test_http2.py: nghttpx in front of the reference server
+    "python3-h2": None,  # the faulty HTTP/2 WebSocket server
+    "python3-hypercorn": None,  # a real RFC 8441 server (ASGI)
 }
 
 
@@ -347,6 +354,51 @@ def reference_server(build_dir: Path, tls: bool = False, allowed_origin: str | N
     return Server(command + list(extra), "reference server")
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Http2Front:
+    """nghttpx (Debian's nghttp2-proxy) taking WebSocket over HTTP/2 (RFC 8441) on its front
+    end, cleartext with prior knowledge or TLS with ALPN h2 (a throwaway self-signed
+    certificate), in front of the reference server over HTTP/1.1. Stopped with it."""
+
+    def __init__(self, build_dir: Path, tls: bool = False, allowed_origin: str | None = None):
+        self.backend = reference_server(build_dir, allowed_origin=allowed_origin)
+        self._dir = tempfile.TemporaryDirectory(prefix="wsconform-nghttpx-")
+        try:
+            backend = urllib.parse.urlsplit(self.backend.url)
+            port = free_port()
+            command = ["nghttpx", "--conf=/dev/null", "--single-process", "--single-thread",
+                       "-L", "WARN", "--errorlog-file=/dev/null", "--no-ocsp",
+                       f"-b127.0.0.1,{backend.port}"]
+            if tls:
+                key, cert = Path(self._dir.name, "key.pem"), Path(self._dir.name, "cert.pem")
+                run_quiet(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                           "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
+                           "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,"
+                           "IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                          "making nghttpx's test certificate")
+                command += [f"-f127.0.0.1,{port}", "--npn-list=h2", str(key), str(cert)]
+            else:
+                command.append(f"-f127.0.0.1,{port};no-tls")
+            self.front = CommandServer(command, "nghttpx", f"ws://127.0.0.1:{port}/",
+                                       Path(self._dir.name), Path(self._dir.name, "nghttpx.log"),
+                                       15.0)
+        except BaseException:
+            self.backend.stop()
+            self._dir.cleanup()
+            raise
+        self.url = f"{'wss' if tls else 'ws'}://127.0.0.1:{port}/"
+
+    def stop(self) -> None:
+        self.front.stop()
+        self.backend.stop()
+        self._dir.cleanup()
+
+
 # --- run -----------------------------------------------------------------------------------------
 
 def run_dir(args: argparse.Namespace) -> Path:
@@ -399,6 +451,8 @@ def run_cases(args: argparse.Namespace) -> int:
         given += ["--header", header]
     if args.tls_verify:
         given.append("--tls-verify")
+    if args.http2:
+        given.append("--http2")
 
     def invoke(url: str, agent: str, server: Restartable | None = None) -> int:
         command = [str(runner), "--target", url, "--out", str(out), *given]
@@ -408,6 +462,14 @@ def run_cases(args: argparse.Namespace) -> int:
 
     if args.target:
         status = invoke(args.target, args.agent or "")
+    elif args.http2:
+        # The embedded HTTP/2 default is made of real parts: nghttpx (RFC 8441 on its HTTP/2
+        # front end) in front of the reference server.
+        ensure_packages(HTTP2_PACKAGES)
+        with Restartable(lambda: Http2Front(BUILD_DIR, tls=args.tls,
+                                            allowed_origin=args.allowed_origin)) as server:
+            say(f"nghttpx at {server.url} in front of the reference server")
+            status = invoke(server.url, "nghttpx+wsconform-reference", server)
     else:
         with Restartable(lambda: reference_server(BUILD_DIR, tls=args.tls,
                                                   allowed_origin=args.allowed_origin)) as server:
@@ -504,7 +566,9 @@ def run_clients(args: argparse.Namespace) -> int:
 # our per-server `command`.
 SPEC_KEYS = frozenset({"outdir", "servers", "options", "cases", "exclude-cases",
                        "exclude-agent-cases"})
-SERVER_KEYS = frozenset({"agent", "url", "options", "origin", "protocols", "hostname", "command"})
+# "http2" is ours (Autobahn speaks HTTP/1.1 only): test that server over HTTP/2 (RFC 8441).
+SERVER_KEYS = frozenset({"agent", "url", "options", "origin", "protocols", "hostname", "command",
+                         "http2"})
 # Autobahn's protocol options (setProtocolOptions, client side, 0.10.9): accepted and ignored,
 # wsconform's own timers and limits apply. `version` 18 is RFC 6455, the only one spoken here.
 AUTOBAHN_OPTIONS = frozenset({
@@ -528,6 +592,7 @@ class SpecServer:
     headers: list[str]  # --header values (origin, protocols)
     tls_verify: bool  # `hostname` given: Autobahn then verifies the certificate
     excluded: list[str] = field(default_factory=list)  # its exclude-agent-cases patterns
+    http2: bool = False  # over HTTP/2's extended CONNECT (RFC 8441)
 
 
 @dataclass
@@ -639,9 +704,12 @@ def _spec_server(entry, where: str, warnings: list[str]) -> SpecServer:
             warnings.append(f"{where}: 'hostname' {hostname!r} ignored: wsconform sends the "
                             f"URL's host {parts.hostname!r} as SNI and verifies against it only "
                             "with --tls-verify")
+    http2 = entry.get("http2", False)
+    if not isinstance(http2, bool):
+        raise RunError(f"{where}: 'http2' must be true or false")
     return SpecServer(agent.strip() if agent else None, url, parts.hostname,
                       port or (443 if parts.scheme == "wss" else 80), command, headers,
-                      tls_verify)
+                      tls_verify, http2=http2)
 
 
 def _patterns(value, where: str) -> list[str]:
@@ -835,7 +903,10 @@ def run_spec(args: argparse.Namespace) -> int:
                 command += ["--header", header]
             if server.tls_verify or args.tls_verify:
                 command.append("--tls-verify")
-            say(f"server {agent}: {len(ids)} cases against {server.url}")
+            if server.http2 or args.http2:
+                command.append("--http2")
+            say(f"server {agent}: {len(ids)} cases against {server.url}"
+                + (" over HTTP/2" if server.http2 or args.http2 else ""))
             status = run_with_restarts(command, process)
         finally:
             if process is not None:
@@ -1076,6 +1147,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                              "the reference server is started with the same policy")
     parser.add_argument("--tls", action="store_true",
                         help="run the reference server with TLS (wss://) when no --target is given")
+    parser.add_argument("--http2", action="store_true",
+                        help="test over HTTP/2 (RFC 8441 extended CONNECT): h2c with prior "
+                             "knowledge for ws://, ALPN h2 for wss://; without --target, "
+                             "against nghttpx in front of the reference server")
     parser.add_argument("--tls-verify", dest="tls_verify", action="store_true",
                         help="verify the target's certificate")
     parser.add_argument("--ca", help="CA file for --tls-verify")

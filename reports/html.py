@@ -91,6 +91,7 @@ def _target_cards(targets: list[Target], outcome: Outcome) -> str:
         cards.append(
             f"<article class=\"target\" data-t=\"{n}\">\n<h2>{escape(target.label)}</h2>\n<dl>"
             f"<dt>URL</dt><dd><code>{escape(target.url)}</code></dd>"
+            f"<dt>Transport</dt><dd>{escape(target.transport)}</dd>"
             f"<dt>Started</dt><dd>{escape(format_time(target.started_at))}</dd>"
             f"<dt>Duration</dt><dd>{format_duration(target.duration_ms)}</dd>"
             f"<dt>Cases</dt><dd>{total}</dd></dl>\n"

@@ -89,6 +89,7 @@ class Target:
     cases: tuple[Case, ...]
     run_dir: Path
     label: str = ""  # unique among the targets of one report (merged runs may repeat agents)
+    transport: str = "http/1.1"  # how the WebSocket travelled: "http/1.1" or "h2" (RFC 8441)
 
     def counts(self) -> dict[str, int]:
         counts = {v: 0 for v in VERDICTS}
@@ -171,7 +172,9 @@ def parse_index(index: Any, directory: Path, where: str) -> Run:
             seen.add(case.id)
         built = Target(agent=agent, url=_field(target, "url", str, here, ""),
                        mode=_field(target, "mode", str, here, ""), started_at=started_at,
-                       duration_ms=duration_ms, cases=cases, run_dir=directory, label=agent)
+                       duration_ms=duration_ms, cases=cases, run_dir=directory,
+                       transport=_field(target, "transport", str, here, "http/1.1"))
+        built = _relabel(built, _base_label(built))
         summary = target.get("summary")
         if isinstance(summary, dict):
             counts = built.counts()
@@ -234,13 +237,19 @@ def load_runs(paths: list[str | Path]) -> list[Run]:
 
 def _relabel(target: Target, label: str) -> Target:
     return Target(target.agent, target.url, target.mode, target.started_at, target.duration_ms,
-                  target.cases, target.run_dir, label)
+                  target.cases, target.run_dir, label, target.transport)
+
+
+def _base_label(target: Target) -> str:
+    """The agent, and for HTTP/2 the transport: one server tested both ways gives two columns
+    that say which is which."""
+    return target.agent if target.transport == "http/1.1" else f"{target.agent} ({target.transport})"
 
 
 def _unique_labels(targets: list[Target]) -> list[str]:
-    agents = [t.agent for t in targets]
-    labels = [a if agents.count(a) == 1 else f"{a} ({t.run_dir.resolve().name})"
-              for a, t in zip(agents, targets)]
+    bases = [_base_label(t) for t in targets]
+    labels = [b if bases.count(b) == 1 else f"{b} ({t.run_dir.resolve().name})"
+              for b, t in zip(bases, targets)]
     seen: dict[str, int] = {}
     unique = []
     for label in labels:  # the same run given twice: number the repeats

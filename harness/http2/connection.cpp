@@ -135,14 +135,25 @@ stream::read_some(std::span<codec::byte> buffer) {
     }
 }
 
+void stream::end_with(stream_end kind, std::uint32_t code) {
+    ended_ = make_stream_end(kind, code);
+    end_kind_ = kind;
+    end_code_ = code;
+}
+
 std::string stream::abnormal_end() const {
     if (!ended_)
         return {};
     // After the peer's END_STREAM only a reset with an error code spoils the ending.
-    const bool reset = (ended_.value() & ~0xfff) == static_cast<int>(stream_end::reset_by_peer);
-    if (peer_ended_ && (!reset || (ended_.value() & 0xfff) == 0))
+    if (peer_ended_ && (end_kind_ != stream_end::reset_by_peer || end_code_ == 0))
         return {};
     return ended_.message();
+}
+
+bool stream::carrier_lost() const {
+    return ended_ &&
+           (end_kind_ == stream_end::goaway || end_kind_ == stream_end::connection_error ||
+            end_kind_ == stream_end::connection_lost);
 }
 
 void stream::shutdown_send() {
@@ -280,7 +291,7 @@ void connection::dispatch(std::vector<event> events) {
             for (auto& [id, weak] : streams_)
                 if (auto s = weak.lock();
                     s && !s->ended_ && (kind == stream_end::connection_error || id > e.stream)) {
-                    s->ended_ = make_stream_end(kind, e.code);
+                    s->end_with(kind, e.code);
                     s->wake();
                 }
             continue;
@@ -312,17 +323,17 @@ void connection::dispatch(std::vector<event> events) {
             break;
         case event::kind::reset:
             if (!s->ended_)
-                s->ended_ = make_stream_end(stream_end::reset_by_peer, e.code);
+                s->end_with(stream_end::reset_by_peer, e.code);
             break;
         case event::kind::sent_reset:
             if (!s->ended_ && !s->closed_locally_)
-                s->ended_ = make_stream_end(stream_end::reset_by_us, e.code);
+                s->end_with(stream_end::reset_by_us, e.code);
             break;
         case event::kind::closed:
             // Both ends done (END_STREAM each way) or reset: nothing more comes. A reset of
             // ours (close()) is no ending of the server's.
             if (!s->ended_ && !s->peer_ended_ && !s->closed_locally_)
-                s->ended_ = make_stream_end(stream_end::reset_by_peer, e.code);
+                s->end_with(stream_end::reset_by_peer, e.code);
             break;
         default:
             break;
@@ -331,19 +342,21 @@ void connection::dispatch(std::vector<event> events) {
     }
 }
 
-void connection::lost(std::string why, error_code ec) {
+void connection::lost(std::string why, stream_end kind, std::uint32_t code) {
     if (!open_)
         return;
     open_ = false;
     if (trouble_.empty())
         trouble_ = std::move(why);
     // The server's GOAWAY explains the loss of the streams it left open.
-    if (goaway_received_)
-        ec = make_stream_end(stream_end::goaway, *goaway_);
+    if (goaway_received_) {
+        kind = stream_end::goaway;
+        code = *goaway_;
+    }
     for (auto& [id, weak] : streams_)
         if (auto s = weak.lock()) {
             if (!s->ended_)
-                s->ended_ = ec;
+                s->end_with(kind, code);
             s->wake();
         }
     settled_.cancel();
@@ -369,7 +382,7 @@ asio::awaitable<void> connection::write_loop(std::shared_ptr<connection> self) {
         if (auto ec = co_await self->transport_.write(chunk)) {
             self->writing_ = false;
             self->lost("the HTTP/2 connection failed: " + ec.message(),
-                       make_stream_end(stream_end::connection_lost));
+                       stream_end::connection_lost);
             co_return;
         }
         // What went out may have freed room in the streams' send queues.
@@ -383,7 +396,7 @@ asio::awaitable<void> connection::write_loop(std::shared_ptr<connection> self) {
     self->writing_ = false;
     // Our GOAWAY is out and nothing is left to do both ways: the connection is done.
     if (self->open_ && !self->session_.alive())
-        self->lost("the HTTP/2 connection ended", make_stream_end(stream_end::connection_lost));
+        self->lost("the HTTP/2 connection ended", stream_end::connection_lost);
 }
 
 asio::awaitable<void> connection::read_loop(std::shared_ptr<connection> self) {
@@ -394,9 +407,8 @@ asio::awaitable<void> connection::read_loop(std::shared_ptr<connection> self) {
             if (auto error = self->session_.receive(codec::byte_view(buf).first(n))) {
                 self->dispatch(self->session_.take_events());
                 self->flush();
-                self->lost("HTTP/2 error: " + *error,
-                           make_stream_end(stream_end::connection_error,
-                                           static_cast<std::uint32_t>(h2_error::protocol_error)));
+                self->lost("HTTP/2 error: " + *error, stream_end::connection_error,
+                           static_cast<std::uint32_t>(h2_error::protocol_error));
                 co_return;
             }
             self->dispatch(self->session_.take_events());
@@ -405,7 +417,7 @@ asio::awaitable<void> connection::read_loop(std::shared_ptr<connection> self) {
         if (ec) {
             self->lost(ec == asio::error::eof ? "the server closed the HTTP/2 connection"
                                               : "the HTTP/2 connection failed: " + ec.message(),
-                       make_stream_end(stream_end::connection_lost));
+                       stream_end::connection_lost);
             co_return;
         }
     }

@@ -65,6 +65,7 @@ class stream : public net::tunnel, public std::enable_shared_from_this<stream> {
     void close() override;
     bool is_open() const override { return !closed_locally_ && !ended_; }
     std::string abnormal_end() const override;
+    bool carrier_lost() const override;
 
     /// How it ended, once it has: END_STREAM from the peer, and the error if another way.
     bool peer_ended() const { return peer_ended_; }
@@ -73,15 +74,19 @@ class stream : public net::tunnel, public std::enable_shared_from_this<stream> {
   private:
     friend class connection;
     void wake();
+    void end_with(stream_end kind, std::uint32_t code = 0);
 
     std::shared_ptr<connection> owner_;
     std::int32_t id_;
     response response_;
     std::deque<codec::byte> inbox_;
-    bool peer_ended_ = false;           ///< END_STREAM came
-    bool closed_locally_ = false;       ///< close() was called
-    bool we_ended_ = false;             ///< we sent (or queued) END_STREAM
-    boost::system::error_code ended_;   ///< how the stream ended, when not by END_STREAM alone
+    bool peer_ended_ = false;         ///< END_STREAM came
+    bool closed_locally_ = false;     ///< close() was called
+    bool we_ended_ = false;           ///< we sent (or queued) END_STREAM
+    boost::system::error_code ended_; ///< how the stream ended, when not by END_STREAM alone
+    /// ended_'s kind and code, kept apart: a Boost code wrapping ours has no usable value().
+    stream_end end_kind_{};
+    std::uint32_t end_code_ = 0;
     boost::asio::steady_timer changed_; ///< cancelled when something happens to the stream
 };
 
@@ -123,7 +128,7 @@ class connection : public std::enable_shared_from_this<connection> {
     static boost::asio::awaitable<void> write_loop(std::shared_ptr<connection> self);
     void flush();
     void dispatch(std::vector<event> events);
-    void lost(std::string why, boost::system::error_code ec);
+    void lost(std::string why, stream_end kind, std::uint32_t code = 0);
     stream* find(std::int32_t id);
 
     net::transport transport_;

@@ -108,6 +108,8 @@ class transport {
     bool secure() const { return tls_ != nullptr; }
     /// Over a tunnel (HTTP/2): how its stream ended if not in order (tunnel::abnormal_end).
     std::string tunnel_end() const { return tunnel_ ? tunnel_->abnormal_end() : std::string(); }
+    /// Over a tunnel: its carrying connection ended (tunnel::carrier_lost).
+    bool carrier_lost() const { return tunnel_ && tunnel_->carrier_lost(); }
     /// After a TLS connect: the negotiated protocol and the server's certificate, checked
     /// against `host`. Empty for plain TCP.
     std::optional<tls_peer> peer(std::string_view host) const;

@@ -35,6 +35,9 @@ class tunnel {
     /// (RST_STREAM CANCEL)", a GOAWAY, the connection lost. Empty while it has not ended, and
     /// when it ended in order or by our own close().
     virtual std::string abnormal_end() const = 0;
+    /// The connection carrying the stream ended (lost, a GOAWAY, a connection error), taking
+    /// every stream on it along: what ended this one may have been another's doing.
+    virtual bool carrier_lost() const = 0;
 };
 
 } // namespace wsconform::net

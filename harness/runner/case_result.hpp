@@ -40,6 +40,9 @@ struct case_result {
     std::string remote_close_reason;
     std::optional<codec::close_code> local_close_code;
     bool handshake_ok = false;
+    /// Over HTTP/2: the connection this case's stream shared with others ended during the case
+    /// (run_case runs it again on a connection of its own). Not reported.
+    bool shared_connection_lost = false;
     boost::system::error_code connect_error; ///< why the TCP/TLS connect failed, if it did
     bool closed_by_me = false;
     bool failed_by_me = false;

@@ -59,6 +59,8 @@ asio::awaitable<opening> open_extended_connect(const case_def& c, const session_
         co_return fail(error);
     auto answer = co_await stream->await_response(to_steady(settings.open_handshake_timeout));
     if (!answer.received) {
+        // The shared connection went down under this stream: maybe another case's doing.
+        record.shared_connection_lost = stream->carrier_lost();
         stream->close();
         if (!answer.ended)
             record.timeout_decided(settings.open_handshake_timeout);

@@ -56,6 +56,9 @@ void explain_failure(const session_facts& facts, case_result& r, const close_exp
         closing = !facts.close_received ? "the peer sent no Close frame: the closing handshake "
                                           "was not completed"
                   : facts.tcp_close_timed_out && facts.we_are_server ? client_kept_tcp_open(facts)
+                  : facts.tcp_close_timed_out && facts.over_http2
+                      ? "the server did not end the stream (END_STREAM) after the closing "
+                        "handshake (RFC 8441 5)"
                   : facts.tcp_close_timed_out ? "the server did not close the TCP connection "
                                                 "after the closing handshake"
                   : !facts.stream_ending.empty()
@@ -286,8 +289,8 @@ void judge_connection(const case_def& c, const session_facts& facts, case_result
     // Over HTTP/2, a stream that ended before the closing handshake did: say how first (the
     // server may have ended the whole connection, for this stream and every other).
     if (r.behavior == verdict::failed && !facts.stream_ending.empty() && !facts.close_received)
-        r.result = "the stream ended before the closing handshake: " + facts.stream_ending +
-                   "; " + r.result;
+        r.result = "the stream ended before the closing handshake: " + facts.stream_ending + "; " +
+                   r.result;
     if (r.behavior == verdict::failed && !c.expected.empty()) {
         r.result += "; expected " + describe_events(c.expected.front().events);
         if (c.expected.size() > 1)
@@ -336,7 +339,9 @@ void judge_connection(const case_def& c, const session_facts& facts, case_result
         }
     } else if (r.dropped_by_me && !facts.dropped_on_purpose && !facts.we_are_server) {
         r.behavior_close = close_verdict::failed_by_client;
-        r.result_close = "It is preferred that the server close the TCP connection";
+        r.result_close = facts.over_http2
+                             ? "It is preferred that the server end the stream (END_STREAM) first"
+                             : "It is preferred that the server close the TCP connection";
     } else {
         r.behavior_close = close_verdict::ok;
         r.result_close = facts.dropped_on_purpose ? "The tester dropped TCP when its timer fired, "

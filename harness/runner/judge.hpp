@@ -60,6 +60,7 @@ struct session_facts {
     /// Over HTTP/2: how the WebSocket's stream ended when not by END_STREAM (RFC 8441 §5), in
     /// words; empty for an orderly end (and over HTTP/1.1).
     std::string stream_ending{};
+    bool over_http2 = false; ///< the WebSocket was an HTTP/2 stream: its "TCP close" is END_STREAM
     bool dropped_on_purpose = false; ///< a fail_after timer with `drop` ended the case
     std::string violation{};         ///< the peer's first RFC violation, in words
     bool data_after_close = false;   ///< the peer sent a data frame after its own Close

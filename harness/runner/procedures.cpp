@@ -4,6 +4,8 @@
 
 #include "harness/runner/procedures.hpp"
 
+#include "harness/http2/shared_connection.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -481,6 +483,27 @@ void cite_when_failed(const case_def& c, case_result& r) {
 }
 } // namespace
 
+namespace {
+/// Over HTTP/2, the connection a case's stream shared with others ended during the case: maybe
+/// this case's doing, maybe another's (a server that drops the connection when one stream
+/// closes takes every stream along). The case runs again on an HTTP/2 connection of its own,
+/// and that run decides.
+asio::awaitable<case_result>
+run_on_own_connection(const case_def& c, const session_settings& settings, case_result shared) {
+    auto own = settings;
+    own.http2 = std::make_shared<http2::shared_connection>(
+        settings.http2->url(), settings.http2->tls(), settings.http2->settings());
+    auto result = co_await run_connection(c, own);
+    own.http2->close();
+    result.notes.insert(result.notes.begin(),
+                        "the HTTP/2 connection this case shared with others ended during its "
+                        "first run (" +
+                            shared.result + "); this is its run on a connection of its own");
+    result.shared_connection_lost = false;
+    co_return result;
+}
+} // namespace
+
 asio::awaitable<case_result> run_case(const case_def& c, const session_settings& settings) {
     case_result result;
     if (settings.clients) {
@@ -498,6 +521,8 @@ asio::awaitable<case_result> run_case(const case_def& c, const session_settings&
         result = co_await run_slow_handshake(c, settings);
     else
         result = co_await run_connection(c, settings);
+    if (result.shared_connection_lost && settings.http2)
+        result = co_await run_on_own_connection(c, settings, std::move(result));
     if (c.handshake.version_may_be_understood)
         co_await check_version_understood(c, result, settings);
     if (c.check_alive_after) {
