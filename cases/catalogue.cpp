@@ -20,6 +20,7 @@ const std::vector<runner::case_def>& all_cases() {
         add_masking_cases(out);
         add_limit_cases(out);
         add_security_cases(out);
+        add_http2_cases(out);
         add_client_handshake_cases(out);
         add_client_masking_cases(out);
         add_client_request_cases(out);

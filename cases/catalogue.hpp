@@ -28,6 +28,7 @@ void add_handshake_cases(std::vector<runner::case_def>& out);        // [H] 4.1,
 void add_masking_cases(std::vector<runner::case_def>& out);          // [M] 5.1, 5.3
 void add_limit_cases(std::vector<runner::case_def>& out);            // [L] 5.2, 10.4
 void add_security_cases(std::vector<runner::case_def>& out);         // [S] 10.2
+void add_http2_cases(std::vector<runner::case_def>& out);            // [H2] RFC 8441
 void add_client_handshake_cases(std::vector<runner::case_def>& out); // [R] clients only
 void add_client_masking_cases(std::vector<runner::case_def>& out);   // [K] clients only
 void add_client_request_cases(std::vector<runner::case_def>& out);   // [Q] clients only

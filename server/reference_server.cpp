@@ -304,6 +304,11 @@ void decorate_response(websocket::stream<NextLayer>& ws, bool restate_window) {
     ws.set_option(
         websocket::stream_base::decorator([restate_window](websocket::response_type& res) {
             res.set(beast::http::field::server, server_name);
+            // A refusal ends the connection (we close it after): say so, or a proxy pools it
+            // and later sends a request down a connection we have closed (nghttpx then
+            // answers 502).
+            if (res.result() != http::status::switching_protocols)
+                res.set(http::field::connection, "close");
             std::string ext(res[http::field::sec_websocket_extensions]);
             if (restate_window && ext.starts_with("permessage-deflate") &&
                 ext.find("server_max_window_bits") == std::string::npos)

@@ -13,6 +13,7 @@
 #include "harness/livefuzz/campaign.hpp"
 #include "harness/net/url.hpp"
 #include "harness/runner/extended_connect.hpp"
+#include "harness/runner/http2_checks.hpp"
 #include "harness/runner/report_writer.hpp"
 #include "harness/runner/runner.hpp"
 #include "harness/runner/selection.hpp"
@@ -442,7 +443,8 @@ int main(int argc, char** argv) {
             (testing_client ? runner::runs_against_clients(c) &&
                                   // A client driving the run cannot be sent to another port.
                                   (serve_autobahn.empty() || !runner::needs_started_client(c))
-                            : !c.clients_only && (!http2 || !runner::not_over_http2(c))))
+                            : !c.clients_only &&
+                                  (http2 ? !runner::not_over_http2(c) : !runner::needs_http2(c))))
             selected.push_back(&c);
 
     if (!seeds_dir.empty()) {

@@ -65,6 +65,9 @@ bool is_absolute_requirement(std::string_view text) {
 }
 
 bool can_fail(const case_def& c) {
+    // An HTTP/2 check is FAILED only where it enforces a MUST; elsewhere NON-STRICT at worst.
+    if (std::holds_alternative<http2_check>(c.run_as))
+        return !c.informational && !c.musts.empty();
     return !c.informational && !std::holds_alternative<connection_crowd>(c.run_as) &&
            !std::holds_alternative<tls_check>(c.run_as);
 }

@@ -271,7 +271,37 @@ struct tls_check {
     kind what = kind::certificate_chain;
 };
 
-using procedure = std::variant<std::monostate, size_limit_search, connection_crowd, tls_check>;
+/// A check of WebSocket over HTTP/2 itself (RFC 8441, RFC 9113), on HTTP/2 connections of its
+/// own: what no scripted connection can do (a malformed extended CONNECT, a reset stream, many
+/// streams at once, a small window, frames nghttp2 will not write). Run with --http2 only.
+struct http2_check {
+    enum class kind : std::uint8_t {
+        setting_advertised,      ///< SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 (RFC 8441 §3)
+        setting_value_two,       ///< our SETTINGS_ENABLE_CONNECT_PROTOCOL = 2 (raw)
+        without_protocol,        ///< CONNECT with :scheme and :path, no :protocol
+        without_scheme,          ///< extended CONNECT without :scheme
+        without_path,            ///< ... without :path
+        without_authority,       ///< ... without :authority
+        protocol_on_get,         ///< :protocol websocket on a GET
+        connection_header,       ///< ... with `connection: upgrade`
+        upgrade_header,          ///< ... with `upgrade: websocket`
+        unknown_protocol,        ///< :protocol of a protocol the server does not speak
+        end_stream_on_connect,   ///< END_STREAM on the extended CONNECT's HEADERS
+        orderly_close,           ///< closing handshake, then END_STREAM both ways
+        cancel_mid_message,      ///< RST_STREAM(CANCEL) inside a message, then a new stream
+        interleaved_streams,     ///< 8 streams' fragments interleaved, each echoed alone
+        streams_and_requests,    ///< WebSocket streams and plain GETs interleaved
+        sequential_streams,      ///< one stream after another on one connection
+        larger_than_peer_window, ///< a message larger than the server's window
+        small_own_window,        ///< our INITIAL_WINDOW_SIZE of 4 KiB, a 256 KiB echo
+        many_streams,            ///< as many streams at once as the server allows (<= 100)
+        past_stream_limit,       ///< one HEADERS past SETTINGS_MAX_CONCURRENT_STREAMS (raw)
+    };
+    kind what = kind::setting_advertised;
+};
+
+using procedure =
+    std::variant<std::monostate, size_limit_search, connection_crowd, tls_check, http2_check>;
 
 /// Limits of a case's wire record.
 struct record_limits {

@@ -5,6 +5,7 @@
 #include "harness/runner/procedures.hpp"
 
 #include "harness/http2/shared_connection.hpp"
+#include "harness/runner/http2_checks.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -517,6 +518,8 @@ asio::awaitable<case_result> run_case(const case_def& c, const session_settings&
         result = co_await run_crowd(c, *crowd, settings);
     else if (const auto* tls = std::get_if<tls_check>(&c.run_as))
         result = co_await run_tls_check(*tls, settings);
+    else if (const auto* h2 = std::get_if<http2_check>(&c.run_as))
+        result = co_await run_http2_check(c, *h2, settings);
     else if (c.request.trickle_interval > seconds(0))
         result = co_await run_slow_handshake(c, settings);
     else

@@ -211,6 +211,56 @@ def test_deflate_without_rsv1_is_caught(faulty_h2, run_suite, tmp_path):
     assert run.ids_with("FAILED") == {"12.1.1", "12.1.2"}, run.describe(run.verdicts)
 
 
+# --- the RFC 8441 / RFC 9113 checks (H2.*) ------------------------------------------------------
+
+def test_the_h2_checks_run_only_over_http2(wsconform):
+    plain = wsconform("--list").stdout
+    over_h2 = wsconform("--list", "--http2").stdout
+    assert "H2.1.1" not in plain and over_h2.count("\nH2.") + over_h2.startswith("H2.") == 20
+    # HTTP/1.1's request cases are left out over HTTP/2; Autobahn's stay.
+    assert "\nH.2.1\t" in plain and "\nH.2.1\t" not in over_h2
+    assert "\n13.7.18\t" in over_h2
+
+
+def test_h2_checks_against_nghttpx(nghttpx_url, run_suite, tmp_path):
+    run = run_suite(nghttpx_url, tmp_path, "nghttpx", "--http2", "--cases", "H2.*", timeout=600)
+    assert run.returncode == 0, run.describe(run.verdicts)
+    verdicts = run.verdicts
+    # nghttpx answers an extended CONNECT carrying END_STREAM with 200 and leaves the stream
+    # open; nghttp2 ends the connection (GOAWAY) for a stream past its limit once its SETTINGS
+    # are acknowledged, and resets the stream before.
+    assert verdicts.pop("H2.2.9") == "NON-STRICT", run.describe(["H2.2.9"])
+    assert verdicts.pop("H2.6.2") in ("OK", "NON-STRICT"), run.describe(["H2.6.2"])
+    assert set(verdicts.values()) == {"OK"}, run.describe(verdicts)
+    assert "RST_STREAM PROTOCOL_ERROR" in run.cases["H2.2.6"]["result"]
+    assert "went on serving" in run.cases["H2.2.6"]["result"]
+    record = run.wire("H2.2.6")
+    assert "connection: upgrade" in record["http_request"], record["http_request"]
+
+
+@pytest.mark.parametrize("fault, expected", [
+    ("none", {"H2.1.1": "OK", "H2.2.6": "OK", "H2.2.9": "OK", "H2.3.1": "OK", "H2.5.2": "OK"}),
+    ("accept-bad-headers", {"H2.2.2": "FAILED", "H2.2.5": "FAILED", "H2.2.6": "FAILED",
+                            "H2.2.7": "FAILED"}),
+    ("no-flow-control", {"H2.5.2": "FAILED", "H2.5.1": "OK"}),
+    ("any-protocol", {"H2.2.8": "NON-STRICT"}),
+    ("first-stream-only", {"H2.4.3": "NON-STRICT", "H2.4.1": "NON-STRICT"}),
+    ("rst-close", {"H2.3.1": "FAILED"}),
+    ("no-setting", {"H2.1.1": "UNIMPLEMENTED", "H2.3.1": "UNIMPLEMENTED"}),
+])
+def test_h2_checks_catch_seeded_faults(faulty_h2, run_suite, tmp_path, fault, expected):
+    run = run_suite(faulty_h2(fault), tmp_path, fault, "--http2", "--cases",
+                    ",".join(expected), timeout=600)
+    assert run.verdicts == expected, run.describe(run.verdicts)
+    reasons = {"accept-bad-headers": "accepted (200) a malformed request",
+               "no-flow-control": "overran our flow-control window",
+               "first-stream-only": "stream 2",
+               "rst-close": "RST_STREAM CANCEL"}
+    if fault in reasons:
+        failing = next(i for i, v in expected.items() if v != "OK")
+        assert reasons[fault] in run.cases[failing]["result"], run.describe([failing])
+
+
 # --- hypercorn ----------------------------------------------------------------------------------
 
 def test_hypercorn_verdicts(hypercorn_url, run_suite, tmp_path):
@@ -236,6 +286,19 @@ def test_hypercorn_verdicts(hypercorn_url, run_suite, tmp_path):
     # No case is blamed for another's dropped connection.
     for i in verdicts:
         assert "connection was lost" not in run.cases[i]["result"], run.describe([i])
+
+
+def test_h2_checks_against_hypercorn(hypercorn_url, run_suite, tmp_path):
+    """hypercorn 0.13 (h2 4.1): every CONNECT is a WebSocket to it, malformed requests end the
+    whole connection, and it never ends a stream after the closing handshake."""
+    run = run_suite(hypercorn_url, tmp_path, "hypercorn", "--http2", "--cases",
+                    "H2.1.1,H2.2.1,H2.2.3,H2.2.6,H2.2.8,H2.3.1,H2.4.1,H2.5.2", timeout=600)
+    assert run.verdicts == {"H2.1.1": "OK", "H2.2.1": "FAILED", "H2.2.3": "NON-STRICT",
+                            "H2.2.6": "NON-STRICT", "H2.2.8": "NON-STRICT",
+                            "H2.3.1": "FAILED", "H2.4.1": "OK", "H2.5.2": "OK"}, \
+        run.describe(run.verdicts)
+    assert "GOAWAY" in run.cases["H2.2.6"]["result"]
+    assert "did not end the stream" in run.cases["H2.3.1"]["result"]
 
 
 # --- usage --------------------------------------------------------------------------------------
