@@ -7,14 +7,26 @@
 #include "harness/runner/request.hpp"
 #include "harness/runner/session.hpp"
 
+#include <algorithm>
+
 namespace wsconform::runner {
 
 namespace asio = boost::asio;
 
 std::optional<std::string> not_over_http2(const case_def& c) {
     const auto& plan = c.request;
+    // What a request over HTTP/2 still carries of a case's changes: the WebSocket offers and
+    // the origin. Other header changes are about HTTP/1.1's syntax (case, whitespace, order,
+    // folding), which HTTP/2 fields do not have.
+    const bool websocket_edits =
+        std::all_of(plan.edits.begin(), plan.edits.end(), [](const header_edit& e) {
+            return e.what != header_edit::action::remove &&
+                   (codec::iequals(e.name, "Sec-WebSocket-Extensions") ||
+                    codec::iequals(e.name, "Sec-WebSocket-Protocol") ||
+                    codec::iequals(e.name, "Origin"));
+        });
     const bool plain = plan.method == "GET" && !plan.target && plan.version == "HTTP/1.1" &&
-                       plan.plan.chop == 0 && !plan.first_step_with_request &&
+                       websocket_edits && plan.plan.chop == 0 && !plan.first_step_with_request &&
                        !plan.plaintext_to_tls_port && plan.trickle_interval == seconds(0) &&
                        c.handshake.what == handshake_expectation::rule::must_upgrade;
     if (plain)
