@@ -218,6 +218,12 @@ class connection_driver : public std::enable_shared_from_this<connection_driver>
                 arm_fail_after(*k);
             } else if (auto* ca = std::get_if<close_after>(&s)) {
                 const auto after = settings_.case_timers.scaled(ca->after);
+                // The peer's time to answer starts once what we sent is out: on a loaded
+                // machine a frame written one octet per write can take seconds (2.6). Waiting
+                // at most as long again keeps a peer that stopped reading from holding it.
+                co_await sent_within(to_steady(after));
+                if (socket_->closed())
+                    co_return;
                 close_timer_.expires_after(to_steady(after));
                 close_timer_.async_wait([self = shared_from_this(), after](auto ec) {
                     if (!ec && !self->socket_->closed() && !self->core_->close_sent()) {
@@ -243,6 +249,17 @@ class connection_driver : public std::enable_shared_from_this<connection_driver>
                 if (is_open())
                     send_close(codec::close_codes::normal);
             }
+        }
+    }
+
+    /// Returns once every queued write is out, or after `limit`.
+    asio::awaitable<void> sent_within(std::chrono::steady_clock::duration limit) {
+        const auto until = std::chrono::steady_clock::now() + limit;
+        asio::steady_timer poll(ex_);
+        while (socket_->has_queued() && !socket_->closed() &&
+               std::chrono::steady_clock::now() < until) {
+            poll.expires_after(std::chrono::milliseconds(10));
+            co_await poll.async_wait(asio::as_tuple(asio::use_awaitable));
         }
     }
 
