@@ -330,3 +330,16 @@ def test_run_suite_http2_default_is_nghttpx_in_front_of_the_reference_server(bin
     assert target["transport"] == "h2" and target["agent"] == "nghttpx+wsconform-reference"
     assert {c["verdict"] for c in target["cases"]} == {"OK"}
     assert (tmp_path / "index.html").exists()
+
+
+def test_run_suite_http2_over_tls_selects_h2_by_alpn(binaries, tmp_path):
+    """--http2 --tls: nghttpx's TLS front end (a throwaway certificate), HTTP/2 chosen by ALPN."""
+    env = dict(os.environ, WSCONFORM_BUILD_DIR=str(binaries.build_dir))
+    result = subprocess.run([PYTHON, str(ROOT / "run_suite.py"), "--http2", "--tls", "--cases",
+                             "1.1.1,2.1,12.1.1,H2.1.1,H2.3.1", "--out", str(tmp_path)],
+                            capture_output=True, text=True, timeout=600, env=env)
+    assert result.returncode == 0, result.stderr
+    target = json.loads((tmp_path / "index.json").read_text())["targets"][0]
+    assert target["url"].startswith("wss://127.0.0.1:") and target["transport"] == "h2"
+    assert {c["id"]: c["verdict"] for c in target["cases"]} == {
+        "1.1.1": "OK", "2.1": "OK", "12.1.1": "OK", "H2.1.1": "OK", "H2.3.1": "OK"}
