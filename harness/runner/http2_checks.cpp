@@ -140,6 +140,21 @@ bool enabled(const http2::connection& conn) {
 const char* not_enabled = "the server does not send SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 (RFC "
                           "8441 3): no WebSocket over HTTP/2";
 
+/// An HTTP/2 connection of the check's own whose server enabled RFC 8441; without one, the
+/// check's result (FAILED: no connection; UNIMPLEMENTED: no SETTINGS_ENABLE_CONNECT_PROTOCOL).
+asio::awaitable<std::pair<std::shared_ptr<http2::connection>, std::optional<case_result>>>
+usable_connection(const case_def& c, const session_settings& settings,
+                  std::optional<http2::local_settings> ours = {}) {
+    auto [conn, why] = co_await own_connection(settings, ours);
+    if (!conn)
+        co_return std::pair{nullptr, finding(c, verdict::failed, why)};
+    if (!enabled(*conn)) {
+        conn->close();
+        co_return std::pair{nullptr, finding(c, verdict::unimplemented, not_enabled)};
+    }
+    co_return std::pair{conn, std::nullopt};
+}
+
 /// Opens an extended CONNECT stream and waits for its 2xx; the stream, or why not.
 asio::awaitable<std::pair<std::shared_ptr<http2::stream>, std::string>>
 open_websocket_stream(http2::connection& conn, const session_settings& settings,
@@ -309,13 +324,9 @@ std::vector<codec::header_field> malformed(kind what, const session_settings& se
 
 asio::awaitable<case_result> refused_request(const case_def& c, kind what,
                                              const session_settings& settings) {
-    auto [conn, why] = co_await own_connection(settings);
+    auto [conn, early] = co_await usable_connection(c, settings);
     if (!conn)
-        co_return finding(c, verdict::failed, why);
-    if (!enabled(*conn)) {
-        conn->close();
-        co_return finding(c, verdict::unimplemented, not_enabled);
-    }
+        co_return std::move(*early);
     const auto fields = malformed(what, settings);
     std::string error;
     auto s = conn->open_stream(fields, false, error);
@@ -367,13 +378,9 @@ asio::awaitable<case_result> refused_request(const case_def& c, kind what,
 
 asio::awaitable<case_result> end_stream_on_connect(const case_def& c,
                                                    const session_settings& settings) {
-    auto [conn, why] = co_await own_connection(settings);
+    auto [conn, early] = co_await usable_connection(c, settings);
     if (!conn)
-        co_return finding(c, verdict::failed, why);
-    if (!enabled(*conn)) {
-        conn->close();
-        co_return finding(c, verdict::unimplemented, not_enabled);
-    }
+        co_return std::move(*early);
     std::string error;
     auto s = conn->open_stream(connect_fields(settings), true, error);
     if (!s) {
@@ -419,13 +426,9 @@ asio::awaitable<case_result> end_stream_on_connect(const case_def& c,
 }
 
 asio::awaitable<case_result> orderly_close(const case_def& c, const session_settings& settings) {
-    auto [conn, why] = co_await own_connection(settings);
+    auto [conn, early] = co_await usable_connection(c, settings);
     if (!conn)
-        co_return finding(c, verdict::failed, why);
-    if (!enabled(*conn)) {
-        conn->close();
-        co_return finding(c, verdict::unimplemented, not_enabled);
-    }
+        co_return std::move(*early);
     const auto wait = settings.case_timers.steady(step);
     auto [s, problem] = co_await open_websocket_stream(*conn, settings, wait);
     if (!s) {
@@ -485,13 +488,9 @@ asio::awaitable<case_result> orderly_close(const case_def& c, const session_sett
 
 asio::awaitable<case_result> cancel_mid_message(const case_def& c,
                                                 const session_settings& settings) {
-    auto [conn, why] = co_await own_connection(settings);
+    auto [conn, early] = co_await usable_connection(c, settings);
     if (!conn)
-        co_return finding(c, verdict::failed, why);
-    if (!enabled(*conn)) {
-        conn->close();
-        co_return finding(c, verdict::unimplemented, not_enabled);
-    }
+        co_return std::move(*early);
     auto [s, problem] =
         co_await open_websocket_stream(*conn, settings, settings.case_timers.steady(step));
     if (!s) {
@@ -514,13 +513,9 @@ asio::awaitable<case_result> cancel_mid_message(const case_def& c,
 /// message, interleaved across streams; each must get its own message back.
 asio::awaitable<case_result> interleaved(const case_def& c, const session_settings& settings,
                                          unsigned streams, unsigned requests) {
-    auto [conn, why] = co_await own_connection(settings);
+    auto [conn, early] = co_await usable_connection(c, settings);
     if (!conn)
-        co_return finding(c, verdict::failed, why);
-    if (!enabled(*conn)) {
-        conn->close();
-        co_return finding(c, verdict::unimplemented, not_enabled);
-    }
+        co_return std::move(*early);
     const auto wait = settings.case_timers.steady(step);
     std::vector<std::shared_ptr<http2::stream>> gets;
     std::vector<std::unique_ptr<ws_on_stream>> ws;
@@ -599,13 +594,9 @@ asio::awaitable<case_result> interleaved(const case_def& c, const session_settin
 
 asio::awaitable<case_result> sequential_streams(const case_def& c,
                                                 const session_settings& settings) {
-    auto [conn, why] = co_await own_connection(settings);
+    auto [conn, early] = co_await usable_connection(c, settings);
     if (!conn)
-        co_return finding(c, verdict::failed, why);
-    if (!enabled(*conn)) {
-        conn->close();
-        co_return finding(c, verdict::unimplemented, not_enabled);
-    }
+        co_return std::move(*early);
     for (unsigned i = 1; i <= 5; ++i) {
         auto problem =
             co_await echo_on_new_stream(*conn, settings, "stream " + std::to_string(i) + " of 5");
@@ -624,13 +615,9 @@ asio::awaitable<case_result> sequential_streams(const case_def& c,
 asio::awaitable<case_result> large_echo(const case_def& c, const session_settings& settings,
                                         std::optional<http2::local_settings> ours,
                                         std::size_t size_or_zero) {
-    auto [conn, why] = co_await own_connection(settings, ours);
+    auto [conn, early] = co_await usable_connection(c, settings, ours);
     if (!conn)
-        co_return finding(c, verdict::failed, why);
-    if (!enabled(*conn)) {
-        conn->close();
-        co_return finding(c, verdict::unimplemented, not_enabled);
-    }
+        co_return std::move(*early);
     std::size_t size = size_or_zero;
     if (size == 0) // four times the server's stream window, within 4 MiB
         size = std::min<std::size_t>(
@@ -665,13 +652,9 @@ asio::awaitable<case_result> large_echo(const case_def& c, const session_setting
 }
 
 asio::awaitable<case_result> many_streams(const case_def& c, const session_settings& settings) {
-    auto [conn, why] = co_await own_connection(settings);
+    auto [conn, early] = co_await usable_connection(c, settings);
     if (!conn)
-        co_return finding(c, verdict::failed, why);
-    if (!enabled(*conn)) {
-        conn->close();
-        co_return finding(c, verdict::unimplemented, not_enabled);
-    }
+        co_return std::move(*early);
     // SETTINGS_MAX_CONCURRENT_STREAMS, when given (nghttp2 reports "unlimited" as 2^32-1).
     const auto limit = conn->remote_setting(0x3).value_or(100);
     const unsigned n = static_cast<unsigned>(std::min<std::uint32_t>(limit, 100));
