@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", required=True, metavar="DIR", help="directory for reproducers")
     parser.add_argument("--max-findings", type=positive(int), metavar="N",
                         help="stop after N findings")
+    parser.add_argument("--http2", action="store_true",
+                        help="each input on an extended CONNECT stream (RFC 8441) of a "
+                             "connection of its own: h2c for ws://, ALPN h2 for wss://")
     parser.add_argument("--no-build", action="store_true",
                         help="use the binaries already in the build directory")
     return parser
@@ -105,6 +108,9 @@ def run(args: argparse.Namespace, suite) -> int:
                                        Path(args.out) / "server.log", READY_TIMEOUT)
         if command:  # ready when it prints `listening URL`, as our servers do
             return suite.Server(command, "the server command", READY_TIMEOUT)
+        if args.http2:  # the embedded HTTP/2 default: nghttpx before the reference server
+            suite.ensure_packages(suite.HTTP2_PACKAGES)
+            return suite.Http2Front(suite.BUILD_DIR)
         return suite.reference_server(suite.BUILD_DIR)
 
     # A SIGTERM (a CI timeout, a test's teardown) still stops what we started.
@@ -117,6 +123,8 @@ def run(args: argparse.Namespace, suite) -> int:
         suite.say(f"fuzzing {url} for {args.seconds:g} s (seed {args.seed}, {args.jobs} jobs)")
         argv = [str(binary), "fuzz-live", "--target", url, "--seconds", str(args.seconds),
                 "--seed", str(args.seed), "--jobs", str(args.jobs), "--out", str(Path(args.out))]
+        if args.http2:
+            argv.append("--http2")
         if args.max_findings:
             argv += ["--max-findings", str(args.max_findings)]
         # Bounded whatever happens: wsconform ends by itself, the timeout is the backstop.

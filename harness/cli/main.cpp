@@ -164,12 +164,13 @@ struct fuzz_live_args {
     std::size_t max_findings = 0;
     std::uint64_t print_inputs = 0;
     bool restart_over_stdio = false;
+    bool http2 = false;
 };
 
 /// The target URL and its TLS context (certificates are not verified: a fuzzer talks to test
 /// servers).
 std::optional<livefuzz::target_settings> fuzz_target(std::string_view command,
-                                                     const std::string& target) {
+                                                     const std::string& target, bool http2) {
     std::string error;
     auto url = net::parse_url(target, &error);
     if (!url) {
@@ -178,7 +179,11 @@ std::optional<livefuzz::target_settings> fuzz_target(std::string_view command,
     }
     livefuzz::target_settings t;
     t.url = *url;
-    if (url->tls && !(t.tls = net::make_tls_context({}, &error))) {
+    t.http2 = http2;
+    net::tls_settings tls;
+    if (http2) // RFC 9113 §3.2: HTTP/2 over TLS is chosen by ALPN
+        tls.alpn = {"h2"};
+    if (url->tls && !(t.tls = net::make_tls_context(tls, &error))) {
         usage_error(std::string(command) + ": " + error);
         return std::nullopt;
     }
@@ -204,7 +209,7 @@ int run_fuzz_live(const fuzz_live_args& a) {
     if (!a.restart_command.empty() && a.restart_over_stdio)
         return usage_error(
             "fuzz-live: --restart-command and --restart-over-stdio exclude each other");
-    auto target = fuzz_target("fuzz-live", a.target);
+    auto target = fuzz_target("fuzz-live", a.target, a.http2);
     if (!target)
         return 2;
     std::error_code ec;
@@ -226,12 +231,12 @@ int run_fuzz_live(const fuzz_live_args& a) {
     return livefuzz::run_campaign(inputs, std::move(options), std::cout, std::cerr);
 }
 
-int run_replay(const std::string& file, const std::string& target_text) {
+int run_replay(const std::string& file, const std::string& target_text, bool http2) {
     std::string error;
     auto r = livefuzz::read_reproducer(file, error);
     if (!r)
         return usage_error("replay: " + error);
-    auto target = fuzz_target("replay", target_text);
+    auto target = fuzz_target("replay", target_text, http2);
     if (!target)
         return 2;
     return livefuzz::replay(*r, *target, std::cout, std::cerr);
@@ -382,6 +387,9 @@ int main(int argc, char** argv) {
                      "findings minimised into reproducers in --out. Exit 0 no finding, 1 "
                      "findings, 2 could not run.");
     fuzz_live->add_option("--target", fuzz.target, "server URL, ws://host:port/path or wss://...");
+    fuzz_live->add_flag(
+        "--http2", fuzz.http2,
+        "each input on an extended CONNECT stream (RFC 8441) of its own connection");
     fuzz_live->add_option("--seconds", fuzz.seconds, "how long to fuzz (default 60)")
         ->check(CLI::Range(0.1, 7.0 * 24 * 3600));
     fuzz_live->add_option("--seed", fuzz.seed,
@@ -410,6 +418,8 @@ int main(int argc, char** argv) {
     replay->add_option("file", replay_file, "reproducer file (JSON) written by fuzz-live")
         ->required();
     replay->add_option("--target", replay_target, "server URL")->required();
+    bool replay_http2 = false;
+    replay->add_flag("--http2", replay_http2, "over HTTP/2 (RFC 8441), as fuzz-live --http2");
 
     try {
         app.parse(argc, argv);
@@ -421,7 +431,7 @@ int main(int argc, char** argv) {
     if (*fuzz_live)
         return run_fuzz_live(fuzz);
     if (*replay)
-        return run_replay(replay_file, replay_target);
+        return run_replay(replay_file, replay_target, replay_http2);
 
     std::string error;
     auto include = runner::parse_patterns(cases_list, &error);

@@ -1,7 +1,9 @@
 #include "harness/livefuzz/executor.hpp"
 
 #include "harness/codec/encoder.hpp"
+#include "harness/codec/extended_connect.hpp"
 #include "harness/codec/handshake.hpp"
+#include "harness/http2/shared_connection.hpp"
 #include "harness/runner/procedures.hpp"
 #include "harness/runner/request.hpp"
 #include "harness/runner/response_reader.hpp"
@@ -68,6 +70,42 @@ asio::awaitable<codec::bytes> open(net::transport& tr, const target_settings& ta
                     std::to_string(target.connect_timeout.count()) + " ms";
     co_return rest;
 }
+/// The opening handshake over HTTP/2 (RFC 8441): a connection of its own, an extended CONNECT
+/// stream answered 2xx, which `tr` then carries. Sets `o.failure` when it cannot.
+asio::awaitable<std::shared_ptr<http2::connection>>
+open_h2(net::transport& tr, const target_settings& target, connection_outcome& o) {
+    auto [conn, why] =
+        co_await http2::connection::open(target.url, target.tls, {}, target.connect_timeout);
+    if (!conn) {
+        o.refused = why.find("Connection refused") != std::string::npos;
+        o.failure = "no HTTP/2 connection: " + why;
+        co_return nullptr;
+    }
+    o.connected = true;
+    auto request = runner::build_request(runner::request_plan{}, target.url, codec::make_key());
+    std::string error;
+    auto s = conn->open_stream(
+        codec::extended_connect(request, target.url.tls ? "https" : "http", target.url.host_header),
+        false, error);
+    if (!s) {
+        o.failure = error;
+        co_return conn;
+    }
+    auto answer = co_await s->await_response(target.connect_timeout);
+    const auto response = codec::connect_response(answer.headers);
+    auto problems = codec::check_connect_response(response, runner::offer_of(request));
+    if (!answer.received || !problems.empty() || answer.end_stream) {
+        o.failure = !answer.received ? "no answer to the extended CONNECT"
+                    : problems.empty()
+                        ? "the 200 ended the stream"
+                        : "opening handshake refused (" + problems.front().what + ")";
+        s->close();
+        co_return conn;
+    }
+    tr.adopt(std::move(s));
+    o.upgraded = true;
+    co_return conn;
+}
 } // namespace
 
 asio::awaitable<execution> execute(const fuzz_input& in, const target_settings& target) {
@@ -75,14 +113,27 @@ asio::awaitable<execution> execute(const fuzz_input& in, const target_settings& 
     execution result;
     auto& o = result.outcome;
     net::transport tr(ex, target.tls, nullptr);
-    if (auto ec = co_await tr.connect(target.url, target.connect_timeout)) {
+    std::shared_ptr<http2::connection> h2;
+    codec::bytes early;
+    if (target.http2) {
+        h2 = co_await open_h2(tr, target, o);
+    } else if (auto ec = co_await tr.connect(target.url, target.connect_timeout)) {
         o.refused = ec == asio::error::connection_refused;
         o.failure = "cannot connect to " + target.url.text + ": " + ec.message();
         co_return result;
+    } else {
+        o.connected = true;
+        early = co_await open(tr, target, o);
     }
-    o.connected = true;
+    // Ends the HTTP/2 connection with the input (GOAWAY, then it closes).
+    struct closer {
+        std::shared_ptr<http2::connection>& c;
+        ~closer() {
+            if (c)
+                c->close();
+        }
+    } end_h2{h2};
     reply_checker replies;
-    auto early = co_await open(tr, target, o);
     if (!o.upgraded) {
         tr.close();
         co_return result;
@@ -196,7 +247,11 @@ asio::awaitable<liveness> check_alive(const target_settings& target, double scal
     settings.connect_timeout = std::chrono::duration<double>(target.connect_timeout);
     settings.open_handshake_timeout = std::chrono::duration<double>(target.connect_timeout);
     settings.set_timeout_scale(scale);
+    if (target.http2)
+        settings.http2 = std::make_shared<http2::shared_connection>(target.url, target.tls);
     auto r = co_await runner::run_connection(runner::canary_case(), settings);
+    if (settings.http2)
+        settings.http2->close();
     liveness l;
     if (r.handshake_ok && r.behavior == runner::verdict::ok)
         co_return l;

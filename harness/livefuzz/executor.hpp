@@ -18,6 +18,9 @@ namespace wsconform::livefuzz {
 struct target_settings {
     net::target_url url;
     std::shared_ptr<boost::asio::ssl::context> tls; ///< for wss://
+    /// Over HTTP/2 (RFC 8441): each input on an extended CONNECT stream of a connection of its
+    /// own (inputs run on event loops of their own, so no connection is shared).
+    bool http2 = false;
     /// TCP (and TLS) connect, and separately the opening handshake.
     std::chrono::milliseconds connect_timeout{2000};
     /// After the canary: how long its echo (or the server's Close) may take.

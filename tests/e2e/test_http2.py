@@ -343,3 +343,16 @@ def test_run_suite_http2_over_tls_selects_h2_by_alpn(binaries, tmp_path):
     assert target["url"].startswith("wss://127.0.0.1:") and target["transport"] == "h2"
     assert {c["id"]: c["verdict"] for c in target["cases"]} == {
         "1.1.1": "OK", "2.1": "OK", "12.1.1": "OK", "H2.1.1": "OK", "H2.3.1": "OK"}
+
+
+def test_the_live_fuzzer_over_http2(nghttpx_url, wsconform, tmp_path):
+    """fuzz-live --http2: each input on an extended CONNECT stream; nghttpx in front of the
+    reference server gives no finding."""
+    result = wsconform("fuzz-live", "--target", nghttpx_url, "--http2", "--seconds", "4",
+                       "--out", str(tmp_path), timeout=120)
+    assert result.returncode == 0, result.stderr
+    summary = next(line for line in (result.stdout + result.stderr).splitlines()
+                   if " inputs in " in line)
+    assert " 0 findings" in summary, summary
+    inputs = int(summary.split(": ", 1)[1].split(" inputs", 1)[0])
+    assert inputs > 100, summary
