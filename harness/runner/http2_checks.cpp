@@ -204,6 +204,76 @@ asio::awaitable<std::string> echo_on_new_stream(http2::connection& conn,
     co_return problem;
 }
 
+/// A connection of the check's own spoken with the raw frame writer, for what nghttp2 will not
+/// send: our preface and SETTINGS, then the server's frames one at a time until `deadline`,
+/// which closes it. Shared, so that the deadline's handler never outlives it.
+class raw_connection : public std::enable_shared_from_this<raw_connection> {
+  public:
+    using setting = std::pair<std::uint16_t, std::uint32_t>;
+
+    /// Connected, our preface and SETTINGS sent, the deadline running; or why not.
+    static asio::awaitable<std::pair<std::shared_ptr<raw_connection>, std::string>>
+    open(const session_settings& settings, std::span<const setting> ours,
+         std::chrono::steady_clock::duration deadline) {
+        auto conn = std::make_shared<raw_connection>(co_await asio::this_coro::executor,
+                                                     settings.tls, deadline);
+        if (auto ec = co_await conn->t_.connect(settings.url, to_ms(settings.connect_timeout)))
+            co_return std::pair{nullptr, "could not connect: " + ec.message()};
+        codec::bytes out = codec::to_bytes(http2::raw::client_preface);
+        const auto frame = http2::raw::settings(ours);
+        out.insert(out.end(), frame.begin(), frame.end());
+        if (auto ec = co_await conn->t_.write(out))
+            co_return std::pair{nullptr, "could not send: " + ec.message()};
+        conn->timer_.async_wait([weak = conn->weak_from_this()](auto ec) {
+            if (auto self = weak.lock(); self && !ec) {
+                self->timed_out_ = true;
+                self->t_.close();
+            }
+        });
+        co_return std::pair{conn, std::string{}};
+    }
+
+    raw_connection(const asio::any_io_executor& ex, std::shared_ptr<asio::ssl::context> tls,
+                   std::chrono::steady_clock::duration deadline)
+        : t_(ex, std::move(tls), nullptr), timer_(ex, deadline) {}
+    raw_connection(const raw_connection&) = delete;
+    raw_connection& operator=(const raw_connection&) = delete;
+    ~raw_connection() {
+        timer_.cancel();
+        t_.close();
+    }
+
+    /// A frame of the server's already read, if any.
+    std::optional<http2::raw::frame> buffered() { return in_.next(); }
+
+    /// The server's next frame; nothing once the connection ended or the deadline passed.
+    asio::awaitable<std::optional<http2::raw::frame>> next() {
+        while (true) {
+            if (auto f = in_.next())
+                co_return f;
+            auto [ec, n] = co_await t_.read_some(buf_);
+            if (ec) {
+                ended_ = true;
+                co_return std::nullopt;
+            }
+            in_.feed(codec::byte_view(buf_).first(n));
+        }
+    }
+
+    asio::awaitable<bool> write(codec::byte_view bytes) { co_return !co_await t_.write(bytes); }
+
+    /// The server closed the connection (rather than the deadline passing).
+    bool closed_by_peer() const { return ended_ && !timed_out_; }
+
+  private:
+    net::transport t_;
+    asio::steady_timer timer_;
+    http2::raw::reader in_;
+    std::vector<codec::byte> buf_ = std::vector<codec::byte>(64 * 1024);
+    bool timed_out_ = false;
+    bool ended_ = false;
+};
+
 // --- the checks -----------------------------------------------------------------------------
 
 asio::awaitable<case_result> setting_advertised(const case_def& c,
@@ -226,44 +296,20 @@ asio::awaitable<case_result> setting_advertised(const case_def& c,
 /// Raw: our preface with SETTINGS_ENABLE_CONNECT_PROTOCOL = 2, then what the server does.
 asio::awaitable<case_result> setting_value_two(const case_def& c,
                                                const session_settings& settings) {
-    net::transport t(co_await asio::this_coro::executor, settings.tls, nullptr);
-    if (auto ec = co_await t.connect(settings.url, to_ms(settings.connect_timeout)))
-        co_return finding(c, verdict::failed, "could not connect: " + ec.message());
-    codec::bytes out = codec::to_bytes(http2::raw::client_preface);
-    const std::pair<std::uint16_t, std::uint32_t> two[] = {{0x8, 2}};
-    auto settings_frame = http2::raw::settings(two);
-    out.insert(out.end(), settings_frame.begin(), settings_frame.end());
-    if (auto ec = co_await t.write(out))
-        co_return finding(c, verdict::failed, "could not send: " + ec.message());
-
-    asio::steady_timer timer(co_await asio::this_coro::executor,
-                             settings.case_timers.steady(seconds(2)));
-    bool timed_out = false;
-    timer.async_wait([&](auto ec) {
-        if (!ec) {
-            timed_out = true;
-            t.close();
-        }
-    });
-    http2::raw::reader in;
-    std::vector<codec::byte> buf(16 * 1024);
+    const raw_connection::setting two[] = {{http2::settings_enable_connect_protocol, 2}};
+    auto [conn, why] =
+        co_await raw_connection::open(settings, two, settings.case_timers.steady(seconds(2)));
+    if (!conn)
+        co_return finding(c, verdict::failed, why);
     std::optional<std::uint32_t> goaway;
-    bool closed = false;
-    while (!goaway && !closed) {
-        while (auto f = in.next())
-            if (f->type == static_cast<std::uint8_t>(http2::raw::frame_type::goaway))
-                goaway = http2::raw::error_code(*f).value_or(0xffffffff);
-        if (goaway)
+    while (!goaway) {
+        auto f = co_await conn->next();
+        if (!f)
             break;
-        auto [ec, n] = co_await t.read_some(buf);
-        if (ec) {
-            closed = !timed_out;
-            break;
-        }
-        in.feed(codec::byte_view(buf).first(n));
+        if (f->type == static_cast<std::uint8_t>(http2::raw::frame_type::goaway))
+            goaway = http2::raw::error_code(*f).value_or(0xffffffff);
     }
-    timer.cancel();
-    t.close();
+    const bool closed = conn->closed_by_peer();
     if (goaway && *goaway == static_cast<std::uint32_t>(http2::h2_error::protocol_error))
         co_return finding(c, verdict::ok, "a connection error: GOAWAY(PROTOCOL_ERROR)");
     if (goaway)
@@ -671,25 +717,10 @@ asio::awaitable<case_result> many_streams(const case_def& c, const session_setti
 /// Raw: one HEADERS more than the server's SETTINGS_MAX_CONCURRENT_STREAMS.
 asio::awaitable<case_result> past_stream_limit(const case_def& c,
                                                const session_settings& settings) {
-    net::transport t(co_await asio::this_coro::executor, settings.tls, nullptr);
-    if (auto ec = co_await t.connect(settings.url, to_ms(settings.connect_timeout)))
-        co_return finding(c, verdict::failed, "could not connect: " + ec.message());
-    codec::bytes out = codec::to_bytes(http2::raw::client_preface);
-    auto ours = http2::raw::settings({});
-    out.insert(out.end(), ours.begin(), ours.end());
-    if (auto ec = co_await t.write(out))
-        co_return finding(c, verdict::failed, "could not send: " + ec.message());
-
-    asio::steady_timer timer(co_await asio::this_coro::executor, settings.case_timers.steady(step));
-    bool timed_out = false;
-    timer.async_wait([&](auto ec) {
-        if (!ec) {
-            timed_out = true;
-            t.close();
-        }
-    });
-    http2::raw::reader in;
-    std::vector<codec::byte> buf(64 * 1024);
+    auto [conn, why] =
+        co_await raw_connection::open(settings, {}, settings.case_timers.steady(step));
+    if (!conn)
+        co_return finding(c, verdict::failed, why);
     std::optional<std::uint32_t> limit;
     bool settings_seen = false, sent = false;
     std::int32_t extra = 0;
@@ -697,56 +728,53 @@ asio::awaitable<case_result> past_stream_limit(const case_def& c,
     std::optional<std::uint32_t> goaway;
     bool enabled_setting = false;
     while (!goaway) {
-        while (auto f = in.next()) {
-            using type = http2::raw::frame_type;
-            const auto tp = static_cast<type>(f->type);
-            if (tp == type::settings && (f->flags & http2::raw::flag_ack) == 0) {
-                settings_seen = true;
-                for (auto [id, value] : http2::raw::settings_entries(*f).value_or(
-                         std::vector<std::pair<std::uint16_t, std::uint32_t>>{})) {
-                    if (id == 0x3)
-                        limit = value;
-                    if (id == 0x8)
-                        enabled_setting = value == 1;
+        auto f = conn->buffered();
+        if (!f) { // all read so far is handled: send, see whether done, then read on
+            if (settings_seen && !sent) {
+                sent = true;
+                if (!enabled_setting || !limit || *limit > 1000)
+                    break;
+                // limit + 1 extended CONNECTs (RFC 8441 §4), the last past the limit.
+                const auto fields = connect_fields(settings);
+                codec::bytes requests;
+                for (std::uint32_t i = 0; i <= *limit; ++i) {
+                    extra = static_cast<std::int32_t>(2 * i + 1);
+                    auto h = http2::raw::headers(extra, fields, false);
+                    requests.insert(requests.end(), h.begin(), h.end());
                 }
-                auto ack = http2::raw::settings_ack();
-                (void)co_await t.write(ack);
-            } else if (tp == type::headers && f->stream > 0) {
-                answers.emplace(f->stream, "headers");
-            } else if (tp == type::rst_stream) {
-                answers.emplace(f->stream,
-                                "RST_STREAM " +
-                                    http2::error_name(http2::raw::error_code(*f).value_or(0)));
-            } else if (tp == type::goaway) {
-                goaway = http2::raw::error_code(*f).value_or(0);
+                if (!co_await conn->write(requests))
+                    break;
             }
-        }
-        if (settings_seen && !sent) {
-            sent = true;
-            if (!enabled_setting || !limit || *limit > 1000)
+            if (sent && answers.size() > *limit)
                 break;
-            // limit + 1 extended CONNECTs (RFC 8441 §4), the last past the limit.
-            const auto fields = connect_fields(settings);
-            codec::bytes requests;
-            for (std::uint32_t i = 0; i <= *limit; ++i) {
-                extra = static_cast<std::int32_t>(2 * i + 1);
-                auto h = http2::raw::headers(extra, fields, false);
-                requests.insert(requests.end(), h.begin(), h.end());
-            }
-            if (co_await t.write(requests))
+            if (sent && answers.count(extra) && answers.size() >= *limit)
+                break;
+            f = co_await conn->next();
+            if (!f)
                 break;
         }
-        if (sent && answers.size() > *limit)
-            break;
-        if (sent && answers.count(extra) && answers.size() >= *limit)
-            break;
-        auto [ec, n] = co_await t.read_some(buf);
-        if (ec)
-            break;
-        in.feed(codec::byte_view(buf).first(n));
+        using type = http2::raw::frame_type;
+        const auto tp = static_cast<type>(f->type);
+        if (tp == type::settings && (f->flags & http2::raw::flag_ack) == 0) {
+            settings_seen = true;
+            for (auto [id, value] : http2::raw::settings_entries(*f).value_or(
+                     std::vector<std::pair<std::uint16_t, std::uint32_t>>{})) {
+                if (id == 0x3)
+                    limit = value;
+                if (id == http2::settings_enable_connect_protocol)
+                    enabled_setting = value == 1;
+            }
+            (void)co_await conn->write(http2::raw::settings_ack());
+        } else if (tp == type::headers && f->stream > 0) {
+            answers.emplace(f->stream, "headers");
+        } else if (tp == type::rst_stream) {
+            answers.emplace(f->stream, "RST_STREAM " + http2::error_name(
+                                                           http2::raw::error_code(*f).value_or(0)));
+        } else if (tp == type::goaway) {
+            goaway = http2::raw::error_code(*f).value_or(0);
+        }
     }
-    timer.cancel();
-    t.close();
+    conn.reset();
     if (!settings_seen)
         co_return finding(c, verdict::failed, "no SETTINGS from the server");
     if (!enabled_setting)
