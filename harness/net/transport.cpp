@@ -1,5 +1,7 @@
 #include "harness/net/transport.hpp"
 
+#include "harness/net/tls_key_log.hpp"
+
 #include <tuple>
 
 #include <boost/asio/as_tuple.hpp>
@@ -62,6 +64,7 @@ std::shared_ptr<asio::ssl::context> make_tls_context(const tls_settings& setting
                                     static_cast<unsigned>(wire.size())) != 0)
             return failed("cannot set the ALPN protocols");
     }
+    log_tls_keys_if_asked(ctx->native_handle());
     return ctx;
 }
 
@@ -91,6 +94,7 @@ std::shared_ptr<asio::ssl::context> make_tls_server_context(const std::string& c
             return nullptr;
         }
     }
+    log_tls_keys_if_asked(ctx->native_handle());
     return ctx;
 }
 
