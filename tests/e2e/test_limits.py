@@ -110,14 +110,19 @@ def test_serial_server_fails_the_slow_handshake_and_the_crowd(start_server,
 def test_unbounded_inflate_is_non_strict_on_the_bombs(start_server, faulty_server_command,
                                                      run_suite, tmp_path):
     # A limit on the inflated size is a SHOULD (RFC 6455 10.4): inflating all of it and
-    # echoing it is NON-STRICT, said plainly; the server survived.
+    # echoing it is NON-STRICT, said plainly; the server survived. Which of the two reasons
+    # depends on the machine's speed: the echo of 1 GiB, or no answer within the case's 10 s
+    # while the server is still inflating (on a loaded machine). Both say there is no limit.
     server = start_server(faulty_server_command("inflate-unbounded"))
     run = run_suite(server.url, tmp_path / "out", "inflate", "--cases", "L.11,L.12")
     assert run.ids_with("NON-STRICT") == BOMBS, run.describe(run.verdicts)
-    for case_id in BOMBS:  # the whole message came back: it was inflated, not refused
+    for case_id in BOMBS:
         result = run.cases[case_id]["result"]
-        assert result.startswith("the server inflated the whole bomb and echoed it"), result
-        assert "observed [binary 1040462 bytes]" in result
+        assert "no limit on the inflated size" in result, result
+        if result.startswith("the server inflated the whole bomb and echoed it"):
+            assert "observed [binary 1040462 bytes]" in result
+        else:
+            assert result.startswith("the server neither refused nor echoed the bomb"), result
 
 
 @pytest.mark.parametrize("fault, failed, waited", [
