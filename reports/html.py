@@ -12,14 +12,17 @@ import datetime as _dt
 import gzip
 import json
 import os
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from . import chartlib
 from .baseline import Outcome, TargetOutcome, count_message, stale_message
+from .charts import NOTES_READ, Chart, build_charts
 from .model import VERDICTS, Case, Target, case_rows
-from .wire import RecordSummary, read_summary
+from .wire import RecordSummary, read_record, read_summary, value_after
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 SHORT = {"OK": "OK", "NON-STRICT": "NON-STRICT", "INFORMATIONAL": "INFO",
@@ -34,11 +37,13 @@ def css() -> str:
     return (ASSETS / "report.css").read_text(encoding="utf-8")
 
 
-def page(title: str, body: str, script: str = "") -> str:
-    """The page frame every report page shares: inline style, optional inline script."""
+def page(title: str, body: str, script: str = "", style: str = "") -> str:
+    """The page frame every report page shares: inline style (ours, then `style`), optional
+    inline script."""
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            f"<title>{escape(title)}</title>\n<style>\n{css()}</style>\n</head>\n<body>\n"
+            f"<title>{escape(title)}</title>\n<style>\n{css()}{style}</style>\n</head>\n"
+            "<body>\n"
             f"{body}"
             + (f"<script>\n{script}</script>\n" if script else "")
             + "</body>\n</html>\n")
@@ -48,12 +53,83 @@ def render_html(targets: list[Target], outcome: Outcome, out_dir: Path,
                 tool_version: str = "") -> str:
     rows = case_rows(targets)
     summaries = _read_records(targets)
-    parts = [_header(targets, tool_version), _target_cards(targets, outcome),
+    charts = build_charts(targets, _chart_notes(targets))
+    # Only a run with figures to draw needs the library (and, the first time, npm).
+    library = chartlib.load() if charts else None
+    figures = chart_section(charts, library)
+    parts = [_header(targets, tool_version), _target_cards(targets, outcome), figures.html,
              _filters(rows), _matrix(targets, outcome, rows),
-             _data_blob(targets, outcome, rows, summaries, out_dir)]
+             _data_blob(targets, outcome, rows, summaries, out_dir), figures.scripts]
     agents = ", ".join(t.label for t in targets)
     return page(f"wsconform report: {agents}", "".join(parts),
-                (ASSETS / "report.js").read_text(encoding="utf-8"))
+                (ASSETS / "report.js").read_text(encoding="utf-8"), figures.style)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The charts' share of a page: their section, the scripts that draw them (the chart
+    data, uPlot, assets/charts.js) and uPlot's stylesheet. All empty without charts."""
+
+    html: str = ""
+    scripts: str = ""
+    style: str = ""
+
+
+def chart_section(charts: list[Chart], library: chartlib.ChartLibrary | None,
+                  heading: str = "Figures") -> Figures:
+    """The figures of `charts`, drawn in the browser by uPlot; nothing when there are no
+    charts or no library (the page is complete without them)."""
+    if not charts or library is None:
+        return Figures()
+    figures = "".join(_figure(chart) for chart in charts)
+    html = (f"<details class=\"charts\" id=\"charts\" open>\n<summary>{escape(heading)} "
+            f"({len(charts)} chart{'s' * (len(charts) != 1)})</summary>\n"
+            f"<div class=\"chart-grid\">\n{figures}</div>\n</details>\n")
+    # "<" escaped: a label from a run cannot end the script element early.
+    data = json.dumps([c.as_json() for c in charts],
+                      separators=(",", ":")).replace("<", "\\u003c")
+    scripts = (f"<script type=\"application/json\" id=\"wsconform-charts\">{data}</script>\n"
+               f"<script>\n/* uPlot {library.version}, MIT licence, (c) Leon Sorokin */\n"
+               f"{library.script}\n</script>\n"
+               f"<script>\n{(ASSETS / 'charts.js').read_text(encoding='utf-8')}</script>\n")
+    return Figures(html, scripts, library.style)
+
+
+def _figure(chart: Chart) -> str:
+    findings = "".join(f"<li>{escape(line)}</li>" for line in chart.findings)
+    return (f"<figure class=\"chart\" data-chart=\"{escape(chart.id)}\">\n"
+            f"<figcaption><b>{escape(chart.title)}</b> <span class=\"muted\">"
+            f"{escape(chart.note)}</span></figcaption>\n"
+            f"<div class=\"plot\" role=\"img\" aria-label=\"{escape(chart.title)}\"></div>\n"
+            + (f"<ul class=\"findings\">{findings}</ul>\n" if findings else "")
+            + "</figure>\n")
+
+
+def _chart_notes(targets: list[Target]) -> dict[tuple[int, str], list[str]]:
+    """The notes of the wire records the charts read (L.9's probes), whole: the summaries
+    shown in the page keep only the first few."""
+    notes = {}
+    for n, target in enumerate(targets):
+        for case in target.cases:
+            if case.id in NOTES_READ and case.wire_log:
+                found = record_notes(target.run_dir / case.wire_log)
+                if found:
+                    notes[(n, case.id)] = found
+    return notes
+
+
+def record_notes(path: Path) -> list[str]:
+    """The `notes` of a wire record (at its head, so a big record is not read whole); none
+    when it cannot be read."""
+    try:
+        text = read_record(path)
+    except (OSError, ValueError):
+        return []
+    if text.head is None:
+        found = text.record.get("notes") if isinstance(text.record, dict) else None
+    else:
+        found = value_after(text.head, "notes", 0)[1]
+    return [str(note) for note in found] if isinstance(found, list) else []
 
 
 def format_time(iso: str) -> str:

@@ -294,6 +294,10 @@ def render(*args: str | Path) -> subprocess.CompletedProcess:
 
 
 VISIBLE_ROWS = "Array.from(document.querySelectorAll('tr.case:not([hidden])'), r => r.dataset.id)"
+# Each chart: its id, how many canvases uPlot drew in it, the labels of its series.
+CHARTS = ("Array.from(document.querySelectorAll('figure.chart'), f => [f.dataset.chart, "
+          "f.querySelectorAll('canvas').length, Array.from(f.querySelectorAll("
+          "'.u-legend .u-series .u-label'), l => l.textContent).slice(1)])")
 
 
 # --- tests -------------------------------------------------------------------------------------
@@ -305,6 +309,9 @@ def test_the_report_works_in_a_browser(page, tmp_path):
     page.goto((out / "index.html").as_uri())
     assert page.errors() == []
     assert page.evaluate("document.title") == "wsconform report: alpha, beta"
+    # Nothing measured in this run (no 9.x, 12.x, 13.x, L.9): no charts, no charting library.
+    assert page.evaluate("document.querySelectorAll('#charts, figure.chart, canvas').length") == 0
+    assert page.evaluate("typeof uPlot") == "undefined"
 
     # The matrix: a row per case of either target, a cell per target in each.
     ids = page.evaluate(VISIBLE_ROWS)
@@ -373,6 +380,110 @@ def test_the_report_works_in_a_browser(page, tmp_path):
     assert page.errors() == []
 
 
+def require_charts(stderr: str) -> None:
+    """Skips (fails in CI, which has npm: the e2e tests need it) when the report was written
+    without charts: npm missing or offline, said on stderr."""
+    why = [line for line in stderr.splitlines() if "report written without charts" in line]
+    if why:
+        if os.environ.get("CI"):
+            pytest.fail(why[0], pytrace=False)
+        pytest.skip(why[0])
+
+
+def render_with_charts(run: Path) -> None:
+    require_charts(render(run).stderr)
+
+
+def pixels_of(page: Page, chart: str, colour: tuple[int, int, int]) -> int:
+    """How many pixels of a chart's canvas are (about) `colour`: its lines and points."""
+    return page.evaluate(f"""(() => {{
+        const canvas = document.querySelector('figure[data-chart="{chart}"] canvas');
+        const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+        const [r, g, b] = {list(colour)};
+        let count = 0;
+        for (let i = 0; i < data.length; i += 4) {{
+            if (data[i + 3] > 200 && Math.abs(data[i] - r) + Math.abs(data[i + 1] - g) +
+                Math.abs(data[i + 2] - b) < 40) count += 1;
+        }}
+        return count;
+    }})()""")
+
+
+def point_on(page: Page, chart: str, index: int, ticks: int,
+             colour: tuple[int, int, int]) -> dict | None:
+    """Where on the screen a chart shows its value at x tick `index`, found in its pixels:
+    the first pixel of `colour` down the column of that tick."""
+    return page.evaluate(f"""(() => {{
+        const figure = document.querySelector('figure[data-chart="{chart}"]');
+        figure.scrollIntoView({{block: "center"}});
+        const canvas = figure.querySelector("canvas");
+        const area = figure.querySelector(".u-over").getBoundingClientRect();
+        const box = canvas.getBoundingClientRect();
+        const scale = canvas.width / box.width;
+        const x = area.left + area.width * ({index} + 0.5) / {ticks};
+        const [r, g, b] = {list(colour)};
+        const column = canvas.getContext("2d").getImageData(
+            Math.round((x - box.left) * scale), 0, 1, canvas.height).data;
+        for (let y = Math.ceil((area.top - box.top) * scale); y < canvas.height; y += 1) {{
+            const i = 4 * y;
+            if (column[i + 3] > 200 && Math.abs(column[i] - r) + Math.abs(column[i + 1] - g) +
+                Math.abs(column[i + 2] - b) < 40) return {{x, y: box.top + y / scale + 2}};
+        }}
+        return null;
+    }})()""")
+
+
+ALPHA, BETA = (0x00, 0x72, 0xb2), (0xd5, 0x5e, 0x00)  # the first two colours of charts.js
+
+
+def test_charts_of_a_merged_report(page, tmp_path):
+    from test_report_charts import write_chart_run
+    run = write_chart_run(tmp_path / "run")
+    render_with_charts(run)
+    page.goto((run / "index.html").as_uri())
+    page.wait_for("document.querySelectorAll('figure.chart canvas').length === 7")
+    assert page.errors() == []
+    # A canvas per chart, a series per target (and variant), labelled with the target.
+    assert page.evaluate(CHARTS) == [
+        ["9-size", 1, ["alpha text", "alpha binary", "beta text"]],
+        ["9-fragment", 1, ["alpha text"]],
+        ["9-chop", 1, ["alpha text"]],
+        ["9-rtt-text", 1, ["alpha p50", "alpha p99", "beta p50", "beta p99"]],
+        ["12-time", 1, ["alpha 12.1 Large JSON data file",
+                        "alpha 12.2 Picture, Bitmap 512x512 grayscale",
+                        "beta 12.1 Large JSON data file"]],
+        ["13-time", 1, ["alpha 13.1 no context takeover, 9-bit window"]],
+        ["L9-search", 1, ["alpha echoed", "alpha refused", "beta echoed"]]]
+    sizes = page.evaluate("Array.from(document.querySelectorAll('figure.chart canvas'), "
+                          "c => [c.getBoundingClientRect().width, c.getBoundingClientRect()"
+                          ".height])")
+    assert all(w > 300 and h > 250 for w, h in sizes), sizes
+    # Drawn: each target's colour is on the canvas (lines and points), a target's own.
+    for chart in ("9-size", "9-rtt-text", "12-time", "L9-search"):
+        assert pixels_of(page, chart, ALPHA) > 20 and pixels_of(page, chart, BETA) > 20, chart
+    assert pixels_of(page, "9-fragment", BETA) == 0  # beta ran no 9.3
+    findings = page.evaluate("document.querySelector('figure[data-chart=\"L9-search\"] "
+                             ".findings').innerText")
+    assert findings.startswith("alpha OK: 6 probes; largest echoed 2,097,152 bytes"), findings
+    page.evaluate("document.getElementById('charts').scrollIntoView()")
+    page.screenshot(artifacts_dir() / "report-charts.png")
+
+    # Hovering beta's 8 MiB point shows its figure and case; a click opens that case.
+    spot = point_on(page, "9-size", 3, 4, BETA)
+    assert spot, "beta's 8 MiB point is not drawn"
+    page.call("Input.dispatchMouseEvent", {"type": "mouseMoved", **spot})
+    page.wait_for("document.querySelector('figure[data-chart=\"9-size\"] "
+                  ".u-legend .u-series:nth-child(4) .u-value').textContent === "
+                  "'80 MB/s (9.1.5)'")
+    for kind in ("mousePressed", "mouseReleased"):
+        page.call("Input.dispatchMouseEvent", {"type": kind, **spot, "button": "left",
+                                               "clickCount": 1})
+    page.wait_for("document.querySelector('tr.detail .case-detail')")
+    assert page.evaluate("location.hash") == "#case=1/9.1.5"
+    assert "on beta" in page.evaluate("document.querySelector('tr.detail').innerText")
+    assert page.errors() == []
+
+
 def case_of(index: dict, agent: str, case_id: str) -> dict:
     target = next(t for t in index["targets"] if t["agent"] == agent)
     return next(c for c in target["cases"] if c["id"] == case_id)
@@ -418,14 +529,24 @@ def test_a_real_run_report_in_a_browser(page, binaries, tmp_path):
                              "--exclude-cases", "H.5.3,L.9,L.10,12.*,13.*"], cwd=ROOT, env=env,
                             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
+    require_charts(result.stderr)
     cases = json.loads((out / "index.json").read_text())["targets"][0]["cases"]
     page.goto((out / "index.html").as_uri())
     assert page.evaluate("document.querySelectorAll('#matrix td.cell').length") == len(cases)
     page.click("#search")
     page.type("L.8")
     assert page.evaluate(VISIBLE_ROWS) == ["L.8"]
+    # The 9.x cases ran (L.9, 12.x and 13.x did not): their charts, and only theirs.
+    assert page.evaluate(CHARTS) == [[i, 1, ["text", "binary"]] for i in
+                                     ("9-size", "9-fragment", "9-chop")] + \
+        [[i, 1, ["p50", "p99"]] for i in ("9-rtt-text", "9-rtt-binary")]
+    page.evaluate("document.getElementById('charts').scrollIntoView()")
+    page.screenshot(artifacts_dir() / "report-real-run-charts.png")
     page.click('tr.case[data-id="L.8"] td.cell a')
     page.wait_for("document.querySelector('tr.detail table.frames')")
-    assert "frame log truncated" in page.evaluate("document.querySelector('tr.detail').innerText")
+    text = page.evaluate("document.querySelector('tr.detail').innerText")
+    assert "frame log truncated" in text
+    # The flood passed: its record is shortened (--wire-log failed), and says so.
+    assert "shortened record (--wire-log failed" in text and "SHA-256" in text
     page.screenshot(artifacts_dir() / "report-real-run.png")
     assert page.errors() == []
