@@ -20,6 +20,7 @@
 #include "version.hpp"
 
 #include <CLI/CLI.hpp>
+#include <boost/json.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -242,8 +243,56 @@ int run_replay(const std::string& file, const std::string& target_text, bool htt
     return livefuzz::replay(*r, *target, std::cout, std::cerr);
 }
 
+using agent_excludes_map = std::map<std::string, std::vector<runner::case_pattern>>;
+
+/// --exclude-agent-cases 'AGENT=PATTERNS' (repeatable): agent pattern -> case patterns.
+std::optional<agent_excludes_map> parse_agent_excludes(const std::vector<std::string>& given,
+                                                       std::string& error) {
+    agent_excludes_map out;
+    for (const auto& e : given) {
+        auto eq = e.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            error = "bad --exclude-agent-cases '" + e + "': expected AGENT=PATTERNS";
+            return std::nullopt;
+        }
+        auto patterns = runner::parse_patterns(e.substr(eq + 1), &error);
+        if (!patterns) {
+            error = "--exclude-agent-cases: " + error;
+            return std::nullopt;
+        }
+        out[e.substr(0, eq)] = std::move(*patterns);
+    }
+    return out;
+}
+
+/// --list --json: the selected cases, the --cases patterns that select none of the cases this
+/// kind of run has, and the folder name the report gives the agent, so that scripts
+/// (run_suite.py) select, warn and name exactly as the runner does.
+void print_listing(const std::vector<const runner::case_def*>& selected,
+                   const std::vector<std::string>& unmatched, const std::string& agent) {
+    boost::json::array cases;
+    for (const auto* c : selected) {
+        boost::json::array tags;
+        for (const auto& t : c->tags)
+            tags.emplace_back(t);
+        cases.emplace_back(boost::json::object{{"id", c->id},
+                                               {"group", c->group},
+                                               {"subgroup", c->subgroup},
+                                               {"title", c->title},
+                                               {"tags", std::move(tags)}});
+    }
+    boost::json::array patterns;
+    for (const auto& p : unmatched)
+        patterns.emplace_back(p);
+    const boost::json::object listing{{"agent", agent},
+                                      {"agent_folder", runner::agent_slug(agent)},
+                                      {"cases", std::move(cases)},
+                                      {"unmatched_patterns", std::move(patterns)}};
+    std::cout << boost::json::serialize(listing) << '\n';
+}
+
 /// --serve-autobahn: a fuzzingserver the clients drive until one stops it.
-int serve_autobahn_clients(const std::string& url_text, const std::vector<std::string>& excludes,
+int serve_autobahn_clients(const std::string& url_text, agent_excludes_map excludes,
                            const std::vector<const runner::case_def*>& selected,
                            const std::string& out, double timeout_scale, bool quiet) {
     std::string error;
@@ -270,15 +319,7 @@ int serve_autobahn_clients(const std::string& url_text, const std::vector<std::s
     }
     settings.cases = selected;
     settings.session.set_timeout_scale(timeout_scale);
-    for (const auto& e : excludes) {
-        auto eq = e.find('=');
-        if (eq == std::string::npos || eq == 0)
-            return usage_error("bad --exclude-agent-cases '" + e + "': expected AGENT=PATTERNS");
-        auto patterns = runner::parse_patterns(e.substr(eq + 1), &error);
-        if (!patterns)
-            return usage_error("--exclude-agent-cases: " + error);
-        settings.agent_excludes[e.substr(0, eq)] = std::move(*patterns);
-    }
+    settings.agent_excludes = std::move(excludes);
     settings.say = [quiet](const std::string& line) {
         if (!quiet)
             std::fprintf(stderr, "wsconform: %s\n", line.c_str());
@@ -331,8 +372,9 @@ int main(int argc, char** argv) {
                    "/runCase?case=N&agent=A and /updateReports; the report is written after "
                    "every case. The TLS cases T.1 need --client-command and are not served");
     app.add_option("--exclude-agent-cases", agent_excludes,
-                   "with --serve-autobahn: 'AGENT=PATTERNS', cases not run for that agent "
-                   "(Autobahn's exclude-agent-cases; repeatable)");
+                   "'AGENT=PATTERNS': cases not run for an agent whose name matches AGENT "
+                   "('*' wildcards; Autobahn's exclude-agent-cases; repeatable): with "
+                   "--serve-autobahn each client's agent, else --agent");
     bool browser = false;
     app.add_flag("--browser", browser,
                  "test a browser's WebSocket: serve a page that runs the cases (open the URL "
@@ -361,6 +403,10 @@ int main(int argc, char** argv) {
                    "CA file for --tls-verify (implies it); with --client-command, what {ca} "
                    "names instead of the test CA");
     app.add_flag("--list", list, "print id, group and title of every selected case and exit");
+    bool list_json = false;
+    app.add_flag("--json", list_json,
+                 "with --list: one JSON object instead, {agent, agent_folder, cases: [{id, "
+                 "group, subgroup, title, tags}], unmatched_patterns}");
     std::string seeds_dir;
     app.add_option("--export-seeds", seeds_dir,
                    "write the octets each selected case sends (after the handshake) to "
@@ -444,24 +490,51 @@ int main(int argc, char** argv) {
             return usage_error("--exclude-cases: " + error);
         exclude = std::move(*parsed);
     }
+    auto excludes = parse_agent_excludes(agent_excludes, error);
+    if (!excludes)
+        return usage_error(error);
+    if (list_json && !list)
+        return usage_error("--json is for --list");
+    // Without --serve-autobahn the agent is known now: its excluded cases are not selected.
+    auto excluded_for_agent = [&](const runner::case_def& c) {
+        if (!serve_autobahn.empty())
+            return false;
+        for (const auto& [pattern, patterns] : *excludes)
+            if (runner::agent_matches(pattern, agent) &&
+                runner::matches_any(patterns, c.id, c.tags))
+                return true;
+        return false;
+    };
     const auto& catalogue = cases::all_cases();
     const bool testing_client = !client_command.empty() || !serve_autobahn.empty() || browser;
+    auto in_this_run = [&](const runner::case_def& c) {
+        return testing_client ? runner::runs_against_clients(c) &&
+                                    // A client driving the run cannot be sent to another port.
+                                    (serve_autobahn.empty() || !runner::needs_started_client(c))
+                              : !c.clients_only &&
+                                    (http2 ? !runner::not_over_http2(c) : !runner::needs_http2(c));
+    };
     std::vector<const runner::case_def*> selected;
     for (const auto& c : catalogue)
         if (runner::matches_any(*include, c.id, c.tags) &&
-            !runner::matches_any(exclude, c.id, c.tags) &&
-            (testing_client ? runner::runs_against_clients(c) &&
-                                  // A client driving the run cannot be sent to another port.
-                                  (serve_autobahn.empty() || !runner::needs_started_client(c))
-                            : !c.clients_only &&
-                                  (http2 ? !runner::not_over_http2(c) : !runner::needs_http2(c))))
+            !runner::matches_any(exclude, c.id, c.tags) && !excluded_for_agent(c) && in_this_run(c))
             selected.push_back(&c);
+    std::vector<std::string> unmatched;
+    for (const auto& p : *include)
+        if (std::none_of(catalogue.begin(), catalogue.end(), [&](const runner::case_def& c) {
+                return in_this_run(c) && p.matches(c.id, c.tags);
+            }))
+            unmatched.push_back(p.text());
 
     if (!seeds_dir.empty()) {
         auto written = export_seeds(selected, seeds_dir, error);
         if (!written)
             return usage_error(error);
         std::printf("exported %zu seeds to %s\n", *written, seeds_dir.c_str());
+        return 0;
+    }
+    if (list && list_json) {
+        print_listing(selected, unmatched, agent);
         return 0;
     }
     if (list) {
@@ -490,8 +563,8 @@ int main(int argc, char** argv) {
     if (!serve_autobahn.empty()) {
         if (out.empty())
             return usage_error("--out DIR is required");
-        return serve_autobahn_clients(serve_autobahn, agent_excludes, selected, out, timeout_scale,
-                                      quiet);
+        return serve_autobahn_clients(serve_autobahn, std::move(*excludes), selected, out,
+                                      timeout_scale, quiet);
     }
     if (target.empty() && !testing_client)
         return usage_error("--target URL is required (or use run_suite.py, which starts the "

@@ -91,30 +91,6 @@ std::string count_of(std::size_t n, std::string_view what) {
 
 } // namespace
 
-bool agent_matches(std::string_view pattern, std::string_view agent) {
-    // Glob with '*' only: each piece between stars in order, the first anchored at the start,
-    // the last at the end.
-    auto star = pattern.find('*');
-    if (star == std::string_view::npos)
-        return pattern == agent;
-    if (!agent.starts_with(pattern.substr(0, star)))
-        return false;
-    std::size_t at = star;
-    agent.remove_prefix(star);
-    for (;;) {
-        auto next = pattern.find('*', at + 1);
-        auto piece = pattern.substr(at + 1, next == std::string_view::npos ? std::string_view::npos
-                                                                           : next - at - 1);
-        if (next == std::string_view::npos)
-            return agent.size() >= piece.size() && agent.ends_with(piece);
-        auto found = agent.find(piece);
-        if (found == std::string_view::npos)
-            return false;
-        agent.remove_prefix(found + piece.size());
-        at = next;
-    }
-}
-
 std::string percent_decode(std::string_view s) {
     std::string out;
     for (std::size_t i = 0; i < s.size(); ++i) {
@@ -241,7 +217,8 @@ asio::awaitable<void> autobahn_server::run_case(runner::accepted_connection c, s
     const auto& def = *settings_.cases[index];
     auto excluded = [&] {
         for (const auto& [pattern, cases] : settings_.agent_excludes)
-            if (agent_matches(pattern, agent) && runner::matches_any(cases, def.id, def.tags))
+            if (runner::agent_matches(pattern, agent) &&
+                runner::matches_any(cases, def.id, def.tags))
                 return true;
         return false;
     };

@@ -107,9 +107,6 @@ class autobahn_server {
     std::function<void()> stop_io_;
 };
 
-/// Whether `agent` matches Autobahn's agent `pattern` as a whole ('*' any run of characters).
-bool agent_matches(std::string_view pattern, std::string_view agent);
-
 /// Percent-decodes a query value ('+' is a space, as in forms).
 std::string percent_decode(std::string_view s);
 

@@ -102,4 +102,8 @@ bool matches_any(const std::vector<case_pattern>& patterns, std::string_view id,
     return false;
 }
 
+bool agent_matches(std::string_view pattern, std::string_view agent) {
+    return glob(pattern, agent);
+}
+
 } // namespace wsconform::runner

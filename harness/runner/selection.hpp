@@ -29,4 +29,8 @@ std::optional<std::vector<case_pattern>> parse_patterns(std::string_view list,
 bool matches_any(const std::vector<case_pattern>& patterns, std::string_view id,
                  std::span<const std::string> tags = {});
 
+/// Whether `agent` matches an agent pattern of Autobahn's exclude-agent-cases as a whole:
+/// '*' is any run of characters, anchored at both ends ("tung*" selects "tungstenite-rs").
+bool agent_matches(std::string_view pattern, std::string_view agent);
+
 } // namespace wsconform::runner

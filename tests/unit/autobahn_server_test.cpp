@@ -73,16 +73,6 @@ TEST(AutobahnRequest, TheOtherPaths) {
     EXPECT_EQ(f.parse("/stopServer").what, kind::stop_server);
 }
 
-TEST(AgentPattern, WholeNameWithStars) {
-    EXPECT_TRUE(clients::agent_matches("tungstenite", "tungstenite"));
-    EXPECT_FALSE(clients::agent_matches("tungstenite", "tungstenite-rs"));
-    EXPECT_TRUE(clients::agent_matches("tung*", "tungstenite-rs"));
-    EXPECT_TRUE(clients::agent_matches("*rs", "tungstenite-rs"));
-    EXPECT_FALSE(clients::agent_matches("*rs", "tungstenite-go"));
-    EXPECT_TRUE(clients::agent_matches("t*-*s", "tungstenite-rs"));
-    EXPECT_TRUE(clients::agent_matches("*", ""));
-}
-
 TEST(PercentDecode, QueryValues) {
     EXPECT_EQ(clients::percent_decode("a%20b+c"), "a b c");
     EXPECT_EQ(clients::percent_decode("100%"), "100%");
