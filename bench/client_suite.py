@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import run_suite  # noqa: E402  (the project's own build)
+from orchestration import paths  # noqa: E402
 from bench.wsconform_run import timed_run, wsconform_binary, write_figures  # noqa: E402
 
 PYTHON = "/usr/bin/python3"  # Debian's python3-websockets is seen by it
@@ -36,13 +36,13 @@ AUTOBAHN = "1.*,2.*,3.*,4.*,5.*,6.*,7.*,9.*,10.*,12.*,13.*"  # Autobahn's 517 ca
 
 def exec_command(client: str) -> str:
     if client == "reference":
-        return f"{run_suite.BUILD_DIR / 'client' / 'wsconform-client'} {{url}}"
+        return f"{paths.BUILD_DIR / 'client' / 'wsconform-client'} {{url}}"
     return f"{PYTHON} {ROOT / 'tests' / 'e2e' / 'clients' / 'websockets_client.py'} {{url}}"
 
 
 def testee_command(client: str, url: str) -> list[str]:
     if client == "reference":
-        return [str(run_suite.BUILD_DIR / "client" / "wsconform-client"), "--autobahn", url,
+        return [str(paths.BUILD_DIR / "client" / "wsconform-client"), "--autobahn", url,
                 "--agent", "bench"]
     return [PYTHON, str(ROOT / "tests" / "e2e" / "clients" / "autobahn_testee.py"), url,
             "--agent", "bench", "--shutdown"]

@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import run_suite  # noqa: E402  (the project's own build and server helpers)
+from orchestration import paths, processes, servers  # noqa: E402
 from bench.wsconform_run import timed_run, wsconform_binary  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -44,17 +44,17 @@ AUTOBAHN = "1.*,2.*,3.*,4.*,5.*,6.*,7.*,9.*,10.*,12.*,13.*"  # its 517 cases
 E2E_SERVERS = ROOT / "tests" / "e2e" / "servers"
 
 
-def server_under_test(args: argparse.Namespace) -> run_suite.Server:
+def server_under_test(args: argparse.Namespace) -> processes.Server:
     if args.server == "websockets":
-        return run_suite.Server(["/usr/bin/python3", str(E2E_SERVERS / "websockets_echo.py"),
+        return processes.Server(["/usr/bin/python3", str(E2E_SERVERS / "websockets_echo.py"),
                                  "--deflate"], "websockets echo server")
     if args.server == "ws":
-        return run_suite.Server(["node", str(E2E_SERVERS / "ws_echo.js"), "--deflate"],
+        return processes.Server(["node", str(E2E_SERVERS / "ws_echo.js"), "--deflate"],
                                 "ws echo server")
     options = ("--deflate-level", str(args.deflate_level))
     if args.server_threads:
         options += ("--threads", str(args.server_threads))
-    return run_suite.reference_server(run_suite.BUILD_DIR, extra=options)
+    return servers.reference_server(paths.BUILD_DIR, extra=options)
 
 
 def main() -> int:

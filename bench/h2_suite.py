@@ -25,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import run_suite  # noqa: E402  (the project's own build and servers)
+from orchestration import paths, processes  # noqa: E402
+from orchestration.servers import Http2Front  # noqa: E402
 from bench.wsconform_run import timed_run, wsconform_binary, write_figures  # noqa: E402
 
 PYTHON = "/usr/bin/python3"  # Debian's python3-hypercorn is seen by it
@@ -47,7 +48,7 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 20.0) -
 
 class Hypercorn:
     def __init__(self) -> None:
-        port = run_suite.free_port()
+        port = processes.free_port()
         self.process = subprocess.Popen(
             [PYTHON, "-m", "hypercorn", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
              f"{ROOT / 'tests' / 'e2e' / 'servers' / 'asgi_echo.py'}:app"],
@@ -66,7 +67,7 @@ def servers(names: list[str]):
     """(name, HTTP/2 URL, HTTP/1.1 URL, stop) for each server asked for."""
     for name in names:
         if name == "nghttpx":
-            front = run_suite.Http2Front(run_suite.BUILD_DIR)
+            front = Http2Front(paths.BUILD_DIR)
             yield name, front.url, front.backend.url, front.stop
         elif name == "hypercorn":
             server = Hypercorn()

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import run_suite  # noqa: E402  (the project's own build and server helpers)
+from orchestration import paths, servers  # noqa: E402
 from bench.wsconform_run import timed_run, wsconform_binary, write_figures  # noqa: E402
 
 SHOWN = ("9.1.6", "9.2.6", "9.3.1", "9.4.9", "9.5.1", "9.6.6", "9.7.1", "9.7.6", "9.8.1", "9.8.6")
@@ -39,7 +39,7 @@ def main() -> int:
 
     runner = wsconform_binary(build=not args.no_build)
     figures = {}
-    with run_suite.reference_server(run_suite.BUILD_DIR) as server:
+    with servers.reference_server(paths.BUILD_DIR) as server:
         for jobs in [int(j) for j in args.jobs.split(",")]:
             runs = []
             for _ in range(args.repeat):

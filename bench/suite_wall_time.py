@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import run_suite  # noqa: E402  (the project's own build and server helpers)
+from orchestration import paths, servers  # noqa: E402
 from bench.wsconform_run import timed_run, wsconform_binary, write_figures  # noqa: E402
 
 
@@ -34,7 +34,7 @@ def main() -> int:
 
     runner = wsconform_binary()
     figures = {}
-    with run_suite.reference_server(run_suite.BUILD_DIR) as server:
+    with servers.reference_server(paths.BUILD_DIR) as server:
         for jobs in [int(j) for j in args.jobs.split(",")]:
             times, verdicts = [], set()
             for _ in range(args.repeat):

@@ -15,11 +15,11 @@ from pathlib import Path
 
 def wsconform_binary(build: bool = True) -> Path:
     """run_suite.py's wsconform (WSCONFORM_BUILD_DIR), built first unless `build` is false."""
-    import run_suite  # the benches put the project root on sys.path first
+    from orchestration import build, paths
 
     if build:
-        run_suite.build(run_suite.BUILD_DIR)
-    return run_suite.BUILD_DIR / "harness" / "wsconform"
+        build.build(paths.BUILD_DIR)
+    return paths.BUILD_DIR / "harness" / "wsconform"
 
 
 @dataclass

@@ -6,7 +6,7 @@ For each target (all of them, or --targets): replay its seeds and regressions on
 there is a finding, and that target is not fuzzed), fuzz it for --seconds with libFuzzer
 (`-fork=JOBS`, or in-process with --jobs 1) starting from OUT/corpus/<stem> plus the compiled
 seeds and regressions, then merge what it found into OUT/corpus/<stem> with `-merge=1` so the
-corpus stays minimal (OUT: --out, default reports/fuzz). Prints exec/s, coverage (cov: edges,
+corpus stays minimal (OUT: --out, default out/fuzz). Prints exec/s, coverage (cov: edges,
 ft: features, of the merged corpus), corpus files and bytes per target, writes
 OUT/fuzz-summary.json, and exits 1 when anything crashed, leaked, ran out of memory or timed
 out (the input is in OUT/crashes/<stem>/, a repro command is printed), 0 when nothing did, 2
@@ -38,11 +38,18 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fuzzing import OneLineParser, positive
+import reports
+from orchestration import build as building
+from orchestration.commands.options import OneLineParser, positive
+from orchestration.console import RunError, say
+from orchestration.packages import CLANG_PACKAGES, ensure_packages
+from orchestration.paths import FUZZ, ROOT
+from orchestration.processes import stop_process_group
 
-ROOT = Path(__file__).resolve().parent.parent
+SUMMARY = "run the libFuzzer targets (fuzz/) on every core and grow their corpus"
+
 DEFAULT_BUILD_DIR = ROOT / "build" / "fuzz-engine"
-DEFAULT_OUT = ROOT / "reports" / "fuzz"
+DEFAULT_OUT = FUZZ
 BUILD_DIR_ENV = "WSCONFORM_FUZZ_BUILD_DIR"
 SUMMARY_SCHEMA = "wsconform-fuzz-summary/1"
 
@@ -70,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--jobs", type=positive(int), default=os.cpu_count() or 1, metavar="N",
                         help="parallel fuzzing processes per target (default: all cores)")
     parser.add_argument("--out", metavar="DIR",
-                        help="corpus, crashes, logs and fuzz-summary.json (default reports/fuzz)")
+                        help="corpus, crashes, logs and fuzz-summary.json (default out/fuzz)")
     parser.add_argument("--targets", metavar="A,B",
                         help="comma-separated target stems (default: all)")
     parser.add_argument("--timeout", type=positive(int), default=DEFAULT_INPUT_TIMEOUT, metavar="S",
@@ -121,7 +128,7 @@ def cache_value(build_dir: Path, name: str) -> str | None:
     return match.group(1).strip() if match else None
 
 
-def build_targets(suite, build: Build, stems: list[str]) -> None:
+def build_targets(build: Build, stems: list[str]) -> None:
     """Configures (first time) and builds the targets' binaries and compiled seeds."""
     external = False
     if (build.dir / "CMakeCache.txt").exists():
@@ -136,13 +143,13 @@ def build_targets(suite, build: Build, stems: list[str]) -> None:
                               f"WSCONFORM_FUZZ={'ON' if fuzz_on else 'OFF'}: no libFuzzer "
                               f"binaries; use another directory ({BUILD_DIR_ENV})")
     if not external:
-        suite.ensure_packages(suite.CLANG_PACKAGES)
+        ensure_packages(CLANG_PACKAGES)
         if not shutil.which("clang++-14"):
             raise EngineError("clang++-14 not found: the fuzz targets need clang and libFuzzer "
                               "(Debian: apt-get install clang-14 libclang-rt-14-dev)")
-    suite.say(f"building {len(stems)} fuzz target{'s' * (len(stems) != 1)} in {build.dir}")
+    say(f"building {len(stems)} fuzz target{'s' * (len(stems) != 1)} in {build.dir}")
     targets = [t for stem in stems for t in (f"fuzz_{stem}", f"fuzz_{stem}_corpus")]
-    suite.build(build.dir, "RelWithDebInfo", CLANG_CMAKE_ARGS, targets)
+    building.build(build.dir, "RelWithDebInfo", CLANG_CMAKE_ARGS, targets)
     if not external and cache_value(build.dir, "WSCONFORM_HAVE_LIBFUZZER") != "1":
         raise EngineError(f"clang++-14 cannot link -fsanitize=fuzzer (no libFuzzer runtime: "
                           f"apt-get install libclang-rt-14-dev), see {build.dir}/CMakeFiles/"
@@ -216,9 +223,8 @@ def dir_size(folder: Path) -> tuple[int, int]:
 
 
 class Target:
-    def __init__(self, stem: str, build: Build, out: Path, args: argparse.Namespace, suite):
+    def __init__(self, stem: str, build: Build, out: Path, args: argparse.Namespace):
         self.stem = stem
-        self.suite = suite
         self.args = args
         self.binary = build.bin / stem
         self.dict = build.bin / f"{stem}.dict"
@@ -258,8 +264,7 @@ class Target:
         if not inputs:
             log.write_text("no seeds or regressions\n")
             return True
-        status, text = run_logged(self.suite,
-                                  [str(self.binary), *self.run_flags(), *map(str, inputs)], log,
+        status, text = run_logged([str(self.binary), *self.run_flags(), *map(str, inputs)], log,
                                   self.work, timeout=120 + 2 * len(inputs))
         self.result.replayed = len(re.findall(r"^Executed ", text, re.M))
         if status == 0:
@@ -293,7 +298,7 @@ class Target:
         # Fork mode's jobs honour max_total_time between jobs; allow for the last job, the
         # per-input timeout and the initial pass over the corpus.
         deadline = self.args.seconds * 1.5 + 2 * self.args.timeout + 120
-        status, text = run_logged(self.suite, command, log, self.work, timeout=deadline)
+        status, text = run_logged(command, log, self.work, timeout=deadline)
         self.parse_stats(text)
         self.result.new_inputs = len(files_in(self.new))
         new_artifacts = [p for p in files_in(self.crashes) if p not in before
@@ -343,7 +348,7 @@ class Target:
                        f"-artifact_prefix={self.work}/",
                        str(merged), *map(str, sources)]
             status, text = (0, "") if not sources else run_logged(
-                self.suite, command, log, self.work, timeout=MERGE_TIMEOUT)
+                command, log, self.work, timeout=MERGE_TIMEOUT)
             if status == 0 and (files_in(merged) or not sources):
                 # Merging into an empty directory: its totals are the corpus's coverage,
                 # comparable between runs and between fork and in-process mode.
@@ -359,7 +364,7 @@ class Target:
                 # Keep everything: the new inputs join the corpus unminimised.
                 for path in staged:
                     os.replace(path, self.corpus / path.name)
-                self.suite.say(f"warning: {self.stem}: merge failed ("
+                say(f"warning: {self.stem}: merge failed ("
                                + ("timed out" if status is None else f"exit {status}")
                                + f", see {log}); new inputs added without minimising")
             (self.work / "merge.control").unlink(missing_ok=True)
@@ -392,7 +397,7 @@ def last_error_line(text: str) -> str:
     return ""
 
 
-def run_logged(suite, command: list[str], log: Path, cwd: Path,
+def run_logged(command: list[str], log: Path, cwd: Path,
                timeout: float) -> tuple[int | None, str]:
     """Runs a libFuzzer process in its own process group, output to `log`; returns its exit
     status (None when it overran `timeout` and was stopped) and the log text. The whole group
@@ -413,7 +418,7 @@ def run_logged(suite, command: list[str], log: Path, cwd: Path,
             except subprocess.TimeoutExpired:
                 status = None
             finally:
-                suite.stop_process_group(process)
+                stop_process_group(process)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return status, log.read_text(errors="replace")
@@ -480,14 +485,14 @@ def selected_targets(requested: str | None, known: list[str], where: str) -> lis
     return list(dict.fromkeys(names))
 
 
-def run(args: argparse.Namespace, suite) -> int:
+def run(args: argparse.Namespace) -> int:
     try:
-        return _run(args, suite)
+        return _run(args)
     except EngineError as error:
-        raise suite.RunError(str(error)) from None
+        raise RunError(str(error)) from None
 
 
-def _run(args: argparse.Namespace, suite) -> int:
+def _run(args: argparse.Namespace) -> int:
     build = locate_build()
     if build.prebuilt:
         stems = selected_targets(args.targets, build.stems(), str(build.bin))
@@ -504,12 +509,12 @@ def _run(args: argparse.Namespace, suite) -> int:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             raise EngineError(f"--out {out}: another run_suite.py fuzz is using it") from None
-        return fuzz_all(args, suite, build, stems, out)
+        return fuzz_all(args, build, stems, out)
 
 
-def fuzz_all(args: argparse.Namespace, suite, build: Build, stems: list[str], out: Path) -> int:
+def fuzz_all(args: argparse.Namespace, build: Build, stems: list[str], out: Path) -> int:
     if not build.prebuilt:
-        build_targets(suite, build, stems)
+        build_targets(build, stems)
         missing = [s for s in stems if s not in build.stems()]
         if missing:
             raise EngineError(f"the build did not produce {', '.join(missing)} in {build.bin}")
@@ -517,14 +522,14 @@ def fuzz_all(args: argparse.Namespace, suite, build: Build, stems: list[str], ou
     started = _dt.datetime.now(_dt.timezone.utc)
     results: list[Result] = []
     for stem in stems:
-        target = Target(stem, build, out, args, suite)
+        target = Target(stem, build, out, args)
         clock = _dt.datetime.now()
         try:
             target.prepare()
         except OSError as error:
             raise EngineError(f"{stem}: cannot prepare {out}: {error}")
         if target.replay() and not args.replay_only:
-            suite.say(f"{stem}: fuzzing for {args.seconds} s"
+            say(f"{stem}: fuzzing for {args.seconds} s"
                       + (f" ({args.jobs} jobs)" if args.jobs > 1 else ""))
             target.fuzz()
             target.merge()
@@ -535,7 +540,7 @@ def fuzz_all(args: argparse.Namespace, suite, build: Build, stems: list[str], ou
         target.result.seconds = (_dt.datetime.now() - clock).total_seconds()
         results.append(target.result)
         if target.result.findings:
-            suite.say(f"{stem}: {len(target.result.findings)} finding"
+            say(f"{stem}: {len(target.result.findings)} finding"
                       f"{'s' * (len(target.result.findings) != 1)}")
 
     sys.stdout.write(render_table(results))
@@ -555,11 +560,11 @@ def fuzz_all(args: argparse.Namespace, suite, build: Build, stems: list[str], ou
         "targets": {r.stem: r.as_json() for r in results},
     }
     try:
-        suite.reports.write_file(out / "fuzz-summary.json", json.dumps(summary, indent=2) + "\n")
-    except suite.reports.ReportError as error:
+        reports.write_file(out / "fuzz-summary.json", json.dumps(summary, indent=2) + "\n")
+    except reports.ReportError as error:
         raise EngineError(str(error))
     if found:
-        suite.say(f"{found} finding{'s' * (found != 1)}: see above and {out / 'fuzz-summary.json'}")
+        say(f"{found} finding{'s' * (found != 1)}: see above and {out / 'fuzz-summary.json'}")
     else:
-        suite.say(f"no findings; summary: {out / 'fuzz-summary.json'}")
+        say(f"no findings; summary: {out / 'fuzz-summary.json'}")
     return status

@@ -25,11 +25,19 @@ from __future__ import annotations
 import argparse
 import shlex
 import signal
-import socket
 import sys
 from pathlib import Path
 
-from fuzzing import OneLineParser, positive
+from orchestration.build import build
+from orchestration.console import RunError, say
+from orchestration.commands.options import OneLineParser, positive
+from orchestration.packages import HTTP2_PACKAGES, ensure_packages
+from orchestration.paths import BUILD_DIR, runner_binary
+from orchestration.processes import (CommandServer, Restartable, Server, free_port,
+                                     run_with_restarts)
+from orchestration.servers import Http2Front, reference_server
+
+SUMMARY = "mutation-fuzz a running server (--target URL, or a --command that starts it)"
 
 READY_TIMEOUT = 15.0  # s for a server to be ready
 GRACE = 120.0  # s beyond --seconds before wsconform is stopped (minimising, restarts)
@@ -74,53 +82,47 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def run(args: argparse.Namespace, suite) -> int:
+def run(args: argparse.Namespace) -> int:
     if args.target and not args.target.startswith(("ws://", "wss://")):
-        raise suite.RunError(f"--target must be a ws:// or wss:// URL, not {args.target!r}")
+        raise RunError(f"--target must be a ws:// or wss:// URL, not {args.target!r}")
     command = None
     if args.server_command:
         try:
             command = shlex.split(args.server_command)
         except ValueError as error:
-            raise suite.RunError(f"--command: {error}")
+            raise RunError(f"--command: {error}")
         if not command:
-            raise suite.RunError("--command is empty")
+            raise RunError("--command is empty")
         if any("{port}" in part for part in command):
-            port = _free_port()
+            port = free_port()
             command = [part.replace("{port}", str(port)) for part in command]
             args.target = args.target or f"ws://127.0.0.1:{port}/"
 
     if not args.no_build:
-        suite.build(suite.BUILD_DIR, targets=["wsconform", "wsconform-server"])
-    binary = suite.BUILD_DIR / "harness" / "wsconform"
+        build(BUILD_DIR, targets=["wsconform", "wsconform-server"])
+    binary = runner_binary()
     if not binary.exists():
-        raise suite.RunError(f"{binary} is missing (build it, or drop --no-build)")
+        raise RunError(f"{binary} is missing (build it, or drop --no-build)")
 
     def start():
         if command and args.target:  # ready when the target's port accepts
-            return suite.CommandServer(command, "under test", args.target, Path.cwd(),
-                                       Path(args.out) / "server.log", READY_TIMEOUT)
+            return CommandServer(command, "under test", args.target, Path.cwd(),
+                                 Path(args.out) / "server.log", READY_TIMEOUT)
         if command:  # ready when it prints `listening URL`, as our servers do
-            return suite.Server(command, "the server command", READY_TIMEOUT)
+            return Server(command, "the server command", READY_TIMEOUT)
         if args.http2:  # the embedded HTTP/2 default: nghttpx before the reference server
-            suite.ensure_packages(suite.HTTP2_PACKAGES)
-            return suite.Http2Front(suite.BUILD_DIR)
-        return suite.reference_server(suite.BUILD_DIR)
+            ensure_packages(HTTP2_PACKAGES)
+            return Http2Front(BUILD_DIR)
+        return reference_server(BUILD_DIR)
 
     # A SIGTERM (a CI timeout, a test's teardown) still stops what we started.
     previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(2))
     server = None
     try:
         if command or not args.target:  # ours: restarted whenever wsconform finds it dead
-            server = suite.Restartable(start)
+            server = Restartable(start)
         url = server.url if server else args.target
-        suite.say(f"fuzzing {url} for {args.seconds:g} s (seed {args.seed}, {args.jobs} jobs)")
+        say(f"fuzzing {url} for {args.seconds:g} s (seed {args.seed}, {args.jobs} jobs)")
         argv = [str(binary), "fuzz-live", "--target", url, "--seconds", str(args.seconds),
                 "--seed", str(args.seed), "--jobs", str(args.jobs), "--out", str(Path(args.out))]
         if args.http2:
@@ -128,7 +130,7 @@ def run(args: argparse.Namespace, suite) -> int:
         if args.max_findings:
             argv += ["--max-findings", str(args.max_findings)]
         # Bounded whatever happens: wsconform ends by itself, the timeout is the backstop.
-        status = suite.run_with_restarts(argv, server, timeout=args.seconds + GRACE)
+        status = run_with_restarts(argv, server, timeout=args.seconds + GRACE)
         return status if status in (0, 1, 2) else 2
     finally:
         signal.signal(signal.SIGTERM, previous)

@@ -3,7 +3,7 @@
 Standard library only, no network: any old run can be re-rendered from its directory. (The
 charts' library, uPlot, is installed once by npm into assets/node_modules: chartlib.py.)
 
-    generate(["reports/runs/latest"])            index.html, junit.xml, summary.md, autobahn/
+    generate(["out/runs/latest"])              index.html, junit.xml, summary.md, autobahn/
     compare(load_run(old), load_run(new))        verdict changes between two runs
     write_fuzz_page(fuzz_logs_in(OUT / "logs"), OUT / "fuzz.html")   libFuzzer over time
 """
