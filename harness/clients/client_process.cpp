@@ -11,7 +11,12 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <spawn.h>
+#include <sstream>
+#include <string>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -137,6 +142,37 @@ client_process::~client_process() {
     }
 }
 
+double client_process::group_cpu_seconds() const {
+    // /proc/N/stat: "pid (comm) state ppid pgrp ... utime stime ..." (proc(5)); comm may hold
+    // spaces and parentheses, so the fields are counted from the last ')'.
+    double ticks = 0;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+        const auto name = entry.path().filename().string();
+        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos)
+            continue;
+        std::ifstream in(entry.path() / "stat");
+        std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        const auto close = stat.rfind(')');
+        if (close == std::string::npos)
+            continue;
+        std::istringstream fields(stat.substr(close + 2));
+        std::string state;
+        long ppid = 0, pgrp = 0;
+        fields >> state >> ppid >> pgrp;
+        if (!fields || pgrp != pid_)
+            continue;
+        std::string skip;
+        for (int i = 0; i < 8; ++i) // session .. cmajflt: fields 6 to 13
+            fields >> skip;
+        unsigned long long utime = 0, stime = 0;
+        if (fields >> utime >> stime)
+            ticks += static_cast<double>(utime + stime);
+    }
+    const long hz = ::sysconf(_SC_CLK_TCK);
+    return hz > 0 ? ticks / static_cast<double>(hz) : 0;
+}
+
 void client_process::kill_group() {
     if (pid_ > 0) {
         ::kill(-pid_, SIGKILL);
@@ -219,17 +255,25 @@ client_process::ended(std::chrono::steady_clock::duration grace) {
         e.output = start_error_;
         co_return e;
     }
-    if (!end_) {
+    auto waited = std::chrono::steady_clock::duration::zero();
+    double cpu = group_cpu_seconds();
+    for (int round = 1; !end_; ++round) {
         asio::steady_timer limit(ex_, grace);
-        auto first = co_await (exited() || limit.async_wait(nothrow));
-        if (first.index() == 1 || !end_) {
-            killed_ = true;
-            kill_group();
-            int st = 0;
-            ::waitpid(pid_, &st, 0);
-            reap(st);
-            end_->waited = grace;
-        }
+        co_await (exited() || limit.async_wait(nothrow));
+        if (end_)
+            break;
+        waited += grace;
+        const double now = group_cpu_seconds();
+        const bool busy = now - cpu >= busy_share * std::chrono::duration<double>(grace).count();
+        cpu = now;
+        if (busy && round < busy_graces)
+            continue;
+        killed_ = true;
+        kill_group();
+        int st = 0;
+        ::waitpid(pid_, &st, 0);
+        reap(st);
+        end_->waited = waited;
     }
     // The rest of its output: a grandchild may hold the pipe open; give it a moment.
     auto out = output_;

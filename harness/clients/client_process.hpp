@@ -50,8 +50,13 @@ class client_process {
     bool running() const { return started() && !end_; }
 
     /// Waits until it exits by itself, at most `grace`; then kills its group and waits for that.
-    /// Also collects the rest of its output. Once it has ended, returns at once.
+    /// A group that kept a core busy during the grace (still working through what it was sent,
+    /// on a loaded machine) is slow, not hung: it gets another grace, up to `busy_graces` in
+    /// all. Also collects the rest of its output. Once it has ended, returns at once.
     boost::asio::awaitable<runner::client_exit> ended(std::chrono::steady_clock::duration grace);
+    static constexpr int busy_graces = 4;
+    /// The share of one core a group must have used during a grace to count as busy.
+    static constexpr double busy_share = 0.02;
     /// Waits until it exits (no limit); for racing against its connection.
     boost::asio::awaitable<void> exited();
 
@@ -71,7 +76,8 @@ class client_process {
     static boost::asio::awaitable<void> read_output(std::shared_ptr<output> out);
     void reap(int wait_status);
     void kill_group();
-
+    /// CPU time (user and system) of the processes in its group now, in seconds (Linux /proc).
+    double group_cpu_seconds() const;
     boost::asio::any_io_executor ex_;
     pid_t pid_ = -1;
     std::optional<boost::asio::posix::stream_descriptor> exit_fd_; ///< pidfd: readable on exit

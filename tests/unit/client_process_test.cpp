@@ -76,6 +76,27 @@ TEST(ClientProcess, OneThatDoesNotExitIsKilledWithItsChildren) {
     EXPECT_EQ(e.describe(), "did not exit in time and was killed");
 }
 
+TEST(ClientProcess, OneThatIsIdleIsKilledAfterOneGrace) {
+    auto e = run("sleep 30", 300ms);
+    EXPECT_EQ(e.what, client_exit::how::killed);
+    EXPECT_DOUBLE_EQ(e.waited.count(), 0.3); // asleep, not working: no second grace
+}
+
+TEST(ClientProcess, OneStillBusyGetsMoreGraces) {
+    // A client still working when its grace ends (a loaded machine) is slow, not hung: a busy
+    // loop of 1 to 2 s in a child of the shell, then a clean exit, outlasts a 1 s grace.
+    auto e =
+        run("sh -c 'end=$(($(date +%s) + 2)); while [ $(date +%s) -lt $end ]; do :; done'", 1s);
+    EXPECT_EQ(e.what, client_exit::how::exited) << e.describe();
+    EXPECT_EQ(e.status, 0);
+}
+
+TEST(ClientProcess, OneBusyForeverIsKilledAfterTheLastGrace) {
+    auto e = run("while :; do :; done", 200ms);
+    EXPECT_EQ(e.what, client_exit::how::killed);
+    EXPECT_DOUBLE_EQ(e.waited.count(), client_process::busy_graces * 0.2);
+}
+
 TEST(ClientProcess, KeepsOnlyTheEndOfALongOutput) {
     auto e = run("i=0; while [ $i -lt 3000 ]; do echo line $i; i=$((i+1)); done");
     EXPECT_LE(e.output.size(), client_exit::output_kept);
