@@ -365,8 +365,8 @@ class Target:
                 for path in staged:
                     os.replace(path, self.corpus / path.name)
                 say(f"warning: {self.stem}: merge failed ("
-                               + ("timed out" if status is None else f"exit {status}")
-                               + f", see {log}); new inputs added without minimising")
+                    + ("timed out" if status is None else f"exit {status}")
+                    + f", see {log}); new inputs added without minimising")
             (self.work / "merge.control").unlink(missing_ok=True)
         self.result.corpus_files, self.result.corpus_bytes = dir_size(self.corpus)
 
@@ -541,7 +541,7 @@ def fuzz_all(args: argparse.Namespace, build: Build, stems: list[str], out: Path
         results.append(target.result)
         if target.result.findings:
             say(f"{stem}: {len(target.result.findings)} finding"
-                      f"{'s' * (len(target.result.findings) != 1)}")
+                f"{'s' * (len(target.result.findings) != 1)}")
 
     sys.stdout.write(render_table(results))
     sys.stdout.write(render_findings(results))
@@ -561,8 +561,11 @@ def fuzz_all(args: argparse.Namespace, build: Build, stems: list[str], out: Path
     }
     try:
         reports.write_file(out / "fuzz-summary.json", json.dumps(summary, indent=2) + "\n")
+        # exec/s and coverage over time, from libFuzzer's own stats lines in the logs.
+        reports.write_fuzz_page(reports.fuzz_logs_in(out / "logs"), out / "fuzz.html")
     except reports.ReportError as error:
         raise EngineError(str(error))
+    say(f"exec/s and coverage over time: {out / 'fuzz.html'}")
     if found:
         say(f"{found} finding{'s' * (found != 1)}: see above and {out / 'fuzz-summary.json'}")
     else:

@@ -128,6 +128,9 @@ def test_fuzz_prints_a_table_and_keeps_a_corpus(first_run):
     assert utf8["status"] == "ok" and utf8["findings"] == []
     assert utf8["exec_per_sec"] > 0 and utf8["cov"] > 0 and utf8["ft"] > 0, utf8
     assert utf8["replayed"] > 0, utf8  # the seeds and regressions ran first
+    # The page of exec/s and coverage over time, one target: utf8's.
+    page = (out / "fuzz.html").read_text()
+    assert "utf8" in page and "fuzz.html" in result.stderr
     corpus = sorted((out / "corpus" / "utf8").iterdir())
     assert len(corpus) == utf8["corpus_files"] > 0
     assert sum(p.stat().st_size for p in corpus) == utf8["corpus_bytes"] > 0
