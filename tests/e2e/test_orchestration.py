@@ -5,6 +5,8 @@ handed another at run time)."""
 from __future__ import annotations
 
 import ast
+import os
+import shutil
 import subprocess
 import sys
 
@@ -80,3 +82,20 @@ def test_no_module_is_handed_another_at_run_time():
         tree = ast.parse(path.read_text())
         names = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
         assert "modules" not in names, f"{path} uses sys.modules"
+
+
+def test_a_run_without_out_goes_to_out_runs_outside_the_sources(binaries):
+    env = dict(os.environ, WSCONFORM_BUILD_DIR=str(binaries.build_dir))
+    runs = ROOT / "out" / "runs"
+    before = set(runs.iterdir()) if runs.exists() else set()
+    result = subprocess.run([PYTHON, str(ROOT / "run_suite.py"), "--cases", "1.1.1"], env=env,
+                            capture_output=True, text=True, timeout=300, cwd=ROOT)
+    made = sorted(set(runs.iterdir()) - before - {runs / "latest"}) if runs.exists() else []
+    try:
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert len(made) == 1, made
+        assert (runs / "latest").resolve() == made[0].resolve()
+        assert (made[0] / "index.json").exists() and (made[0] / "index.html").exists()
+    finally:
+        for run in made:
+            shutil.rmtree(run, ignore_errors=True)
