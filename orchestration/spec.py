@@ -73,14 +73,7 @@ def load_spec(path: Path, spec) -> Spec:
                        "objects")
     servers = [_spec_server(s, f"{where}: servers[{n}]", warnings)
                for n, s in enumerate(servers_json)]
-    cases = _patterns(spec.get("cases", ["*"]), f"{where}: 'cases'")
-    exclude = _patterns(spec.get("exclude-cases", []), f"{where}: 'exclude-cases'")
-    agent_excludes_json = spec.get("exclude-agent-cases", {})
-    if not isinstance(agent_excludes_json, dict):
-        raise RunError(f"{where}: 'exclude-agent-cases' must be an object "
-                       "{agent pattern: [case patterns]}")
-    agent_excludes = {agent: _patterns(patterns, f"{where}: 'exclude-agent-cases' for '{agent}'")
-                      for agent, patterns in agent_excludes_json.items()}
+    cases, exclude, agent_excludes = _selection(spec, where)
     # Autobahn opens outdir relative to its working directory (the Docker image's spec in
     # /config writes to /reports), and so do we.
     return Spec(path, Path(outdir), servers, cases, exclude, agent_excludes, warnings)
@@ -160,6 +153,19 @@ def _spec_server(entry, where: str, warnings: list[str]) -> SpecServer:
                       tls_verify, http2=http2)
 
 
+def _selection(spec: dict, where: str) -> tuple[list[str], list[str], dict[str, list[str]]]:
+    """A spec's `cases`, `exclude-cases` and `exclude-agent-cases` (both kinds of spec)."""
+    cases = _patterns(spec.get("cases", ["*"]), f"{where}: 'cases'")
+    exclude = _patterns(spec.get("exclude-cases", []), f"{where}: 'exclude-cases'")
+    agent_excludes_json = spec.get("exclude-agent-cases", {})
+    if not isinstance(agent_excludes_json, dict):
+        raise RunError(f"{where}: 'exclude-agent-cases' must be an object "
+                       "{agent pattern: [case patterns]}")
+    agent_excludes = {agent: _patterns(patterns, f"{where}: 'exclude-agent-cases' for '{agent}'")
+                      for agent, patterns in agent_excludes_json.items()}
+    return cases, exclude, agent_excludes
+
+
 def _patterns(value, where: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
         raise RunError(f"{where} must be a list of patterns such as \"1.*\"")
@@ -217,14 +223,7 @@ def load_server_spec(path: Path, spec: dict) -> ServerSpec:
     outdir = spec.get("outdir", DEFAULT_CLIENTS_OUTDIR)
     if not isinstance(outdir, str) or not outdir:
         raise RunError(f"{where}: 'outdir' must be a directory name")
-    cases = _patterns(spec.get("cases", ["*"]), f"{where}: 'cases'")
-    exclude = _patterns(spec.get("exclude-cases", []), f"{where}: 'exclude-cases'")
-    agent_excludes_json = spec.get("exclude-agent-cases", {})
-    if not isinstance(agent_excludes_json, dict):
-        raise RunError(f"{where}: 'exclude-agent-cases' must be an object "
-                       "{agent pattern: [case patterns]}")
-    agent_excludes = {agent: _patterns(patterns, f"{where}: 'exclude-agent-cases' for '{agent}'")
-                      for agent, patterns in agent_excludes_json.items()}
+    cases, exclude, agent_excludes = _selection(spec, where)
     return ServerSpec(path, url, Path(outdir), cases, exclude, agent_excludes, warnings)
 
 

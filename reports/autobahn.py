@@ -19,8 +19,12 @@ The verdict words are Autobahn's own (docs/report.md): `behavior` is one of OK, 
 INFORMATIONAL, UNIMPLEMENTED, FAILED and `behaviorClose` one of OK, FAILED, FAILED BY CLIENT,
 WRONG CODE, UNCLEAN, INFORMATIONAL, so they are copied as they are. Fields we do not record
 (`localCloseReason`, the three timeout flags, `trafficStats`) are null. Each per-case file has
-one field Autobahn does not write, `wsconform` ({verdict, wire_log}: our overall verdict and our
-full wire record, relative to OUT).
+one field Autobahn does not write, `wsconform` ({verdict, wire_log, shortened}: our overall
+verdict, our wire record, relative to OUT, and whether that record is shortened).
+
+A shortened wire record (`--wire-log`, docs/report.md) lists only the chunks at either end of
+each direction and its first and last frames: `wirelog` and the octet and frame statistics are
+made from what it lists, like the rest of the file.
 """
 
 from __future__ import annotations
@@ -63,7 +67,7 @@ HEAD_READ = 1 << 20
 _HEAD_ITEMS = 2000
 _RECORD_FIELDS = ("expected", "expected_close", "received", "closed_by_me", "failed_by_me",
                   "dropped_by_me", "was_clean", "remote_close_reason", "local_close_code",
-                  "started_at", "http_request", "http_response")
+                  "started_at", "http_request", "http_response", "shortened")
 _PAYLOAD_CHARS = 64
 
 
@@ -231,7 +235,8 @@ def case_json(agent: str, case: Case, record: dict[str, Any], mode: str, out_dir
         "txFrameStats": _histogram(str(f.get("opcode", 0)) for f in frames
                                    if f.get("dir") == "tx"),
         "trafficStats": None,
-        "wsconform": {"verdict": case.verdict, "wire_log": wire_log},
+        "wsconform": {"verdict": case.verdict, "wire_log": wire_log,
+                      "shortened": isinstance(record.get("shortened"), dict)},
     }
 
 

@@ -6,6 +6,12 @@ bytes (in at most CHUNK_LIMIT reads and writes); the report links the full recor
 rest. A record bigger than FULL_READ_LIMIT (floods, big messages) is not parsed whole: its
 first HEAD_BYTES are scanned for the fields shown, so the time to render does not grow with
 the size of the records.
+
+A shortened record (`--wire-log failed`, the default, for cases that passed; `summary` for all)
+lists only the chunks at either end of each direction and its first and last frames, with a
+`shortened` object saying what was left out and the SHA-256 of each direction's middle bytes
+(docs/report.md): its summary carries that object and says it in the first note, and its totals
+are those of the whole traffic, not of what is listed.
 """
 
 from __future__ import annotations
@@ -29,7 +35,8 @@ HEAD_BYTES = 256 << 10
 _decoder = json.JSONDecoder()
 _SPACE = " \t\r\n"
 _SCALARS = ("was_clean", "remote_close_reason", "local_close_code", "handshake_us")
-_HEAD_ORDER = ("notes", *_SCALARS, "http_request", "http_response")  # the runner's order
+_HEAD_ORDER = ("notes", *_SCALARS, "http_request", "http_response",
+               "shortened")  # the runner's order
 
 
 @dataclass(frozen=True)
@@ -85,12 +92,58 @@ def summarise(record: dict[str, Any]) -> dict[str, Any]:
     frames = record.get("frames") or []
     chunks = record.get("chunks") or []
     fields = {key: record.get(key) for key in ("notes", "http_request", "http_response",
-                                               *_SCALARS)}
+                                               "shortened", *_SCALARS)}
     summary = _summary(fields, frames[:FRAME_LIMIT], len(frames) > FRAME_LIMIT,
                        *_chunk_head(chunks))
     summary.update(frames_total=len(frames), chunks_total=len(chunks),
                    bytes_total=sum(int(c["length"]) for c in chunks))
+    summary.update(_shortened_totals(fields["shortened"]))
     return summary
+
+
+def _shortened_totals(shortened: Any) -> dict[str, Any]:
+    """The totals of the whole traffic where a shortened record lists only part of it."""
+    totals: dict[str, Any] = {}
+    if not isinstance(shortened, dict):
+        return totals
+    frames, chunks = shortened.get("frames"), shortened.get("chunks")
+    if isinstance(frames, dict) and isinstance(frames.get("logged"), int):
+        totals["frames_total"] = frames["logged"]
+    if isinstance(chunks, dict):
+        if isinstance(chunks.get("listed"), int) and isinstance(chunks.get("left_out"), int):
+            totals["chunks_total"] = chunks["listed"] + chunks["left_out"]
+        directions = [chunks.get(d) for d in ("tx", "rx")]
+        if all(isinstance(d, dict) and isinstance(d.get("bytes"), int) for d in directions):
+            totals["bytes_total"] = sum(d["bytes"] for d in directions)
+    return totals
+
+
+def shortened_note(shortened: Any) -> str:
+    """One line saying what a shortened record left out, for the notes the report shows."""
+    if not isinstance(shortened, dict):
+        return ""
+    parts = []
+    chunks = shortened.get("chunks")
+    if isinstance(chunks, dict):
+        for key, name in (("tx", "sent"), ("rx", "received")):
+            d = chunks.get(key)
+            if not isinstance(d, dict) or not d.get("middle_bytes"):
+                continue
+            parts.append(f"of the {d.get('bytes')} bytes {name}, the first {d.get('head_bytes')} "
+                         f"and the last {d.get('bytes', 0) - d.get('tail_from', 0)} are listed, "
+                         f"the {d.get('middle_bytes')} between have SHA-256 "
+                         f"{d.get('middle_sha256')}")
+    frames = shortened.get("frames")
+    if isinstance(frames, dict) and frames.get("left_out"):
+        parts.append(f"{frames.get('left_out')} of {frames.get('logged')} frames left out "
+                     f"after the first {frames.get('left_out_from')}")
+    received = shortened.get("received")
+    if isinstance(received, dict) and received.get("left_out"):
+        parts.append(f"{received.get('left_out')} received events left out after the first "
+                     f"{received.get('left_out_from')}")
+    mode = shortened.get("mode", "")
+    return (f"shortened record (--wire-log {mode}; --wire-log full keeps every byte): "
+            + "; ".join(parts))
 
 
 def summarise_head(text: str) -> dict[str, Any]:
@@ -112,6 +165,7 @@ def summarise_head(text: str) -> dict[str, Any]:
     summary = _summary(fields, frames, not frames_done, *_chunk_head(chunks))
     summary.update(frames_total=len(frames) if frames_done else None, chunks_total=None,
                    bytes_total=None, partial=True)
+    summary.update(_shortened_totals(fields["shortened"]))
     return summary
 
 
@@ -186,6 +240,8 @@ def _chunk_head(chunks: list[dict[str, Any]]) -> tuple[list[list[Any]], str]:
 def _summary(fields: dict[str, Any], frames: list[dict[str, Any]], more_frames: bool,
              chunks: list[list[Any]], raw: str) -> dict[str, Any]:
     notes = [str(n) for n in fields["notes"] or []]
+    if note := shortened_note(fields.get("shortened")):
+        notes.insert(0, note)
     summary: dict[str, Any] = {
         "frames": [_frame(f) for f in frames],
         "frames_more": more_frames,
@@ -202,6 +258,8 @@ def _summary(fields: dict[str, Any], frames: list[dict[str, Any]], more_frames: 
     for key in _SCALARS:
         if fields[key] not in (None, ""):
             summary[key] = fields[key]
+    if isinstance(fields.get("shortened"), dict):
+        summary["shortened"] = fields["shortened"]
     return summary
 
 

@@ -294,7 +294,8 @@ void print_listing(const std::vector<const runner::case_def*>& selected,
 /// --serve-autobahn: a fuzzingserver the clients drive until one stops it.
 int serve_autobahn_clients(const std::string& url_text, agent_excludes_map excludes,
                            const std::vector<const runner::case_def*>& selected,
-                           const std::string& out, double timeout_scale, bool quiet) {
+                           const std::string& out, double timeout_scale, bool quiet,
+                           runner::wire_log_mode wire_log) {
     std::string error;
     auto url = net::parse_url(url_text, &error);
     if (!url)
@@ -325,6 +326,7 @@ int serve_autobahn_clients(const std::string& url_text, agent_excludes_map exclu
             std::fprintf(stderr, "wsconform: %s\n", line.c_str());
     };
     runner::report_writer writer;
+    writer.set_wire_log(wire_log);
     if (auto err = writer.prepare(out); !err.empty())
         return usage_error(err);
     clients::autobahn_server server(std::move(settings), writer);
@@ -383,6 +385,13 @@ int main(int argc, char** argv) {
                    "with --client-command or --browser: HOST:PORT clients connect to (default "
                    "127.0.0.1:0, a free port)");
     app.add_option("--out", out, "report directory (index.json, cases/)");
+    std::string wire_log = "failed";
+    app.add_option("--wire-log", wire_log,
+                   "what a case's wire record keeps: full (every byte), failed (default: "
+                   "FAILED and NON-STRICT cases every byte; big records of the others their "
+                   "first and last bytes and frames and a SHA-256 of the middle) or summary "
+                   "(big records always shortened)")
+        ->check(CLI::IsMember({"full", "failed", "summary"}));
     app.add_option("--agent", agent, "name of the server under test in the report");
     app.add_option("--cases", cases_list, "case patterns, e.g. '1.*,6.4.*' (default: all)");
     app.add_option("--exclude-cases", exclude_list, "case patterns to leave out, e.g. '9.*'");
@@ -564,7 +573,8 @@ int main(int argc, char** argv) {
         if (out.empty())
             return usage_error("--out DIR is required");
         return serve_autobahn_clients(serve_autobahn, std::move(*excludes), selected, out,
-                                      timeout_scale, quiet);
+                                      timeout_scale, quiet,
+                                      *runner::wire_log_mode_from_string(wire_log));
     }
     if (target.empty() && !testing_client)
         return usage_error("--target URL is required (or use run_suite.py, which starts the "
@@ -659,6 +669,7 @@ int main(int argc, char** argv) {
         settings.http2 = std::make_shared<http2::shared_connection>(*url, settings.tls);
 
     runner::report_writer writer;
+    writer.set_wire_log(*runner::wire_log_mode_from_string(wire_log));
     if (auto err = writer.prepare(out); !err.empty())
         return usage_error(err);
     if (auto err = testing_client ? std::string() : runner::probe_target(settings); !err.empty())

@@ -2,7 +2,9 @@
 /// Every byte a case sends and receives, with the time it went through the socket.
 
 #include "harness/codec/bytes.hpp"
+#include "harness/net/stream_digest.hpp"
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <vector>
@@ -33,7 +35,11 @@ class wire_recorder {
             kept_ += data.size();
         }
         chunks_.push_back(std::move(c));
+        digests_[sent].add(data);
     }
+    /// Each direction's first and last bytes and the digest of its middle ([0] received,
+    /// [1] sent): what a shortened record keeps, whatever the budget above kept.
+    std::array<stream_ends, 2> ends() const { return {digests_[0].ends(), digests_[1].ends()}; }
     std::int64_t now_us() const {
         return std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - start_).count();
     }
@@ -45,6 +51,7 @@ class wire_recorder {
     std::size_t budget_;
     std::size_t kept_ = 0;
     std::vector<wire_chunk> chunks_;
+    std::array<stream_digest, 2> digests_;
 };
 
 } // namespace wsconform::net

@@ -63,6 +63,9 @@ struct case_result {
     std::string request;  ///< the opening handshake as sent
     std::string response; ///< the response header as received
     std::vector<net::wire_chunk> chunks;
+    /// [0] received, [1] sent: the ends and middle digest of each direction, which a shortened
+    /// record (--wire-log) keeps instead of `chunks`' bytes.
+    std::array<net::stream_ends, 2> stream_ends;
     std::vector<frame_record> frames;
     /// Figures a case measured (a size limit, a hold time, counts), by name.
     std::map<std::string, double> metrics;

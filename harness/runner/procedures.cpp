@@ -312,6 +312,7 @@ asio::awaitable<case_result> run_tls_check(const tls_check& check,
     t.close();
     auto finish = [&](case_result r) {
         r.chunks = recorder.chunks();
+        r.stream_ends = recorder.ends();
         if (peer)
             r.notes.push_back("TLS: " + peer->protocol + ", certificate subject " +
                               (peer->subject.empty() ? "(none)" : peer->subject));

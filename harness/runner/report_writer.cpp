@@ -32,11 +32,14 @@ std::string agent_slug(std::string_view agent) {
 namespace {
 
 constexpr std::size_t payload_cap = 4096; // bytes of a payload shown in events and frames
+/// In a shortened record: its bytes are in its chunks' ends, a frame's payload is a preview.
+constexpr std::size_t short_payload_cap = 256;
 
 /// Adds length, text (when UTF-8) and hex of a payload, shown up to payload_cap bytes.
 /// `total` is the real length when `p` is already a cut.
-void payload_json(codec::byte_view p, json::object& into, std::size_t total = 0) {
-    auto shown = p.first(std::min(p.size(), payload_cap));
+void payload_json(codec::byte_view p, json::object& into, std::size_t total = 0,
+                  std::size_t cap = payload_cap) {
+    auto shown = p.first(std::min(p.size(), cap));
     total = std::max(total, p.size());
     into["length"] = total;
     if (codec::is_valid_utf8(shown))
@@ -133,7 +136,33 @@ json::object case_entry(const case_def& c, const case_result& r) {
     return o;
 }
 
-json::object wire_record(const target_report& t, const case_def& c, const case_result& r) {
+json::object frame_json(const frame_record& f, std::size_t cap) {
+    json::object fo;
+    fo["t_us"] = f.t_us;
+    fo["dir"] = f.sent ? "tx" : "rx";
+    fo["fin"] = f.value.fin;
+    fo["rsv"] = f.value.rsv;
+    fo["opcode"] = codec::nibble(f.value.op);
+    fo["opcode_name"] = codec::to_string(f.value.op);
+    fo["masked"] = f.value.masked;
+    if (f.value.masked)
+        fo["mask_key"] = codec::to_hex(f.value.key);
+    fo["declared_length"] = f.value.header_length();
+    payload_json(f.value.payload, fo, f.payload_length, cap);
+    return fo;
+}
+
+/// A shortened record's account of one direction's bytes.
+json::object direction_json(const net::stream_ends& e) {
+    return {{"bytes", e.total},
+            {"head_bytes", e.head.size()},
+            {"tail_from", e.tail_offset},
+            {"middle_bytes", e.middle_length()},
+            {"middle_sha256", e.middle_sha256}};
+}
+
+json::object wire_record(const target_report& t, const case_def& c, const case_result& r,
+                         wire_log_mode mode) {
     json::object o = case_entry(c, r);
     o["agent"] = t.agent;
     o["url"] = t.url;
@@ -152,7 +181,24 @@ json::object wire_record(const target_report& t, const case_def& c, const case_r
                            {"close_codes", std::move(codes)},
                            {"require_clean", c.close.require_clean},
                            {"wrong_endpoint_is_fatal", c.close.wrong_endpoint_is_fatal}};
-    o["received"] = events_json(r.received);
+    // Shortened (docs/report.md, --wire-log): the first and last events, frames and chunks at
+    // either end of each direction with the SHA-256 of the middle bytes; said in `shortened`,
+    // which comes before frames and chunks so that readers scanning a record's head find it.
+    const bool shorten = shortens(mode, r.overall);
+    json::object shortened;
+    constexpr std::size_t keep = frames_kept_each_end;
+    json::array received = events_json(r.received);
+    if (shorten && received.size() > 2 * keep) {
+        // 12.x, 13.x and 9.7/9.8 echo 1000 messages, each an event with nothing to debug.
+        const std::size_t listed = received.size();
+        json::array ends;
+        for (std::size_t i = 0; i < listed; ++i)
+            if (i < keep || i >= listed - keep)
+                ends.push_back(std::move(received[i]));
+        received = std::move(ends);
+        shortened["received"] = {{"left_out", listed - 2 * keep}, {"left_out_from", keep}};
+    }
+    o["received"] = std::move(received);
     o["received_count"] = r.received.size();
     o["closed_by_me"] = r.closed_by_me;
     o["failed_by_me"] = r.failed_by_me;
@@ -164,32 +210,59 @@ json::object wire_record(const target_report& t, const case_def& c, const case_r
     o["handshake_us"] = r.handshake_us;
     o["http_request"] = r.request;
     o["http_response"] = r.response;
+    const std::size_t logged = r.frames.size();
+    const bool cut_frames = shorten && logged > 2 * keep;
+    auto kept = shorten ? shorten_chunks(r.chunks, r.stream_ends) : std::nullopt;
+    const std::size_t cap = cut_frames || kept ? short_payload_cap : payload_cap;
     json::array frames;
-    for (const auto& f : r.frames) {
-        json::object fo;
-        fo["t_us"] = f.t_us;
-        fo["dir"] = f.sent ? "tx" : "rx";
-        fo["fin"] = f.value.fin;
-        fo["rsv"] = f.value.rsv;
-        fo["opcode"] = codec::nibble(f.value.op);
-        fo["opcode_name"] = codec::to_string(f.value.op);
-        fo["masked"] = f.value.masked;
-        if (f.value.masked)
-            fo["mask_key"] = codec::to_hex(f.value.key);
-        fo["declared_length"] = f.value.header_length();
-        payload_json(f.value.payload, fo, f.payload_length);
-        frames.push_back(std::move(fo));
+    std::uint64_t left_out_payload = 0;
+    for (std::size_t i = 0; i < logged; ++i) {
+        if (cut_frames && i >= keep && i < logged - keep)
+            left_out_payload += r.frames[i].payload_length;
+        else
+            frames.push_back(frame_json(r.frames[i], cap));
+    }
+    if (cut_frames)
+        shortened["frames"] = {{"logged", logged},
+                               {"left_out", logged - 2 * keep},
+                               {"left_out_from", keep},
+                               {"left_out_payload_bytes", left_out_payload}};
+    json::array chunks;
+    if (kept) {
+        for (const auto& k : *kept) {
+            const auto& ch = r.chunks[k.index];
+            json::object co{{"t_us", ch.t_us},
+                            {"dir", ch.sent ? "tx" : "rx"},
+                            {"length", ch.length},
+                            {"hex", codec::to_hex(k.data)}};
+            if (k.data.size() != ch.length) {
+                json::array ranges;
+                for (const auto& [from, to] : k.ranges)
+                    ranges.push_back(json::array{from, to});
+                co["kept"] = std::move(ranges);
+            }
+            chunks.push_back(std::move(co));
+        }
+        shortened["chunks"] = {{"listed", kept->size()},
+                               {"left_out", r.chunks.size() - kept->size()},
+                               {"tx", direction_json(r.stream_ends[1])},
+                               {"rx", direction_json(r.stream_ends[0])}};
+    } else {
+        for (const auto& ch : r.chunks) {
+            json::object co{
+                {"t_us", ch.t_us}, {"dir", ch.sent ? "tx" : "rx"}, {"length", ch.length}};
+            if (ch.data.size() == ch.length)
+                co["hex"] = codec::to_hex(ch.data);
+            else
+                co["elided"] = true; // beyond the recording budget
+            chunks.push_back(std::move(co));
+        }
+    }
+    if (!shortened.empty()) {
+        shortened["mode"] = to_string(mode);
+        o["shortened"] = std::move(shortened);
     }
     o["frames"] = std::move(frames);
-    json::array chunks;
-    for (const auto& ch : r.chunks) {
-        json::object co{{"t_us", ch.t_us}, {"dir", ch.sent ? "tx" : "rx"}, {"length", ch.length}};
-        if (ch.data.size() == ch.length)
-            co["hex"] = codec::to_hex(ch.data);
-        else
-            co["elided"] = true; // beyond the recording budget
-        chunks.push_back(std::move(co));
-    }
     o["chunks"] = std::move(chunks);
     return o;
 }
@@ -267,7 +340,8 @@ std::string report_writer::write_record(const target_report& t, std::size_t i) {
     if (ec)
         return "cannot create " + (out_ / "cases" / agent_slug(t.agent)).string() + ": " +
                ec.message();
-    return replace_file(out_ / record_path(t, i), wire_record(t, *t.cases[i], t.results[i]));
+    return replace_file(out_ / record_path(t, i),
+                        wire_record(t, *t.cases[i], t.results[i], wire_log_));
 }
 
 std::string report_writer::write_index(const run_report& report) {
@@ -303,7 +377,7 @@ std::string report_writer::write(const run_report& report) {
                    ec.message();
         for (std::size_t i = 0; i < t.cases.size(); ++i)
             if (auto err = write_file(staging_ / record_path(t, i),
-                                      wire_record(t, *t.cases[i], t.results[i]));
+                                      wire_record(t, *t.cases[i], t.results[i], wire_log_));
                 !err.empty())
                 return err;
     }

@@ -4,6 +4,7 @@
 /// already in OUT is replaced until the new report is complete.
 
 #include "harness/runner/case.hpp"
+#include "harness/runner/record_shortening.hpp"
 #include "harness/runner/session.hpp"
 
 #include <filesystem>
@@ -41,6 +42,8 @@ class report_writer {
     /// Prepares OUT for writing (creates it and a staging folder inside it). Returns "" or a
     /// one-line error (unwritable directory, ...).
     std::string prepare(const std::filesystem::path& out);
+    /// How much of each case's traffic its record keeps (--wire-log; default `failed`).
+    void set_wire_log(wire_log_mode mode) { wire_log_ = mode; }
     /// Writes everything into the staging folder, then moves it into place.
     std::string write(const run_report& report);
 
@@ -53,6 +56,7 @@ class report_writer {
   private:
     std::filesystem::path out_;
     std::filesystem::path staging_;
+    wire_log_mode wire_log_ = wire_log_mode::failed;
 };
 
 } // namespace wsconform::runner

@@ -444,6 +444,7 @@ class connection_driver : public std::enable_shared_from_this<connection_driver>
     /// The facts of this connection, for the judge.
     void finish_verdicts() {
         result_.chunks = socket_->recorder().chunks();
+        result_.stream_ends = socket_->recorder().ends();
         events_.count_into_metrics();
         if (core_) {
             facts_.close_sent = core_->close_sent();

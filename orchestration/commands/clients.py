@@ -16,7 +16,7 @@ from ..paths import BUILD_DIR, runner_binary
 from ..processes import stop_process_group
 from ..reporting import finish_run, load_baseline, new_run_dir
 from ..servers import reference_client_command
-from .options import add_expect_failures, passthrough
+from .options import add_expect_failures, add_wire_log, passthrough
 
 SUMMARY = "test a client: started once per case (--command 'CMD {url}'), or a browser"
 
@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="multiply every timer")
     parser.add_argument("--listen", metavar="HOST:PORT",
                         help="where clients connect (default 127.0.0.1 and a free port)")
+    add_wire_log(parser)
     add_expect_failures(parser)
     return parser
 
@@ -61,7 +62,7 @@ def run_browser(args: argparse.Namespace, runner: Path, out: Path) -> int:
     the URL wsconform prints."""
     command = [str(runner), "--browser", "--out", str(out),
                *passthrough(args, ("agent", "cases", "exclude_cases", "jobs", "timeout_scale",
-                                   "listen"))]
+                                   "listen", "wire_log"))]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     browser: subprocess.Popen | None = None
     try:
@@ -115,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
     client = args.command_line or reference_client_command(BUILD_DIR)
     command = [str(runner), "--client-command", client, "--out", str(out),
                *passthrough(args, ("agent", "cases", "exclude_cases", "jobs", "timeout_scale",
-                                   "listen"))]
+                                   "listen", "wire_log"))]
     if args.agent is None and args.command_line is None:
         command += ["--agent", "wsconform-reference-client"]
     say("testing the client " + ("'" + args.command_line + "'" if args.command_line

@@ -33,6 +33,13 @@ def add_expect_failures(parser: argparse.ArgumentParser) -> None:
                              "a listed case that passes fails the run")
 
 
+def add_wire_log(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--wire-log", dest="wire_log", choices=("full", "failed", "summary"),
+                        help="what a case's wire record keeps: full (every byte), failed (the "
+                             "default: FAILED and NON-STRICT cases every byte, big records of the "
+                             "others their start, end and a SHA-256 of the middle) or summary")
+
+
 def passthrough(args: argparse.Namespace, options: tuple[str, ...]) -> list[str]:
     """The runner's options among `options` that were given, as command-line arguments."""
     out = []

@@ -14,7 +14,7 @@ from ..processes import Restartable, run_with_restarts
 from ..reporting import finish_run, load_baseline, new_run_dir
 from ..servers import Http2Front, reference_server
 from . import spec as spec_command
-from .options import add_expect_failures, passthrough
+from .options import add_expect_failures, add_wire_log, passthrough
 
 SUMMARY = "test a server (the default: run_suite.py [--target URL] ...)"
 
@@ -61,6 +61,7 @@ def build_parser(prog: str = "run_suite.py", epilog: str | None = None) -> argpa
     parser.add_argument("--restart-wait", dest="restart_wait", type=float, metavar="SECONDS",
                         help="how long a crashed server has to accept connections again "
                              "(default 5)")
+    add_wire_log(parser)
     add_expect_failures(parser)
     return parser
 
@@ -77,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     runner = runner_binary()
     out = new_run_dir(args.out)
     given = passthrough(args, ("agent", "cases", "exclude_cases", "jobs", "timeout_scale", "ca",
-                               "allowed_origin", "restart_command", "restart_wait"))
+                               "allowed_origin", "restart_command", "restart_wait", "wire_log"))
     for header in args.header or []:
         given += ["--header", header]
     if args.tls_verify:

@@ -67,7 +67,8 @@ def run_client_spec(args: argparse.Namespace, raw, path: Path) -> int:
             say(f"warning: spec {spec.path}: case pattern {pattern!r} selects no case")
     if not any(listing(runner, *kind, *chosen_cases).ids for kind in kinds):
         raise RunError(f"spec {spec.path}: 'cases' minus 'exclude-cases' selects no case")
-    given = passthrough(args, ("jobs", "timeout_scale", "ca", "allowed_origin", "restart_wait"))
+    given = passthrough(args, ("jobs", "timeout_scale", "ca", "allowed_origin", "restart_wait",
+                               "wire_log"))
     for header in args.header or []:
         given += ["--header", header]
 
@@ -140,7 +141,7 @@ def run_server_spec(args: argparse.Namespace, raw: dict, path: Path) -> int:
     if spec.exclude:
         command += ["--exclude-cases", ",".join(spec.exclude)]
     command += exclude_agent_options(spec.agent_excludes)
-    command += passthrough(args, ("timeout_scale",))
+    command += passthrough(args, ("timeout_scale", "wire_log"))
     say(f"serving Autobahn's fuzzingserver protocol on {spec.url}: start your testee client")
     status = subprocess.call(command)
     if status not in (0, 1):

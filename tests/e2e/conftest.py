@@ -443,8 +443,14 @@ def check_report(run: Run, expected_ids: list[str] | None = None) -> None:
             assert chunk["dir"] in ("tx", "rx") and isinstance(chunk["length"], int), where
             if chunk.get("elided"):  # ...up to the 8 MiB recording budget of a case
                 assert "hex" not in chunk, where
+            elif "kept" in chunk:  # ...or, in a shortened record, the ends of a direction
+                assert "shortened" in record, where
+                assert sum(to - from_ for from_, to in chunk["kept"]) == len(chunk["hex"]) // 2
+                assert all(0 <= from_ < to <= chunk["length"] for from_, to in chunk["kept"])
             else:
                 assert chunk["length"] == len(chunk["hex"]) // 2, where
+        if "shortened" in record:  # only records of cases that passed (--wire-log failed)
+            assert c["verdict"] not in ("FAILED", "NON-STRICT"), where
         for frame in record["frames"]:
             assert frame["dir"] in ("tx", "rx") and isinstance(frame["opcode"], int)
 

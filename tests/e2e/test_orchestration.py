@@ -5,6 +5,7 @@ handed another at run time)."""
 from __future__ import annotations
 
 import ast
+import json
 import os
 import shutil
 import subprocess
@@ -99,3 +100,22 @@ def test_a_run_without_out_goes_to_out_runs_outside_the_sources(binaries):
     finally:
         for run in made:
             shutil.rmtree(run, ignore_errors=True)
+
+
+def test_wire_log_is_passed_to_the_runner(binaries, tmp_path):
+    env = dict(os.environ, WSCONFORM_BUILD_DIR=str(binaries.build_dir))
+    records = {}
+    for mode in ("full", "failed"):
+        out = tmp_path / mode
+        result = subprocess.run([PYTHON, str(ROOT / "run_suite.py"), "--cases", "9.1.1",
+                                 "--wire-log", mode, "--out", str(out)], env=env,
+                                capture_output=True, text=True, timeout=300, cwd=ROOT)
+        assert result.returncode == 0, result.stderr[-3000:]
+        index = json.loads((out / "index.json").read_text())
+        record = out / index["targets"][0]["cases"][0]["wire_log"]
+        records[mode] = json.loads(record.read_text())
+    # 9.1.1 passed with a 64 KiB echo: kept whole with `full`, shortened by default.
+    assert not records["full"].get("shortened")
+    assert records["failed"].get("shortened")
+    bad = run_suite("--wire-log", "some")
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import hashlib
 import json
 import os
 import re
@@ -619,6 +620,145 @@ def test_several_runs_merge_into_one_matrix(tmp_path):
     assert junit.get("tests") == "33"
 
 
+# --- shortened wire records (--wire-log) ----------------------------------------------------------
+
+# 1.2.6: a 65535-byte binary echo, big enough to be shortened (8 KiB per direction), small
+# enough to be recorded whole with --wire-log full; 2.1 and 1.1.1 stay small.
+SHORT_CASES = "1.1.1,1.2.6,2.1"
+
+
+def harness(binaries, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(binaries.wsconform), "-q", *map(str, args)],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600)
+
+
+def record_of(out: Path, case_id: str) -> dict:
+    index = json.loads((out / "index.json").read_text())
+    (entry,) = [c for c in index["targets"][0]["cases"] if c["id"] == case_id]
+    return json.loads((out / entry["wire_log"]).read_text())
+
+
+def stream(record: dict, direction: str) -> bytes:
+    """What went one way, from the chunks of a complete record."""
+    assert "shortened" not in record
+    return b"".join(bytes.fromhex(c["hex"]) for c in record["chunks"] if c["dir"] == direction)
+
+
+@pytest.fixture(scope="module")
+def wire_log_runs(binaries, start_module_server, reference_server_command, tmp_path_factory):
+    """The same cases against the reference server with the default (--wire-log failed) and
+    with --wire-log full."""
+    server = start_module_server(reference_server_command(), "reference")
+    base = tmp_path_factory.mktemp("wire-log")
+    runs = {}
+    for mode in ("failed", "full"):
+        out = base / mode
+        extra = [] if mode == "failed" else ["--wire-log", mode]
+        result = harness(binaries, "--target", server.url, "--out", out, "--agent", "ref",
+                         "--cases", SHORT_CASES, *extra)
+        assert result.returncode == 0, result.stderr[-2000:]
+        runs[mode] = out
+    return runs
+
+
+def test_a_bulky_record_keeps_head_tail_and_the_digest_of_its_middle(wire_log_runs):
+    short = record_of(wire_log_runs["failed"], "1.2.6")
+    full = record_of(wire_log_runs["full"], "1.2.6")
+    assert short["verdict"] == "OK" and short["shortened"]["mode"] == "failed"
+    ends = short["shortened"]["chunks"]
+    # What the server echoed is the same bytes in both runs (our masks differ, its frames do
+    # not): the shortened record's head and tail are those bytes' ends, its digest their middle.
+    rx = stream(full, "rx")
+    assert ends["rx"]["bytes"] == len(rx) > 65535
+    head, tail_from = ends["rx"]["head_bytes"], ends["rx"]["tail_from"]
+    assert head == 4096 and len(rx) - tail_from == 4096
+    assert ends["rx"]["middle_bytes"] == tail_from - head
+    assert ends["rx"]["middle_sha256"] == hashlib.sha256(rx[head:tail_from]).hexdigest()
+    kept = b"".join(bytes.fromhex(c["hex"]) for c in short["chunks"] if c["dir"] == "rx")
+    # (the 101 response differs: Sec-WebSocket-Accept answers each run's random key)
+    frames_at = rx.index(b"\r\n\r\n") + 4
+    assert kept.startswith(b"HTTP/1.1 101") and len(kept) == 2 * 4096
+    assert kept[frames_at:] == (rx[:head] + rx[tail_from:])[frames_at:]
+    # Sent: as many bytes as in the full run, and the tail still has our Close (written on
+    # its own, after the 64 KiB message).
+    assert ends["tx"]["bytes"] == len(stream(full, "tx"))
+    tx = [c for c in short["chunks"] if c["dir"] == "tx"]
+    assert tx[-1]["hex"].startswith("88") and "kept" not in tx[-1]
+    assert [f["opcode_name"] for f in short["frames"]] == [f["opcode_name"]
+                                                          for f in full["frames"]]
+    for chunk in short["chunks"]:
+        if "kept" in chunk:
+            assert sum(b - a for a, b in chunk["kept"]) == len(chunk["hex"]) // 2 < chunk["length"]
+    # Everything but the bulk is as in a complete record.
+    for key in ("received", "http_request", "notes", "expected", "was_clean"):
+        assert type(short[key]) is type(full[key]), key
+    assert short["received"][0]["length"] == full["received"][0]["length"] == 65535
+    # Small records are not touched.
+    for case_id in ("1.1.1", "2.1"):
+        assert "shortened" not in record_of(wire_log_runs["failed"], case_id), case_id
+
+
+def test_the_html_opens_a_shortened_record(wire_log_runs, tmp_path):
+    run = Path(shutil.copytree(wire_log_runs["failed"], tmp_path / "run"))
+    reports.generate([run])
+    entry = details_blob((run / "index.html").read_text())["targets"][0]["cases"]["1.2.6"]
+    wire_ = entry["wire"]
+    assert entry["wire_error"] == "" and wire_ is not None
+    short = record_of(run, "1.2.6")
+    ends = short["shortened"]["chunks"]
+    assert wire_["notes"][0].startswith("shortened record (--wire-log failed")
+    assert ends["rx"]["middle_sha256"] in wire_["notes"][0]
+    assert wire_["bytes_total"] == ends["rx"]["bytes"] + ends["tx"]["bytes"]
+    assert wire_["frames"] and wire_["chunks"] and base64.b64decode(wire_["raw"])
+    assert (run / entry["record"]).is_file()
+    # Autobahn's layout keeps every key, and says the record is short.
+    layout = json.loads((run / "autobahn/ref_case_1_2_6.json").read_text())
+    complete = json.loads((run / "autobahn/ref_case_1_1_1.json").read_text())
+    assert layout.keys() == complete.keys()
+    assert layout["wsconform"]["shortened"] is True and complete["wsconform"]["shortened"] is False
+    assert layout["wirelog"] and sum(layout["rxOctetStats"].values()) == \
+        sum(c["dir"] == "rx" for c in short["chunks"])
+
+
+def test_a_failed_record_is_complete(binaries, start_server, faulty_server_command, tmp_path):
+    """corrupt-large changes a byte in the middle of echoes above 64 KiB: 1.2.x's 65535 bytes
+    come back as sent (OK, shortened), 9.1.2's 256 KiB do not (FAILED, every byte kept)."""
+    server = start_server(faulty_server_command("corrupt-large"), "corrupt-large")
+    records = {}
+    for mode in ("failed", "summary"):
+        out = tmp_path / mode
+        result = harness(binaries, "--target", server.url, "--out", out, "--agent", "faulty",
+                         "--cases", "1.2.6,9.1.2", "--wire-log", mode)
+        assert result.returncode == 1, result.stderr[-2000:]
+        records[mode] = {i: record_of(out, i) for i in ("1.2.6", "9.1.2")}
+    failed = records["failed"]["9.1.2"]
+    assert failed["verdict"] == "FAILED" and "shortened" not in failed
+    # Complete, as every record was before --wire-log: every chunk's bytes up to the 9.x
+    # recording budget (64 KiB), the chunks beyond it with their lengths.
+    recorded = [c for c in failed["chunks"] if "hex" in c]
+    assert all(c["length"] == len(c["hex"]) // 2 for c in recorded)
+    assert sum(c["length"] for c in recorded) <= 64 * 1024
+    assert any(c.get("elided") for c in failed["chunks"])
+    assert sum(c["length"] for c in failed["chunks"]) > 2 * 256 * 1024
+    assert all("kept" not in c for c in failed["chunks"]) and failed["frames"]
+    assert "shortened" in records["failed"]["1.2.6"]
+    # --wire-log summary shortens it too.
+    assert records["summary"]["9.1.2"]["shortened"]["mode"] == "summary"
+
+
+# A full run (616 cases, reference server): 133 MB with --wire-log full, 25 MB by default. The
+# real run below leaves out the compression cases; with every record whole it is about 19 MB.
+# The biggest shortened record: C.3.1 (310 KB), whose 24 received events keep their 4 KiB
+# payload previews; before, 9.5/9.6 were 1 MB each.
+SHORT_RECORD_MAX = 400_000
+RUN_DIR_MAX = 12_000_000
+AUTOBAHN_MAX = 2_000_000
+
+
+def du(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
 # --- real runs ---------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -653,12 +793,19 @@ def test_a_run_writes_every_report(real_run):
     assert (out / "index.html").stat().st_size < 2_000_000
 
 
-def test_every_real_record_summarises_the_same_from_its_head(real_run):
+def test_every_real_record_summarises_the_same_from_its_head(real_run, binaries, start_server,
+                                                             reference_server_command, tmp_path):
     out, result, _ = real_run
     assert result.returncode == 0
     records = sorted(out.glob("cases/*/*.json"))
     assert len(records) > 300
-    assert max(r.stat().st_size for r in records) > wire.FULL_READ_LIMIT  # the floods
+    # The floods' records are big only when kept whole: by default (they pass) they are short.
+    server = start_server(reference_server_command(), "reference")
+    floods = harness(binaries, "--target", server.url, "--out", tmp_path / "full", "--cases",
+                     "L.7,L.8", "--wire-log", "full")
+    assert floods.returncode == 0, floods.stderr[-2000:]
+    records += sorted((tmp_path / "full").glob("cases/*/*.json"))
+    assert max(r.stat().st_size for r in records) > wire.FULL_READ_LIMIT
     for path in records:
         text = path.read_text()
         whole = wire.summarise(json.loads(text))
@@ -667,6 +814,20 @@ def test_every_real_record_summarises_the_same_from_its_head(real_run):
             whole.pop(key, None)
             head.pop(key, None)
         assert head == whole, path.name
+
+
+def test_the_report_of_a_run_is_small(real_run):
+    """Records of cases that passed are shortened where big (--wire-log failed, the default):
+    the run's whole directory, reports and Autobahn's layout included, stays small."""
+    out, result, _ = real_run
+    assert result.returncode == 0
+    paths = sorted(out.glob("cases/*/*.json"))
+    records = {p: json.loads(p.read_text()) for p in paths}
+    shortened = [p for p, r in records.items() if "shortened" in r]
+    assert {p.stem for p in shortened} >= {"9.1.6", "9.2.6", "9.8.3", "L.7", "L.8"}
+    assert max(p.stat().st_size for p in shortened) < SHORT_RECORD_MAX
+    assert du(out / "autobahn") < AUTOBAHN_MAX
+    assert du(out) < RUN_DIR_MAX, du(out)
 
 
 def test_a_run_with_failures_passes_with_its_baseline(binaries, start_server,
