@@ -12,8 +12,6 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <spawn.h>
 #include <sstream>
 #include <string>
@@ -147,16 +145,27 @@ double client_process::group_cpu_seconds() const {
     // spaces and parentheses, so the fields are counted from the last ')'.
     double ticks = 0;
     std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    // Increments take the error code too: a range-for would throw on a failed readdir.
+    for (std::filesystem::directory_iterator it("/proc", ec), end; !ec && it != end;
+         it.increment(ec)) {
+        const auto& entry = *it;
         const auto name = entry.path().filename().string();
         if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos)
             continue;
-        std::ifstream in(entry.path() / "stat");
-        std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        const auto close = stat.rfind(')');
-        if (close == std::string::npos)
+        // A process may end while it is read (ESRCH): plain read(2), whose errors are values.
+        std::array<char, 1024> buf{};
+        const int fd = ::open((entry.path() / "stat").c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
             continue;
-        std::istringstream fields(stat.substr(close + 2));
+        const auto n = ::read(fd, buf.data(), buf.size());
+        ::close(fd);
+        if (n <= 0)
+            continue;
+        const std::string stat(buf.data(), static_cast<std::size_t>(n));
+        const auto paren = stat.rfind(')');
+        if (paren == std::string::npos || paren + 2 > stat.size())
+            continue;
+        std::istringstream fields(stat.substr(paren + 2));
         std::string state;
         long ppid = 0, pgrp = 0;
         fields >> state >> ppid >> pgrp;
