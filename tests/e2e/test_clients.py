@@ -35,8 +35,11 @@ def run_client(binaries, command: str, out: Path, *extra: str) -> Run:
 def test_the_websockets_client_passes(binaries, tmp_path):
     # Categories without 6.x (python3-websockets 10.4 closes some invalid UTF-8 with 1002, where
     # the cases want 1007): everything OK, NON-STRICT or INFORMATIONAL, as Autobahn reports it.
+    # Timers x3: 64 Python clients start at once, and on a loaded machine one can take more
+    # than a case's 1 s to fail its connection (3.4, 4.1.5, 4.2.5 once in CI); the verdicts
+    # are what is asserted, not the client's speed.
     run = run_client(binaries, f"{PYTHON} {WEBSOCKETS_CLIENT} {{url}}", tmp_path,
-                     "--cases", "1.*,2.*,3.*,4.*,5.*,7.*,10.*")
+                     "--cases", "1.*,2.*,3.*,4.*,5.*,7.*,10.*", "--timeout-scale", "3")
     assert run.returncode == 0, run.describe(run.ids_with("FAILED")) + run.stderr[-2000:]
     assert run.target["mode"] == "client"
     assert run.target["agent"] == "python3"
