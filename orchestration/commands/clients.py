@@ -10,13 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ..build import build
 from ..console import RunError, say
 from ..paths import BUILD_DIR, runner_binary
 from ..processes import stop_process_group
-from ..reporting import finish_run, load_baseline, new_run_dir
+from ..reporting import finish_run
 from ..servers import reference_client_command
-from .options import add_expect_failures, add_wire_log, passthrough
+from .options import add_expect_failures, add_wire_log, passthrough, prepare_run
 
 SUMMARY = "test a client: started once per case (--command 'CMD {url}'), or a browser"
 
@@ -99,9 +98,7 @@ def run(args: argparse.Namespace) -> int:
         raise RunError("clients --open: the command must contain {url}, where the page's URL "
                        "goes (e.g. --open 'chromium --headless=new --no-sandbox {url}')")
     if args.browser:
-        baseline = load_baseline(args.expect_failures)
-        build(BUILD_DIR)
-        out = new_run_dir(args.out)
+        baseline, out = prepare_run(args)
         status = run_browser(args, runner_binary(), out)
         if status not in (0, 1):
             return status
@@ -109,10 +106,8 @@ def run(args: argparse.Namespace) -> int:
     if args.command_line is not None and "{url}" not in args.command_line:
         raise RunError("clients --command: the command must contain {url}, where the case's "
                        "URL goes (e.g. --command 'python3 my_client.py {url}')")
-    baseline = load_baseline(args.expect_failures)
-    build(BUILD_DIR)
+    baseline, out = prepare_run(args)
     runner = runner_binary()
-    out = new_run_dir(args.out)
     client = args.command_line or reference_client_command(BUILD_DIR)
     command = [str(runner), "--client-command", client, "--out", str(out),
                *passthrough(args, ("agent", "cases", "exclude_cases", "jobs", "timeout_scale",

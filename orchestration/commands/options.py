@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+
+import reports
+
+from ..build import build
+from ..paths import BUILD_DIR
+from ..reporting import load_baseline, new_run_dir
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -38,6 +45,14 @@ def add_wire_log(parser: argparse.ArgumentParser) -> None:
                         help="what a case's wire record keeps: full (every byte), failed (the "
                              "default: FAILED and NON-STRICT cases every byte, big records of the "
                              "others their start, end and a SHA-256 of the middle) or summary")
+
+
+def prepare_run(args: argparse.Namespace) -> tuple[reports.Baseline | None, Path]:
+    """Before a run: the expected failures read (bad input is said before minutes of
+    building), the build, and the run's folder."""
+    baseline = load_baseline(args.expect_failures)
+    build(BUILD_DIR)
+    return baseline, new_run_dir(args.out)
 
 
 def passthrough(args: argparse.Namespace, options: tuple[str, ...]) -> list[str]:

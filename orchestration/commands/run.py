@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import argparse
 
-from ..build import build
 from ..console import RunError, say
 from ..packages import HTTP2_PACKAGES, ensure_packages
 from ..paths import BUILD_DIR, runner_binary
 from ..processes import Restartable, run_with_restarts
-from ..reporting import finish_run, load_baseline, new_run_dir
+from ..reporting import finish_run
 from ..servers import Http2Front, reference_server
 from . import spec as spec_command
-from .options import add_expect_failures, add_wire_log, passthrough
+from .options import add_expect_failures, add_wire_log, passthrough, prepare_run
 
 SUMMARY = "test a server (the default: run_suite.py [--target URL] ...)"
 
@@ -73,10 +72,8 @@ def run(args: argparse.Namespace) -> int:
     if args.restart_command and not args.target:
         raise RunError("--restart-command is for a --target server; the reference server is "
                        "restarted by run_suite.py")
-    baseline = load_baseline(args.expect_failures)
-    build(BUILD_DIR)
+    baseline, out = prepare_run(args)
     runner = runner_binary()
-    out = new_run_dir(args.out)
     given = passthrough(args, ("agent", "cases", "exclude_cases", "jobs", "timeout_scale", "ca",
                                "allowed_origin", "restart_command", "restart_wait", "wire_log"))
     for header in args.header or []:
