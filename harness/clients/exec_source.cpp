@@ -5,6 +5,8 @@
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
+#include <chrono>
+
 namespace wsconform::clients {
 
 namespace asio = boost::asio;
@@ -29,6 +31,7 @@ class exec_attempt : public runner::client_attempt {
         process_.emplace(
             ex, substitute(settings.command, url, settings.ca_file),
             std::vector<std::string>{"WSCONFORM_CASE=" + c.id, "WSCONFORM_URL=" + url});
+        started_at_ = std::chrono::steady_clock::now();
     }
     ~exec_attempt() override {
         if (listener_ && !path_.empty())
@@ -56,8 +59,12 @@ class exec_attempt : public runner::client_attempt {
         std::string tls_failure;
         auto c = listener_->take(path_, &tls_failure);
         path_.clear();
-        if (c)
+        if (c) {
+            c->since_start_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                    std::chrono::steady_clock::now() - started_at_)
+                                    .count();
             co_return c;
+        }
         if (!tls_failure.empty()) {
             why = tls_failure + " (no opening handshake was sent)";
         } else if (process_->running()) {
@@ -84,6 +91,7 @@ class exec_attempt : public runner::client_attempt {
     std::string path_;
     std::string error_;
     std::optional<client_process> process_;
+    std::chrono::steady_clock::time_point started_at_{};
 };
 
 } // namespace

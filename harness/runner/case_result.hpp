@@ -60,6 +60,9 @@ struct case_result {
     std::string started_at;       ///< ISO 8601 UTC
     std::int64_t duration_ms = 0; ///< end of opening handshake to TCP close (Autobahn's)
     std::int64_t handshake_us = -1;
+    /// Testing a client started for the case: from its start to its opening request (not
+    /// reported; the runner weighs the load on the machine with it). -1 otherwise.
+    std::int64_t client_start_us = -1;
     std::string request;  ///< the opening handshake as sent
     std::string response; ///< the response header as received
     std::vector<net::wire_chunk> chunks;

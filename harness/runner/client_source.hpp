@@ -28,9 +28,13 @@ struct accepted_connection {
     codec::upgrade_request request;
     std::string request_text; ///< the request header as it came
     codec::bytes early{};     ///< what came after the header (frames sent before our answer)
-    /// From the client's start (or, when the source did not start it, its connect) to its
-    /// request: how long a loaded machine kept it, as the opening-handshake wait of a server.
+    /// From the client's connect to its request: how long a loaded machine kept it, as the
+    /// opening-handshake wait of a server.
     std::int64_t waited_us{0};
+    /// From the start of the client's process to its request, its start-up included, when the
+    /// source started it for the case (exec mode); -1 otherwise. Many clients starting at once
+    /// on a busy machine show the load here first.
+    std::int64_t since_start_us{-1};
     /// The host and port of the URL the client was given ("127.0.0.1:PORT"), which its Host
     /// header must name (RFC 6455 §4.1); empty when the client chose its URL itself (a testee
     /// of Autobahn's control protocol may be behind port mapping).

@@ -133,6 +133,20 @@ std::optional<seconds> handshake_wait(const case_def& c, const case_result& r) {
     return std::nullopt;
 }
 
+/// How long the machine kept the case's peer before its opening handshake, the measure of
+/// load that confirm_alone weighs timeouts against: the handshake wait, or, for a client
+/// process started for the case, the time from its start to its request when longer (many
+/// clients starting at once on a busy machine show the load there, not in the handshake).
+std::optional<seconds> stall_of(const case_def& c, const case_result& r) {
+    auto wait = handshake_wait(c, r);
+    if (r.client_start_us >= 0) {
+        const seconds start(static_cast<double>(r.client_start_us) / 1e6);
+        if (!wait || *wait < start)
+            wait = start;
+    }
+    return wait;
+}
+
 /// The verdict of a case the target could not be reached for (Autobahn silently skips them).
 case_result unreachable(const std::string& error, std::string note) {
     auto r = decided_without_connection(verdict::failed,
@@ -360,8 +374,8 @@ class case_run {
                     // A late opening handshake says the target is loaded.
                     const auto wait = handshake_wait(c, *r);
                     window_.ended(ticket, wait && *wait > settings_.slow_handshake);
-                    if (wait)
-                        worst_stall_ = std::max(worst_stall_, *wait);
+                    if (auto stall = stall_of(c, *r))
+                        worst_stall_ = std::max(worst_stall_, *stall);
                 }
             } catch (const std::exception& e) {
                 r = internal_error(e);
@@ -671,8 +685,8 @@ class case_run {
     std::size_t admitted_[4] = {0, 0, 0, 0}; ///< admitted cases by load_class
     std::vector<bool> crowded_;              ///< the case shared the target with another case
     std::vector<bool> decided_;
-    /// The longest the target kept an opening handshake waiting (handshake_wait), for
-    /// load_sensitive().
+    /// The longest the target kept an opening handshake waiting, or a client took to start
+    /// and ask (stall_of), for load_sensitive().
     seconds worst_stall_{0};
 
     std::set<std::size_t> running_; ///< cases in flight (their indices)

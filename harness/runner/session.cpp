@@ -55,6 +55,7 @@ class connection_driver : public std::enable_shared_from_this<connection_driver>
         // Not a conditional expression: GCC 12 mis-compiles co_await in the arms of ?:.
         if (client_) {
             client_waited_us_ = client_->waited_us;
+            result_.client_start_us = client_->since_start_us;
             opened_ = co_await accept_websocket(def_, socket_, std::move(*client_), result_);
         } else
             opened_ = co_await open_websocket(def_, settings_, socket_, log_, keys_, result_);

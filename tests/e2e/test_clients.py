@@ -98,6 +98,25 @@ def test_a_seeded_fault_fails_its_cases_with_the_reason(binaries, tmp_path, faul
     assert case["result"].startswith(reason), case["result"]
 
 
+def test_a_client_killed_while_others_ran_is_run_again_alone(binaries, tmp_path):
+    # Its first run of each case starts 1 s late (as a client does on a machine busy with the
+    # run's other clients) and never exits: killed after the exit wait (5 s x 0.4). That wait
+    # is no longer than the load seen, so the runner runs the case again alone after the
+    # others, where the client behaves; that second verdict stands, with a note.
+    state = tmp_path / "state"
+    state.mkdir()
+    run = run_client(binaries, f"{PYTHON} {FAULTY_CLIENT} --fault hang-first-run "
+                     f"--state {state} {{url}}", tmp_path / "out",
+                     "--cases", "1.1.1,1.1.2", "--jobs", "2", "--timeout-scale", "0.4")
+    assert run.returncode == 0, run.describe(run.cases) + run.stderr[-2000:]
+    assert run.verdicts == {"1.1.1": "OK", "1.1.2": "OK"}
+    for case_id in run.cases:
+        notes = run.wire(case_id)["notes"]
+        assert any("the case ran again alone after them" in note and
+                   "the client did not exit in time and was killed" in note
+                   for note in notes), notes
+
+
 def test_the_command_line_says_what_is_wrong(binaries, tmp_path):
     both = invoke(binaries, "--client-command", "true {url}", "--target", "ws://127.0.0.1:1/",
                   "--out", str(tmp_path / "a"))
