@@ -36,6 +36,7 @@ TEST_PACKAGES = {
     "openssl": "openssl",  # test certificates for the TLS checks (S.4.*)
     "python3-pytest": None,
     "python3-websockets": None,
+    "python3-aiohttp": None,  # a second real client library (tests/e2e/clients/aiohttp_client.py)
     **HTTP2_PACKAGES,  # tests/e2e/test_http2.py: nghttpx in front of the reference server
     "python3-h2": None,  # the faulty HTTP/2 WebSocket server
     "python3-hypercorn": None,  # a real RFC 8441 server (ASGI)

@@ -200,6 +200,50 @@ def test_a_testee_client_drives_the_fuzzingserver_unchanged(binaries, tmp_path):
     assert (out / "index.html").exists() and (out / "junit.xml").exists()
 
 
+AIOHTTP_CLIENT = ROOT / "tests" / "e2e" / "clients" / "aiohttp_client.py"
+
+
+def test_aiohttps_own_kind_of_testee_drives_the_fuzzingserver(binaries, tmp_path):
+    # The shape aiohttp keeps in tests/autobahn/client: an http:// URL for the control
+    # protocol, a session shared by every case, reports asked for at the end.
+    port = free_port()
+    out = tmp_path / "clients"
+    server = Fuzzingserver(binaries, tmp_path, {
+        "url": f"ws://127.0.0.1:{port}", "outdir": str(out), "cases": ["1.1.*", "5.*", "7.1.*"]})
+    try:
+        testee = subprocess.run([PYTHON, str(AIOHTTP_CLIENT), "--autobahn",
+                                 f"http://127.0.0.1:{port}"],
+                                capture_output=True, text=True, timeout=120)
+        assert testee.returncode == 0, testee.stderr
+        assert testee.stdout.startswith("34 cases")
+        assert server.finish() == 0, "".join(server.lines)
+    finally:
+        server.stop()
+    target, = json.loads((out / "index.json").read_text())["targets"]
+    assert target["agent"] == "aiohttp" and len(target["cases"]) == 34
+    verdicts = {c["id"]: c["verdict"] for c in target["cases"]}
+    # 7.1.6 (a message of 256 KiB, then a close with the rest unread) is INFORMATIONAL, as in
+    # Autobahn; 5.x are all OK (fragmented messages with pings between the fragments).
+    assert {i for i, v in verdicts.items() if v != "OK"} == {"7.1.6"}, verdicts
+
+
+def test_the_aiohttp_client_fails_where_it_accepts_what_it_must_refuse(binaries, tmp_path):
+    # Debian's aiohttp 3.8 takes a subprotocol or an extension it did not offer, and
+    # permessage-deflate parameters RFC 7692 forbids (R.1.9-R.1.11), and frames a server
+    # masked (K.1.2-K.1.5, RFC 6455 5.1): real defects of that client, beyond Autobahn's
+    # cases. The rest of these families and Autobahn's first categories pass.
+    run = run_client(binaries, f"{PYTHON} {AIOHTTP_CLIENT} {{url}}", tmp_path,
+                     "--cases", "1.*,2.*,R.*,K.*,Q.*")
+    assert run.returncode == 1, run.stderr[-2000:]
+    assert run.target["agent"] == "python3"
+    assert run.ids_with("FAILED") == {"R.1.9", "R.1.10", "R.1.11", "K.1.2", "K.1.3", "K.1.4",
+                                      "K.1.5"}, run.describe(run.ids_with("FAILED"))
+    assert set(run.verdicts.values()) == {"OK", "FAILED"}
+    assert run.cases["K.1.2"]["result"].startswith(
+        "the peer acted on what it had to reject: it answered with [text 'Hello, world!']")
+    assert "Sec-WebSocket-Protocol" in run.cases["R.1.10"]["result"]
+
+
 def test_the_fuzzingserver_keeps_every_result_and_says_why_it_refuses(binaries, tmp_path):
     port = free_port()
     out = tmp_path / "clients"
