@@ -55,9 +55,9 @@ import time
 import urllib.parse
 
 FAULTS = ("none", "crash", "segv", "sanitizer", "hang", "hang-first-run", "exit-1", "no-connect",
-          "unmasked", "zero-mask", "counter-mask", "bad-key", "no-version", "no-validate", "host-no-port",
-          "no-connection", "fixed-key", "seeded-mask", "no-limits", "never-close-tcp",
-          "no-verify", "legacy-tls")
+          "unmasked", "zero-mask", "counter-mask", "bad-key", "no-version", "no-validate",
+          "host-no-port", "no-connection", "fixed-key", "seeded-mask", "no-limits",
+          "never-close-tcp", "no-verify", "legacy-tls")
 
 # What a correct client refuses: a frame or message above 16 MiB (RFC 6455 §10.4).
 LIMIT = 16 << 20
