@@ -457,6 +457,20 @@ void judge_client_exit(const client_exit& e, case_result& r) {
         why = "the client " + e.describe() + " (it kept running " + format_seconds(e.waited) +
               " after its connection ended)";
         r.timeout_decided(e.waited); // a machine loaded by other clients may have slowed it
+        if (r.was_clean) {
+            // The closing handshake was complete: what the RFC asks of the connection is done.
+            // A process that lingers after it (a close timer of its own that did not see our TCP
+            // close: python3-websockets 10.4 waits 2 x 10 s once it stopped reading a bomb; an
+            // event loop left running) is worth knowing, but no protocol failure.
+            r.notes.push_back(r.result);
+            if (r.overall == verdict::ok || r.overall == verdict::informational) {
+                r.behavior = r.overall = verdict::non_strict;
+                r.result = std::move(why) + ", after a clean closing handshake";
+            } else {
+                r.notes.push_back(std::move(why));
+            }
+            return;
+        }
     } else if (e.what == client_exit::how::exited && e.status != 0 && normal_end(r))
         why = "the client exited with status " + std::to_string(e.status) +
               " after a normal end of its connection (a clean closing handshake with " +

@@ -106,12 +106,15 @@ def test_the_websockets_client_on_the_families(binaries, tmp_path):
     run = run_client(binaries, f"{PYTHON} {WEBSOCKETS_CLIENT} {{url}}", tmp_path,
                      "--cases", FAMILIES)
     # One finding: after refusing the bomb in 16 KiB fragments with 1009 (B.1.4), the process
-    # goes on working for seconds (about 20 s on a loaded 2-core machine) before it exits:
-    # killed 5 s after its connection ended. How long depends on the machine, so either verdict.
-    assert run.ids_with("FAILED") <= {"B.1.4"}, run.describe(run.ids_with("FAILED"))
-    if "B.1.4" in run.ids_with("FAILED"):
-        assert run.cases["B.1.4"]["result"].startswith(
-            "the client did not exit in time and was killed"), run.cases["B.1.4"]["result"]
+    # lingers, idle, for about 20 s before it exits: it stopped reading, so it sees neither our
+    # Close nor our TCP close, and waits out its 10 s close timeout twice. Killed 5 s after a
+    # clean closing handshake, that is NON-STRICT; when it saw our close in time, OK.
+    assert not run.ids_with("FAILED"), run.describe(run.ids_with("FAILED"))
+    if run.verdicts["B.1.4"] != "OK":
+        assert run.verdicts["B.1.4"] == "NON-STRICT"
+        result = run.cases["B.1.4"]["result"]
+        assert result.startswith("the client did not exit in time and was killed"), result
+        assert result.endswith("after a clean closing handshake"), result
     assert run.ids_with("OK") >= set(run.cases) - {"B.1.4"}, \
         run.describe(set(run.cases) - run.ids_with("OK"))
     assert run.cases["B.1.3"]["remote_close_code"] == 1009  # its limit on the inflated size

@@ -186,12 +186,39 @@ TEST(JudgeClientExit, ASanitizerReportIsACrashEvenWithStatusZero) {
                         "==1==ERROR: AddressSanitizer: heap-buffer-overflow");
 }
 
-TEST(JudgeClientExit, AClientThatHadToBeKilledFailsByATimeout) {
+TEST(JudgeClientExit, AClientKilledAfterAnUncleanEndFailsByATimeout) {
     auto r = judged_clean_run();
+    r.was_clean = false; // say, TCP dropped with no closing handshake
     judge_client_exit({.what = client_exit::how::killed, .status = 9, .waited = seconds(5)}, r);
     EXPECT_EQ(r.overall, verdict::failed);
+    EXPECT_EQ(r.result, "the client did not exit in time and was killed (it kept running 5.0 s "
+                        "after its connection ended)");
     ASSERT_TRUE(r.decided_by_timeout); // the runner may confirm it on a quiet machine
     EXPECT_EQ(*r.decided_by_timeout, seconds(5));
+}
+
+TEST(JudgeClientExit, AClientThatLingersAfterACleanCloseIsNonStrict) {
+    // The closing handshake was complete; the process outlived the exit wait (its own close
+    // timer, a loop left running): worth a verdict below OK, not a protocol failure.
+    auto r = judged_clean_run();
+    ASSERT_TRUE(r.was_clean);
+    judge_client_exit({.what = client_exit::how::killed, .status = 9, .waited = seconds(5)}, r);
+    EXPECT_EQ(r.overall, verdict::non_strict);
+    EXPECT_EQ(r.behavior, verdict::non_strict);
+    EXPECT_EQ(r.result, "the client did not exit in time and was killed (it kept running 5.0 s "
+                        "after its connection ended), after a clean closing handshake");
+    ASSERT_TRUE(r.decided_by_timeout);
+
+    // A verdict already below NON-STRICT stays, with the kill in the notes.
+    auto failed = judged_clean_run();
+    failed.overall = failed.behavior = verdict::failed;
+    failed.result = "the peer echoed the wrong bytes";
+    judge_client_exit({.what = client_exit::how::killed, .status = 9, .waited = seconds(5)},
+                      failed);
+    EXPECT_EQ(failed.overall, verdict::failed);
+    EXPECT_EQ(failed.result, "the peer echoed the wrong bytes");
+    EXPECT_EQ(failed.notes.back(), "the client did not exit in time and was killed (it kept "
+                                   "running 5.0 s after its connection ended)");
 }
 
 TEST(JudgeClientExit, ANonZeroExitFailsOnlyAfterANormalEnd) {
