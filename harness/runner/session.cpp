@@ -455,7 +455,10 @@ class connection_driver : public std::enable_shared_from_this<connection_driver>
         }
         facts_.stream_ending = socket_->transport().tunnel_end();
         facts_.over_http2 = settings_.http2 != nullptr;
-        result_.shared_connection_lost = socket_->transport().carrier_lost();
+        // Or, before the stream was adopted, lost while the extended CONNECT awaited its
+        // answer (open_websocket_h2 said so): that must stand too.
+        result_.shared_connection_lost =
+            result_.shared_connection_lost || socket_->transport().carrier_lost();
         if (stream_)
             facts_.stream = stream_->figures();
         judge_connection(def_, facts_, result_);

@@ -203,6 +203,20 @@ def test_only_the_first_stream_upgraded_is_caught(faulty_h2, run_suite, tmp_path
     assert all("status 400 instead of 200" in run.cases[i]["result"] for i in failed)
 
 
+def test_no_case_is_blamed_for_a_connection_dropped_before_its_answer(faulty_h2, run_suite,
+                                                                      tmp_path):
+    """The server closes TCP when a second extended CONNECT comes on a connection, before it
+    answers it: that case, like those whose streams were open, runs again on a connection of
+    its own (its first run kept "no response to the extended CONNECT" before)."""
+    run = run_suite(faulty_h2("drop-second-connect"), tmp_path, "drop-second", "--http2",
+                    "--cases", "1.1.1,1.1.2,1.1.3,1.1.4")
+    assert run.returncode == 0, run.describe(run.verdicts)
+    assert set(run.verdicts.values()) == {"OK"}, run.describe(run.verdicts)
+    notes = [note for i in run.cases for note in run.wire(i)["notes"]]
+    assert any("ended during its first run (no response to the extended CONNECT" in note
+               for note in notes), notes
+
+
 def test_deflate_without_rsv1_is_caught(faulty_h2, run_suite, tmp_path):
     """fluffos PR #1289: compressed echoes without RSV1 arrive as garbage text."""
     run = run_suite(faulty_h2("deflate-no-rsv1"), tmp_path, "no-rsv1", "--http2",

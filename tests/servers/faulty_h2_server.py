@@ -82,6 +82,9 @@ Faults (the RFC clause each breaks):
                     frame went out): no END_STREAM, no GOAWAY (RFC 8441 §5, RFC 9113 §6.8)
 
 Faults that are no violation (the verdict must NOT be FAILED for these):
+    drop-second-connect  a second extended CONNECT on a connection closes TCP before it is
+                    answered (hypercorn drops the whole connection for its own reasons): every
+                    stream on it dies at once, and no case may be blamed for another's drop
     rst-after-end   after the closing handshake END_STREAM, then RST_STREAM(NO_ERROR) if the client
                     has not ended its side yet (RFC 9113 §8.1: a server that has sent a complete
                     response may ask the client to stop sending with RST_STREAM NO_ERROR)
@@ -110,7 +113,8 @@ from hyperframe.frame import DataFrame
 
 FAULTS = ("none", "no-setting", "setting-only", "any-protocol", "status-101", "accept-header",
           "rst-close", "rst-after-end", "goaway-close", "end-on-headers", "first-stream-only",
-          "no-flow-control", "accept-bad-headers", "deflate-no-rsv1", "drop-tcp-close")
+          "no-flow-control", "accept-bad-headers", "deflate-no-rsv1", "drop-tcp-close",
+          "drop-second-connect")
 
 SERVER_NAME = "wsconform-faulty-h2/0.1"
 MAX_MESSAGE = 64 * 1024 * 1024  # larger messages fail with 1009
@@ -437,6 +441,9 @@ class Connection:
             return self.respond(stream_id, 501)
         if self.fault == "first-stream-only" and self.upgraded:
             return self.respond(stream_id, 400)
+        if self.fault == "drop-second-connect" and self.upgraded:
+            self.close_tcp = True  # what is queued goes out, then TCP closes: no answer to this
+            return None
         if header_values(headers, b"sec-websocket-version") != "13":
             return self.respond(stream_id, 400, [(b"sec-websocket-version", b"13")])
         if ended:
