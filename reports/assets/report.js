@@ -225,7 +225,13 @@
       ? " (" + total + " in " + wire.chunks_total + " reads and writes)"
       : wire.chunks.length ? " (first " + rawShown + " shown)" : "")));
     if (wire.chunks.length) box.append(hexDump(wire));
-    if (total === null || rawShown < total) {
+    if (wire.shortened && total !== null && rawShown < total) {
+      // --wire-log failed|summary kept only the ends of this passed case's traffic: the bytes
+      // between are in no file, only their digest is (in the notes).
+      box.append(el("p", { class: "gap" }, (total - rawShown) + " bytes between the ends shown " +
+        "were not recorded (--wire-log " + (wire.shortened.mode || "failed") + "; their " +
+        "SHA-256 is in the notes; --wire-log full keeps every byte). Record: ", record()));
+    } else if (total === null || rawShown < total) {
       box.append(el("p", { class: "gap" }, (total !== null ? (total - rawShown) + " more bytes"
         : wire.chunks.length ? "The rest" : "All of them") + " in the full record: ", record()));
     } else {

@@ -548,5 +548,8 @@ def test_a_real_run_report_in_a_browser(page, binaries, tmp_path):
     assert "frame log truncated" in text
     # The flood passed: its record is shortened (--wire-log failed), and says so.
     assert "shortened record (--wire-log failed" in text and "SHA-256" in text
+    # The bytes between the ends are in no file: the page does not send the reader to one.
+    assert "bytes between the ends shown were not recorded (--wire-log failed" in text, text
+    assert "in the full record" not in text, text
     page.screenshot(artifacts_dir() / "report-real-run.png")
     assert page.errors() == []
