@@ -70,6 +70,7 @@ class exec_attempt : public runner::client_attempt {
         } else if (process_->running()) {
             why = "the client did not send an opening handshake within " +
                   runner::format_seconds(settings_.connect_wait);
+            connect_timed_out_ = settings_.connect_wait;
         } else {
             auto end = co_await process_->ended(std::chrono::seconds(0));
             why = "the client " + end.describe() + " before it sent an opening handshake";
@@ -77,6 +78,10 @@ class exec_attempt : public runner::client_attempt {
                 why += " (it printed: " + line + ")";
         }
         co_return std::nullopt;
+    }
+
+    std::optional<std::chrono::duration<double>> connect_timed_out() const override {
+        return connect_timed_out_;
     }
 
     asio::awaitable<std::optional<runner::client_exit>> ended() override {
@@ -92,6 +97,7 @@ class exec_attempt : public runner::client_attempt {
     std::string error_;
     std::optional<client_process> process_;
     std::chrono::steady_clock::time_point started_at_{};
+    std::optional<std::chrono::duration<double>> connect_timed_out_;
 };
 
 } // namespace

@@ -114,6 +114,8 @@ asio::awaitable<case_result> run_client_case(const case_def& c, const session_se
     } else {
         r = decided_without_connection(verdict::failed, why,
                                        "the opening handshake was never completed");
+        if (auto waited = attempt->connect_timed_out())
+            r.timeout_decided(*waited); // the runner may confirm it with the case alone
         r.started_at = iso_now();
     }
     if (auto end = co_await attempt->ended())

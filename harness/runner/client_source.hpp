@@ -78,6 +78,12 @@ class client_attempt {
     /// client ended first, or did not connect in time).
     virtual boost::asio::awaitable<std::optional<accepted_connection>>
     connection(std::string& why) = 0;
+    /// After connection() came back empty: how long we waited for a client that was still
+    /// running and had not asked yet, when that wait decided it (a machine loaded by other
+    /// clients may have slowed its start); nothing otherwise.
+    virtual std::optional<std::chrono::duration<double>> connect_timed_out() const {
+        return std::nullopt;
+    }
     /// Once the case's connection is over: how the client ended, when it is a process started
     /// for the case (it is given a moment to exit, then killed); nothing otherwise.
     virtual boost::asio::awaitable<std::optional<client_exit>> ended() = 0;

@@ -457,6 +457,11 @@ void judge_client_exit(const client_exit& e, case_result& r) {
         why = "the client " + e.describe() + " (it kept running " + format_seconds(e.waited) +
               " after its connection ended)";
         r.timeout_decided(e.waited); // a machine loaded by other clients may have slowed it
+        if (r.overall == verdict::failed) {
+            // The case failed on its own (a client that never asked, say): that reason leads.
+            r.notes.push_back(std::move(why));
+            return;
+        }
         if (r.was_clean) {
             // The closing handshake was complete: what the RFC asks of the connection is done.
             // A process that lingers after it (a close timer of its own that did not see our TCP

@@ -14,6 +14,8 @@ closing handshake and exits 0 once the server closed TCP. The fault makes it wro
   hang        never exit after the connection ended
   hang-first-run  the first time it runs a case (--state remembers): start 1 s late, as on a
               busy machine, and never exit after the connection ended; after that, no fault
+  late-first-run  the first time it runs a case (--state remembers): connect only after 2.5 s,
+              later than the run waits at --timeout-scale 0.2; after that, no fault
   exit-1      exit 1 after a clean close
   no-connect  exit 3 at once, printing why
   unmasked    send its echoes unmasked (RFC 6455 §5.1: "a client MUST mask all frames")
@@ -54,9 +56,9 @@ import sys
 import time
 import urllib.parse
 
-FAULTS = ("none", "crash", "segv", "sanitizer", "hang", "hang-first-run", "exit-1", "no-connect",
-          "unmasked", "zero-mask", "counter-mask", "bad-key", "no-version", "no-validate",
-          "host-no-port", "no-connection", "fixed-key", "seeded-mask", "no-limits",
+FAULTS = ("none", "crash", "segv", "sanitizer", "hang", "hang-first-run", "late-first-run",
+          "exit-1", "no-connect", "unmasked", "zero-mask", "counter-mask", "bad-key", "no-version",
+          "no-validate", "host-no-port", "no-connection", "fixed-key", "seeded-mask", "no-limits",
           "never-close-tcp", "no-verify", "legacy-tls")
 
 def apply_mask(payload: bytes, key: bytes) -> bytes:
@@ -255,16 +257,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--fault", choices=FAULTS, default="none")
     parser.add_argument("--ca", help="CA file for wss:// (default: the system's)")
-    parser.add_argument("--state", help="hang-first-run: a folder remembering the cases run")
+    parser.add_argument("--state", help="*-first-run: a folder remembering the cases run")
     parser.add_argument("url")
     args = parser.parse_args()
     hangs = args.fault == "hang"
-    if args.fault == "hang-first-run":
+    if args.fault in ("hang-first-run", "late-first-run"):
         ran = os.path.join(args.state, os.environ.get("WSCONFORM_CASE", "case"))
-        hangs = not os.path.exists(ran)
-        if hangs:
+        first = not os.path.exists(ran)
+        if first:
             open(ran, "w", encoding="ascii").close()
-            time.sleep(1)
+            time.sleep(1 if args.fault == "hang-first-run" else 2.5)
+        hangs = first and args.fault == "hang-first-run"
     if args.fault == "no-connect":
         print("faulty_client: not connecting (fault no-connect)", file=sys.stderr)
         return 3

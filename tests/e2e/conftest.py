@@ -300,7 +300,8 @@ class Run:
 
 
 def case_key(case_id: str) -> tuple:
-    return tuple(int(p) if p.isdigit() else p for p in case_id.split("."))
+    # (0, number) before (1, text) in each part, so "9.1" and "K.1.2" compare too.
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in case_id.split("."))
 
 
 def invoke(binaries: Binaries, *args: str, timeout: float = RUN_TIMEOUT) -> subprocess.CompletedProcess:

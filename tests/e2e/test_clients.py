@@ -129,6 +129,24 @@ def test_a_client_killed_while_others_ran_is_run_again_alone(binaries, tmp_path)
                    for note in notes), notes
 
 
+def test_a_client_that_connects_late_while_others_ran_is_run_again_alone(binaries, tmp_path):
+    # Its first run of each case connects after 2.5 s, past the wait for its request (10 s x
+    # 0.2), as a client does on a machine busy with the run's other clients: that timeout
+    # decides, so the case runs again alone after the others, where it connects in time.
+    state = tmp_path / "state"
+    state.mkdir()
+    run = run_client(binaries, f"{PYTHON} {FAULTY_CLIENT} --fault late-first-run "
+                     f"--state {state} {{url}}", tmp_path / "out",
+                     "--cases", "1.1.1,1.1.2", "--jobs", "2", "--timeout-scale", "0.2")
+    assert run.returncode == 0, run.describe(run.cases) + run.stderr[-2000:]
+    assert run.verdicts == {"1.1.1": "OK", "1.1.2": "OK"}
+    for case_id in run.cases:
+        notes = run.wire(case_id)["notes"]
+        assert any("the case ran again alone after them" in note and
+                   "the client did not send an opening handshake within 2.0 s" in note
+                   for note in notes), notes
+
+
 def test_the_command_line_says_what_is_wrong(binaries, tmp_path):
     both = invoke(binaries, "--client-command", "true {url}", "--target", "ws://127.0.0.1:1/",
                   "--out", str(tmp_path / "a"))

@@ -189,6 +189,7 @@ TEST(JudgeClientExit, ASanitizerReportIsACrashEvenWithStatusZero) {
 TEST(JudgeClientExit, AClientKilledAfterAnUncleanEndFailsByATimeout) {
     auto r = judged_clean_run();
     r.was_clean = false; // say, TCP dropped with no closing handshake
+    r.overall = r.behavior = verdict::non_strict;
     judge_client_exit({.what = client_exit::how::killed, .status = 9, .waited = seconds(5)}, r);
     EXPECT_EQ(r.overall, verdict::failed);
     EXPECT_EQ(r.result, "the client did not exit in time and was killed (it kept running 5.0 s "
@@ -209,7 +210,7 @@ TEST(JudgeClientExit, AClientThatLingersAfterACleanCloseIsNonStrict) {
                         "after its connection ended), after a clean closing handshake");
     ASSERT_TRUE(r.decided_by_timeout);
 
-    // A verdict already below NON-STRICT stays, with the kill in the notes.
+    // A FAILED verdict keeps its reason, with the kill in the notes.
     auto failed = judged_clean_run();
     failed.overall = failed.behavior = verdict::failed;
     failed.result = "the peer echoed the wrong bytes";
