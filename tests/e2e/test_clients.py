@@ -110,40 +110,30 @@ def test_a_client_that_never_exits_is_killed_and_non_strict(binaries, tmp_path):
     assert case["metrics"]["client_exit_status"] == -9
 
 
-def test_a_client_killed_while_others_ran_is_run_again_alone(binaries, tmp_path):
-    # Its first run of each case starts 1 s late (as a client does on a machine busy with the
-    # run's other clients) and never exits: killed after the exit wait (5 s x 0.4). That wait
-    # is no longer than the load seen, so the runner runs the case again alone after the
-    # others, where the client behaves; that second verdict stands, with a note.
+# The first run of each case is slowed as on a machine busy with the run's other clients;
+# the timeout that decides it is no longer than the load seen, so the runner runs the case
+# again alone after the others, where the client behaves; that second verdict stands, with a
+# note. hang-first-run starts 1 s late and never exits (killed after the exit wait, 5 s x 0.4);
+# late-first-run connects after 2.5 s, past the wait for its request (10 s x 0.2).
+FIRST_RUN_FAULTS = {
+    "hang-first-run": ("0.4", "the client did not exit in time and was killed"),
+    "late-first-run": ("0.2", "the client did not send an opening handshake within 2.0 s"),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FIRST_RUN_FAULTS))
+def test_a_timeout_while_other_clients_ran_is_confirmed_alone(binaries, tmp_path, fault):
+    scale, first_reason = FIRST_RUN_FAULTS[fault]
     state = tmp_path / "state"
     state.mkdir()
-    run = run_client(binaries, f"{PYTHON} {FAULTY_CLIENT} --fault hang-first-run "
+    run = run_client(binaries, f"{PYTHON} {FAULTY_CLIENT} --fault {fault} "
                      f"--state {state} {{url}}", tmp_path / "out",
-                     "--cases", "1.1.1,1.1.2", "--jobs", "2", "--timeout-scale", "0.4")
+                     "--cases", "1.1.1,1.1.2", "--jobs", "2", "--timeout-scale", scale)
     assert run.returncode == 0, run.describe(run.cases) + run.stderr[-2000:]
     assert run.verdicts == {"1.1.1": "OK", "1.1.2": "OK"}
     for case_id in run.cases:
         notes = run.wire(case_id)["notes"]
-        assert any("the case ran again alone after them" in note and
-                   "the client did not exit in time and was killed" in note
-                   for note in notes), notes
-
-
-def test_a_client_that_connects_late_while_others_ran_is_run_again_alone(binaries, tmp_path):
-    # Its first run of each case connects after 2.5 s, past the wait for its request (10 s x
-    # 0.2), as a client does on a machine busy with the run's other clients: that timeout
-    # decides, so the case runs again alone after the others, where it connects in time.
-    state = tmp_path / "state"
-    state.mkdir()
-    run = run_client(binaries, f"{PYTHON} {FAULTY_CLIENT} --fault late-first-run "
-                     f"--state {state} {{url}}", tmp_path / "out",
-                     "--cases", "1.1.1,1.1.2", "--jobs", "2", "--timeout-scale", "0.2")
-    assert run.returncode == 0, run.describe(run.cases) + run.stderr[-2000:]
-    assert run.verdicts == {"1.1.1": "OK", "1.1.2": "OK"}
-    for case_id in run.cases:
-        notes = run.wire(case_id)["notes"]
-        assert any("the case ran again alone after them" in note and
-                   "the client did not send an opening handshake within 2.0 s" in note
+        assert any("the case ran again alone after them" in note and first_reason in note
                    for note in notes), notes
 
 
